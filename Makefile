@@ -1,0 +1,75 @@
+# Continuum: two commands do everything (see README.md).
+#   make demo   - install, start PostgreSQL (embedded unless DATABASE_URL is set), migrate, seed,
+#                 run web + worker + beat on http://127.0.0.1:8000
+#   make test   - install, lint, migration check, the whole test suite (browser tests included)
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+ASSETS := static/vendor/.built
+# Resolves DATABASE_URL: the one you set, or an embedded server with its data under var/.
+WITH_DB = DATABASE_URL="$$( [ -n "$$DATABASE_URL" ] && echo "$$DATABASE_URL" || $(BIN)/python -m config.dev.devdb url )"
+PYTEST_ARGS ?=
+
+.PHONY: help install assets sysdeps demo test lint format migrations-check test-only bench db-stop clean
+
+help:
+	@echo "make demo | make test | make lint | make format | make bench | make db-stop | make clean"
+
+$(INSTALLED): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=24"
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]"
+	@touch $@
+
+install: $(INSTALLED) $(ASSETS) sysdeps
+
+$(ASSETS): package.json package-lock.json config/dev/assets.py
+	npm ci --no-audit --no-fund --loglevel=error
+	$(PYTHON) config/dev/assets.py
+	@touch $@
+
+assets: $(ASSETS)
+
+# Debian packages the app and its tests need: Chromium for browser tests, Pango for WeasyPrint,
+# poppler-utils (pdftotext) to read generated PDFs back in tests.
+SYSDEPS := chromium libpango-1.0-0 libpangoft2-1.0-0 poppler-utils fonts-dejavu-core
+sysdeps:
+	@missing=$$(for p in $(SYSDEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian packages: $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Missing Debian packages (install them as root): $$missing"; exit 1; fi; \
+	fi
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(INSTALLED)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations-check: install
+	$(WITH_DB) $(BIN)/python manage.py makemigrations --check --dry-run
+
+# pytest exits 5 when a selection collects nothing: that is not a failure of the build.
+test-only: install
+	$(WITH_DB) $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
+
+test: install lint migrations-check test-only
+
+demo: install
+	$(WITH_DB) DEBUG="$${DEBUG:-1}" bash config/dev/demo.sh
+
+bench: install
+	$(WITH_DB) $(BIN)/python -m bench
+
+db-stop:
+	@test -x $(BIN)/python && $(BIN)/python -m config.dev.devdb stop || true
+
+clean: db-stop
+	rm -rf $(VENV) node_modules static/vendor staticfiles var

@@ -1,0 +1,49 @@
+"""What each role may do, written down once. `roles_sync` makes the groups match this table.
+
+Object-level access (which families and cases) is separate: see cases/permissions.py.
+"""
+
+from accounts.choices import Role
+
+_PRACTICE = [
+    "cases.add_person",
+    "cases.change_person",
+    "cases.add_family",
+    "cases.change_family",
+    "cases.add_chronologyentry",
+    "cases.add_involvement",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.FAMILY_HELP_WORKER: ["cases.view_team_cases", *_PRACTICE],
+    Role.SOCIAL_WORKER: ["cases.view_all_cases", *_PRACTICE],
+    Role.ECPP: ["cases.view_all_cases", *_PRACTICE],
+    Role.MASH_MANAGER: ["cases.view_all_cases", "cases.add_case", *_PRACTICE],
+    Role.TEAM_MANAGER: [
+        "cases.view_all_cases",
+        "cases.add_case",
+        "cases.allocate_case",
+        "cases.close_case",
+        *_PRACTICE,
+    ],
+    Role.PARTNER_PRACTITIONER: ["cases.add_chronologyentry"],
+    Role.AUDITOR: ["cases.view_all_cases"],
+    Role.ADMINISTRATOR: [
+        f"accounts.{action}_{model}"
+        for model in ("user", "team", "agency")
+        for action in ("add", "change", "view")
+    ]
+    + ["auth.view_group"],
+}
+
+# Which home page a person with several roles sees first.
+ROLE_PRIORITY = [
+    Role.ADMINISTRATOR,
+    Role.AUDITOR,
+    Role.MASH_MANAGER,
+    Role.TEAM_MANAGER,
+    Role.ECPP,
+    Role.SOCIAL_WORKER,
+    Role.FAMILY_HELP_WORKER,
+    Role.PARTNER_PRACTITIONER,
+]

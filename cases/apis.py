@@ -1,0 +1,383 @@
+"""REST API for people, families, cases and the chronology (/api/v1/). Same permissions and
+services as the pages: lists start from the user's visible queryset; unseen objects are 404."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.models import Team, User
+from cases import selectors, services
+from cases.choices import PRACTITIONER_CHRONOLOGY_KINDS, AllocationRole, ClosureReason, FamilyRole
+from cases.filters import CaseFilter
+from cases.models import Case, ChronologyEntry, Family, Person
+from cases.permissions import (
+    case_for_user,
+    families_visible_to,
+    family_for_user,
+    people_visible_to,
+    person_for_user,
+    require_create,
+)
+
+# --- output shapes ---------------------------------------------------------------------------
+
+
+class PersonRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="display_name")
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="__str__")
+
+
+class AddressSerializer(serializers.Serializer):
+    line_1 = serializers.CharField(max_length=200)
+    line_2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    town = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    postcode = serializers.CharField(max_length=10)
+    moved_in = serializers.DateField(required=False, allow_null=True, default=None)
+    moved_out = serializers.DateField(read_only=True)
+
+
+class PersonOutput(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name")
+    addresses = AddressSerializer(many=True)
+
+    class Meta:
+        model = Person
+        fields = [
+            "id", "name", "kind", "first_name", "middle_names", "last_name", "preferred_name",
+            "date_of_birth", "expected_date_of_birth", "sex", "ethnicity", "nhs_number", "upn",
+            "addresses",
+        ]  # fmt: skip
+
+
+class PersonInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Person._meta.get_field("kind").choices)
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    middle_names = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    preferred_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
+    expected_date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
+    sex = serializers.ChoiceField(choices=Person._meta.get_field("sex").choices, required=False, default="U")
+    ethnicity = serializers.ChoiceField(
+        choices=Person._meta.get_field("ethnicity").choices, required=False, default="NOBT"
+    )
+    nhs_number = serializers.CharField(max_length=12, required=False, allow_blank=True, default="")
+    upn = serializers.CharField(max_length=13, required=False, allow_blank=True, default="")
+    address = AddressSerializer(required=False)
+
+
+class FamilyMemberOutput(serializers.Serializer):
+    person = PersonRefSerializer()
+    role = serializers.CharField()
+    lives_in_household = serializers.BooleanField()
+
+
+class FamilyOutput(serializers.ModelSerializer):
+    members = FamilyMemberOutput(source="memberships", many=True)
+
+    class Meta:
+        model = Family
+        fields = ["id", "name", "members", "created_at"]
+
+
+class FamilyInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+
+
+class FamilyMemberInput(serializers.Serializer):
+    person_id = serializers.IntegerField()
+    role = serializers.ChoiceField(choices=FamilyRole.choices)
+    lives_in_household = serializers.BooleanField(required=False, default=True)
+
+
+class CaseOutput(serializers.ModelSerializer):
+    reference = serializers.CharField()
+    family = serializers.SerializerMethodField()
+    team = serializers.SerializerMethodField()
+    key_worker = UserRefSerializer(allow_null=True)
+    ecpp = UserRefSerializer(allow_null=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id", "reference", "family", "state", "pathway", "team", "key_worker", "ecpp",
+            "opened_at", "closed_at", "closure_reason", "version",
+        ]  # fmt: skip
+
+    @extend_schema(
+        responses=inline_serializer(
+            "FamilyRef", {"id": serializers.IntegerField(), "name": serializers.CharField()}
+        )
+    )
+    def get_family(self, case) -> dict:
+        return {"id": case.family_id, "name": case.family.name}
+
+    @extend_schema(
+        responses=inline_serializer(
+            "TeamRef", {"id": serializers.IntegerField(), "name": serializers.CharField()}
+        )
+    )
+    def get_team(self, case) -> dict:
+        return {"id": case.team_id, "name": case.team.name}
+
+
+class CaseOpenInput(serializers.Serializer):
+    family_id = serializers.IntegerField()
+    team_id = serializers.IntegerField()
+    pathway = serializers.ChoiceField(choices=Case._meta.get_field("pathway").choices)
+    key_worker_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class CaseAllocateInput(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    role = serializers.ChoiceField(choices=AllocationRole.choices)
+    version = serializers.IntegerField(help_text="The case version you last saw; a stale one is refused")
+
+
+class CaseCloseInput(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=ClosureReason.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(help_text="The case version you last saw; a stale one is refused")
+
+
+class ChronologyOutput(serializers.ModelSerializer):
+    author = UserRefSerializer()
+    author_agency = serializers.StringRelatedField()
+    subject = PersonRefSerializer(allow_null=True)
+
+    class Meta:
+        model = ChronologyEntry
+        fields = [
+            "id",
+            "kind",
+            "occurred_at",
+            "recorded_at",
+            "summary",
+            "detail",
+            "subject",
+            "case",
+            "author",
+            "author_agency",
+        ]
+
+
+class ChronologyInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=PRACTITIONER_CHRONOLOGY_KINDS)
+    occurred_at = serializers.DateTimeField()
+    summary = serializers.CharField(max_length=300)
+    detail = serializers.CharField(required=False, allow_blank=True, default="")
+    subject_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+def _get_or_400(queryset, pk, field: str, message: str):
+    """An id in a request body that the user may not see is a field error, not a leak."""
+    obj = queryset.filter(pk=pk).first() if pk is not None else None
+    if pk is not None and obj is None:
+        raise serializers.ValidationError({field: [message]})
+    return obj
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="People you may see", responses=PersonOutput(many=True)),
+    retrieve=extend_schema(summary="One person", responses=PersonOutput),
+    create=extend_schema(summary="Add a person", request=PersonInput, responses={201: PersonOutput}),
+)
+class PersonViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = PersonOutput
+
+    def get_queryset(self):
+        params = self.request.query_params
+        search = selectors.PersonSearch(name=params.get("name", ""), postcode=params.get("postcode", ""))
+        if not search.is_empty:
+            return selectors.person_search(self.request.user, search, limit=200).prefetch_related("addresses")
+        return people_visible_to(self.request.user).prefetch_related("addresses")
+
+    def get_object(self):
+        return person_for_user(self.request.user, self.kwargs["pk"])
+
+    def create(self, request, *args, **kwargs):
+        require_create(request.user, "create_person")
+        data = PersonInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        address = fields.pop("address", None)
+        person = services.person_create(by=request.user, **fields)
+        if address:
+            services.person_address_add(person=person, by=request.user, **address)
+        return Response(PersonOutput(person).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Families you may see", responses=FamilyOutput(many=True)),
+    retrieve=extend_schema(summary="One family with its members", responses=FamilyOutput),
+    create=extend_schema(summary="Start a family record", request=FamilyInput, responses={201: FamilyOutput}),
+)
+class FamilyViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = FamilyOutput
+
+    def get_queryset(self):
+        return families_visible_to(self.request.user).prefetch_related("memberships__person")
+
+    def get_object(self):
+        return family_for_user(self.request.user, self.kwargs["pk"])
+
+    def create(self, request, *args, **kwargs):
+        require_create(request.user, "create_family")
+        data = FamilyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        family = services.family_create(by=request.user, **data.validated_data)
+        return Response(FamilyOutput(family).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Add a person to the family",
+        request=FamilyMemberInput,
+        responses={201: FamilyOutput},
+    )
+    @action(detail=True, methods=["post"])
+    def members(self, request, pk=None):
+        family = family_for_user(request.user, pk)
+        require_create(request.user, "change_family")
+        data = FamilyMemberInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        person = _get_or_400(
+            people_visible_to(request.user),
+            data.validated_data["person_id"],
+            "person_id",
+            "No such person.",
+        )
+        services.family_member_add(
+            family=family,
+            person=person,
+            role=data.validated_data["role"],
+            lives_in_household=data.validated_data["lives_in_household"],
+            by=request.user,
+        )
+        return Response(FamilyOutput(family).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Cases you may see", responses=CaseOutput(many=True)),
+    retrieve=extend_schema(summary="One case", responses=CaseOutput),
+    create=extend_schema(
+        summary="Open a case for a family", request=CaseOpenInput, responses={201: CaseOutput}
+    ),
+)
+class CaseViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = CaseOutput
+    filterset_class = CaseFilter
+
+    def get_queryset(self):
+        return selectors.case_list(self.request.user)
+
+    def get_object(self):
+        return case_for_user(self.request.user, self.kwargs["pk"])
+
+    def create(self, request, *args, **kwargs):
+        require_create(request.user, "open_case")
+        data = CaseOpenInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        family = _get_or_400(
+            families_visible_to(request.user), values["family_id"], "family_id", "No such family."
+        )
+        team = _get_or_400(Team.objects.all(), values["team_id"], "team_id", "No such team.")
+        key_worker = _get_or_400(
+            User.objects.filter(is_active=True),
+            values["key_worker_id"],
+            "key_worker_id",
+            "No such user.",
+        )
+        case = services.case_open(
+            family=family,
+            team=team,
+            pathway=values["pathway"],
+            key_worker=key_worker,
+            by=request.user,
+        )
+        return Response(CaseOutput(case).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Allocate a worker to the case", request=CaseAllocateInput, responses=CaseOutput)
+    @action(detail=True, methods=["post"])
+    def allocate(self, request, pk=None):
+        case = case_for_user(request.user, pk, "allocate")
+        data = CaseAllocateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        worker = _get_or_400(User.objects.all(), data.validated_data["user_id"], "user_id", "No such user.")
+        services.case_allocate(
+            case=case, user=worker, role=data.validated_data["role"], by=request.user,
+            expected_version=data.validated_data["version"],
+        )  # fmt: skip
+        return Response(CaseOutput(case_for_user(request.user, pk)).data)
+
+    @extend_schema(summary="Close the case", request=CaseCloseInput, responses=CaseOutput)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        case = case_for_user(request.user, pk, "close")
+        data = CaseCloseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.case_close(
+            case=case,
+            by=request.user,
+            expected_version=data.validated_data.pop("version"),
+            **data.validated_data,
+        )
+        return Response(CaseOutput(case_for_user(request.user, pk)).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The family's chronology, newest first", responses=ChronologyOutput(many=True)
+    ),
+    create=extend_schema(
+        summary="Add an entry to the chronology",
+        request=ChronologyInput,
+        responses={201: ChronologyOutput},
+    ),
+)
+class CaseChronologyViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    serializer_class = ChronologyOutput
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return ChronologyEntry.objects.none()
+        case = case_for_user(self.request.user, self.kwargs["case_pk"])
+        return selectors.family_chronology(self.request.user, case.family)
+
+    def create(self, request, *args, **kwargs):
+        case = case_for_user(request.user, self.kwargs["case_pk"], "add_chronology")
+        data = ChronologyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        subject_id = values.pop("subject_id")
+        subject = _get_or_400(
+            Person.objects.filter(memberships__family=case.family), subject_id, "subject_id",
+            "Choose someone who is a member of this family.",
+        )  # fmt: skip
+        entry = services.chronology_entry_add(
+            family=case.family, case=case, subject=subject, by=request.user, **values
+        )
+        return Response(ChronologyOutput(entry).data, status=status.HTTP_201_CREATED)

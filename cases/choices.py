@@ -1,0 +1,138 @@
+from django.db import models
+
+
+class PersonKind(models.TextChoices):
+    CHILD = "child", "Child"
+    UNBORN = "unborn", "Unborn child"
+    ADULT = "adult", "Adult"
+
+
+class Sex(models.TextChoices):
+    """CIN census sex codes."""
+
+    MALE = "M", "Male"
+    FEMALE = "F", "Female"
+    UNKNOWN = "U", "Not known"
+
+
+class Ethnicity(models.TextChoices):
+    """DfE ethnicity codes used in the Children in Need census."""
+
+    WBRI = "WBRI", "White British"
+    WIRI = "WIRI", "White Irish"
+    WIRT = "WIRT", "Traveller of Irish heritage"
+    WROM = "WROM", "Gypsy/Roma"
+    WOTH = "WOTH", "Any other White background"
+    MWBC = "MWBC", "White and Black Caribbean"
+    MWBA = "MWBA", "White and Black African"
+    MWAS = "MWAS", "White and Asian"
+    MOTH = "MOTH", "Any other mixed background"
+    AIND = "AIND", "Indian"
+    APKN = "APKN", "Pakistani"
+    ABAN = "ABAN", "Bangladeshi"
+    AOTH = "AOTH", "Any other Asian background"
+    BCRB = "BCRB", "Black Caribbean"
+    BAFR = "BAFR", "Black African"
+    BOTH = "BOTH", "Any other Black background"
+    CHNE = "CHNE", "Chinese"
+    OOTH = "OOTH", "Any other ethnic group"
+    REFU = "REFU", "Refused"
+    NOBT = "NOBT", "Information not yet obtained"
+
+
+class FamilyRole(models.TextChoices):
+    CHILD = "child", "Child"
+    PARENT_CARER = "parent_carer", "Parent or carer"
+    HOUSEHOLD_ADULT = "household_adult", "Other adult in the household"
+    WIDER_FAMILY = "wider_family", "Wider family"
+    NETWORK = "network", "Family network (friend, neighbour)"
+
+
+class RelationshipKind(models.TextChoices):
+    MOTHER = "mother", "Mother"
+    FATHER = "father", "Father"
+    STEP_PARENT = "step_parent", "Step-parent"
+    PARENTS_PARTNER = "parents_partner", "Parent's partner"
+    GRANDPARENT = "grandparent", "Grandparent"
+    AUNT_UNCLE = "aunt_uncle", "Aunt or uncle"
+    SIBLING = "sibling", "Sibling"
+    HALF_SIBLING = "half_sibling", "Half-sibling"
+    KINSHIP_CARER = "kinship_carer", "Kinship carer"
+    FOSTER_CARER = "foster_carer", "Foster carer"
+    OTHER = "other", "Other"
+
+
+class CaseState(models.TextChoices):
+    """A case is one episode of the family's involvement; a closed case is never reopened
+    (a new episode is opened instead, so each episode's history stays whole)."""
+
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+# The case state machine, declared once. Services move cases only along these edges.
+CASE_TRANSITIONS: dict[str, set[str]] = {
+    CaseState.OPEN: {CaseState.CLOSED},
+    CaseState.CLOSED: set(),
+}
+
+
+class ClosureReason(models.TextChoices):
+    """CIN census reasons for closure."""
+
+    RC1 = "RC1", "RC1 Adopted"
+    RC2 = "RC2", "RC2 Died"
+    RC3 = "RC3", "RC3 Child arrangements order"
+    RC4 = "RC4", "RC4 Special guardianship order"
+    RC5 = "RC5", "RC5 Transferred to another local authority"
+    RC6 = "RC6", "RC6 Transferred to adult social care"
+    RC7 = "RC7", "RC7 Services ceased for any other reason"
+    RC8 = "RC8", "RC8 Closed after assessment, no further action"
+    RC9 = "RC9", "RC9 Closed after assessment, referred to early help"
+
+
+class AllocationRole(models.TextChoices):
+    KEY_WORKER = "key_worker", "Key worker"
+    ECPP = "ecpp", "Expert child protection practitioner (co-worker)"
+    CO_WORKER = "co_worker", "Co-worker"
+
+
+# Roles with at most one current holder per case.
+SINGLE_HOLDER_ALLOCATION_ROLES = (AllocationRole.KEY_WORKER, AllocationRole.ECPP)
+
+
+class ChronologyKind(models.TextChoices):
+    # Written by the system inside services.
+    CASE_OPENED = "case_opened", "Case opened"
+    CASE_ALLOCATED = "case_allocated", "Case allocated"
+    ALLOCATION_ENDED = "allocation_ended", "Allocation ended"
+    CASE_CLOSED = "case_closed", "Case closed"
+    FAMILY_MEMBER_ADDED = "family_member_added", "Added to the family record"
+    INVOLVEMENT_STARTED = "involvement_started", "Practitioner involved with the family"
+    INVOLVEMENT_ENDED = "involvement_ended", "Practitioner's involvement ended"
+    # Recorded by practitioners.
+    NOTE = "note", "Case note"
+    HOME_VISIT = "home_visit", "Home visit"
+    CONVERSATION = "conversation", "Conversation with the family"
+    PHONE_CALL = "phone_call", "Phone call"
+    MEETING = "meeting", "Meeting"
+    SCHOOL_CONTACT = "school_contact", "School contact"
+    HEALTH_CONTACT = "health_contact", "Health appointment or contact"
+    POLICE_INCIDENT = "police_incident", "Police incident"
+    OTHER_EVENT = "other_event", "Other significant event"
+
+
+SYSTEM_CHRONOLOGY_KINDS = frozenset(
+    {
+        ChronologyKind.CASE_OPENED,
+        ChronologyKind.CASE_ALLOCATED,
+        ChronologyKind.ALLOCATION_ENDED,
+        ChronologyKind.CASE_CLOSED,
+        ChronologyKind.FAMILY_MEMBER_ADDED,
+        ChronologyKind.INVOLVEMENT_STARTED,
+        ChronologyKind.INVOLVEMENT_ENDED,
+    }
+)
+PRACTITIONER_CHRONOLOGY_KINDS = [
+    (kind.value, kind.label) for kind in ChronologyKind if kind not in SYSTEM_CHRONOLOGY_KINDS
+]

@@ -1,0 +1,18 @@
+import django_filters
+
+from accounts.models import Team
+from cases.choices import CaseState
+from cases.models import Case
+from pathways.choices import Pathway
+
+
+class CaseFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=CaseState.choices, empty_label="Any state")
+    pathway = django_filters.ChoiceFilter(choices=Pathway.choices, empty_label="Any pathway")
+    team = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.filter(cases__isnull=False).distinct(), empty_label="Any team"
+    )
+
+    class Meta:
+        model = Case
+        fields = ["state", "pathway", "team", "family"]

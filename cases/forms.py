@@ -1,0 +1,70 @@
+from django import forms
+from django.utils import timezone
+
+from accounts.choices import Role
+from accounts.models import User
+from cases.choices import PRACTITIONER_CHRONOLOGY_KINDS, AllocationRole, ClosureReason
+from config.forms import DateInput, DateTimeInput
+
+
+class PersonSearchForm(forms.Form):
+    name = forms.CharField(
+        required=False, max_length=200, help_text="Any part of a first, middle or last name"
+    )
+    date_of_birth = forms.DateField(required=False, widget=DateInput, label="Date of birth")
+    postcode = forms.CharField(required=False, max_length=8, help_text="All or the start of a postcode")
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not (data.get("name") or data.get("date_of_birth") or data.get("postcode")):
+            raise forms.ValidationError("Enter a name, a date of birth or a postcode to search.")
+        return data
+
+
+class ChronologyEntryForm(forms.Form):
+    kind = forms.ChoiceField(choices=PRACTITIONER_CHRONOLOGY_KINDS, label="What happened")
+    occurred_at = forms.DateTimeField(widget=DateTimeInput, label="When it happened")
+    subject = forms.ChoiceField(
+        required=False,
+        label="Who it is about",
+        help_text="Leave blank if it is about the whole family",
+    )
+    summary = forms.CharField(max_length=300, label="Summary", help_text="One line: what happened")
+    detail = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}), label="Detail")
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subject"].choices = [("", "The whole family")] + [
+            (str(member.person_id), str(member.person)) for member in members
+        ]
+        if not self.is_bound:
+            self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
+
+
+class CaseVersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class CaseAllocateForm(CaseVersionForm):
+    user = forms.ModelChoiceField(queryset=User.objects.none(), label="Practitioner")
+    role = forms.ChoiceField(
+        choices=AllocationRole.choices, widget=forms.RadioSelect, label="Role on the case"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        holders = [Role.FAMILY_HELP_WORKER, Role.SOCIAL_WORKER, Role.ECPP, Role.TEAM_MANAGER]
+        self.fields["user"].queryset = (
+            User.objects.filter(is_active=True, groups__name__in=holders)
+            .distinct()
+            .order_by("first_name", "last_name")
+        )
+
+
+class CaseCloseForm(CaseVersionForm):
+    reason = forms.ChoiceField(
+        choices=[("", "Choose a reason"), *ClosureReason.choices], label="Reason for closing"
+    )
+    note = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Why the case is closing"
+    )

@@ -1,0 +1,422 @@
+"""Create a synthetic demo local authority: agencies, teams, one login per role, ~50 families
+across the four pathways. Everything is invented. Safe to run again: it tops up, never doubles."""
+
+import random
+from datetime import timedelta
+
+import nhs_number
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from faker import Faker
+
+from accounts.choices import AgencyKind, Role, TeamKind
+from accounts.models import Agency, Team, User
+from accounts.services import user_create
+from cases import services
+from cases.choices import (
+    AllocationRole,
+    ChronologyKind,
+    ClosureReason,
+    FamilyRole,
+    PersonKind,
+    RelationshipKind,
+    Sex,
+)
+from cases.models import Family
+from cases.validators import upn_check_letter
+from pathways.choices import Pathway
+
+LA = "Continuum demo council children's services"
+FAMILY_COUNT = 50
+# How many of the demo families sit at each pathway (and how many closed episodes).
+PATHWAY_MIX = [
+    (Pathway.ADVICE, 9),
+    (Pathway.FAMILY_HELP, 18),
+    (Pathway.REDUCE_RISK, 12),
+    (Pathway.PREVENT_HARM, 8),
+]
+CLOSED = 3
+
+DEMO_USERS = [
+    # username, first, last, role, agency, team, job title
+    (
+        "fh.worker",
+        "Femi",
+        "Harper",
+        Role.FAMILY_HELP_WORKER,
+        LA,
+        "Family Help Team North",
+        "Family support worker",
+    ),
+    (
+        "social.worker",
+        "Sam",
+        "Walker",
+        Role.SOCIAL_WORKER,
+        LA,
+        "Family Help Team North",
+        "Social worker",
+    ),
+    (
+        "ecpp",
+        "Eve",
+        "Pritchard",
+        Role.ECPP,
+        LA,
+        "Expert Child Protection Practitioners",
+        "Expert CP practitioner",
+    ),
+    ("mash.manager", "Maya", "Ashworth", Role.MASH_MANAGER, LA, "MASH", "MASH manager"),
+    (
+        "team.manager",
+        "Tom",
+        "Manning",
+        Role.TEAM_MANAGER,
+        LA,
+        "Family Help Team North",
+        "Team manager",
+    ),
+    (
+        "school.dsl",
+        "Sadia",
+        "Dhillon",
+        Role.PARTNER_PRACTITIONER,
+        "Riverside Primary School",
+        "Riverside Primary safeguarding",
+        "Designated safeguarding lead",
+    ),
+    (
+        "auditor",
+        "Aled",
+        "Auden",
+        Role.AUDITOR,
+        LA,
+        "Quality Assurance",
+        "Quality assurance auditor",
+    ),
+    ("admin", "Ada", "Minton", Role.ADMINISTRATOR, LA, "Systems", "System administrator"),
+    # Colleagues so the demo teams are not one person deep.
+    (
+        "fh.worker.south",
+        "Jo",
+        "Okafor",
+        Role.FAMILY_HELP_WORKER,
+        LA,
+        "Family Help Team South",
+        "Family support worker",
+    ),
+    (
+        "social.worker.south",
+        "Priya",
+        "Nair",
+        Role.SOCIAL_WORKER,
+        LA,
+        "Family Help Team South",
+        "Social worker",
+    ),
+    (
+        "health.visitor",
+        "Holly",
+        "Vance",
+        Role.PARTNER_PRACTITIONER,
+        "City Health Visiting Service",
+        "Health visiting",
+        "Health visitor",
+    ),
+]
+AGENCIES = [
+    (LA, AgencyKind.LA_CHILDRENS_SERVICES),
+    ("Riverside Primary School", AgencyKind.SCHOOL),
+    ("Northfield Academy", AgencyKind.SCHOOL),
+    ("City Health Visiting Service", AgencyKind.HEALTH),
+    ("Demo Constabulary", AgencyKind.POLICE),
+    ("Demo Homes Housing Association", AgencyKind.HOUSING),
+    ("Family Matters (voluntary sector)", AgencyKind.VOLUNTARY),
+]
+TEAMS = [
+    ("Family Help Team North", LA, TeamKind.FAMILY_HELP),
+    ("Family Help Team South", LA, TeamKind.FAMILY_HELP),
+    ("MASH", LA, TeamKind.MASH),
+    ("Early Help Hub", LA, TeamKind.EARLY_HELP_HUB),
+    ("Expert Child Protection Practitioners", LA, TeamKind.CHILD_PROTECTION),
+    ("Quality Assurance", LA, TeamKind.QUALITY_ASSURANCE),
+    ("Systems", LA, TeamKind.ADMINISTRATION),
+    ("Riverside Primary safeguarding", "Riverside Primary School", TeamKind.PARTNER),
+    ("Health visiting", "City Health Visiting Service", TeamKind.PARTNER),
+]
+NOTES = [
+    (
+        ChronologyKind.HOME_VISIT,
+        "Home visit: children seen together, home warm and tidy",
+        "Talked with mum about the morning routine; agreed to try the new plan for a fortnight.",
+    ),
+    (
+        ChronologyKind.CONVERSATION,
+        "Conversation with dad about what is working well",
+        "Dad said bedtimes are calmer since the family support sessions started.",
+    ),
+    (
+        ChronologyKind.SCHOOL_CONTACT,
+        "School reports attendance has improved to 92%",
+        "DSL says the eldest is settling in class and has joined an after-school club.",
+    ),
+    (
+        ChronologyKind.HEALTH_CONTACT,
+        "Health visitor development check completed",
+        "Growth and development on track; reminded parents about the immunisation appointment.",
+    ),
+    (
+        ChronologyKind.PHONE_CALL,
+        "Phone call from mum asking for help with housing",
+        "Gave details of the housing options team and agreed to chase the repair request.",
+    ),
+    (
+        ChronologyKind.MEETING,
+        "Team around the family meeting held",
+        "School, health visitor and family help worker attended; plan reviewed and actions agreed.",
+    ),
+    (
+        ChronologyKind.POLICE_INCIDENT,
+        "Police attended a verbal argument at the home",
+        "No injuries; children were asleep upstairs. Notification shared with the MASH.",
+    ),
+    (
+        ChronologyKind.NOTE,
+        "Case note: family's view recorded",
+        "The family want support with routines and money worries; "
+        "they do not want the children to change school.",
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Create a synthetic demo local authority with one login per role (DEBUG only)."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "seed_demo makes logins with a published password, so it runs only when DEBUG is on."
+            )
+        with transaction.atomic():
+            agencies = {
+                name: Agency.objects.update_or_create(name=name, defaults={"kind": kind})[0]
+                for name, kind in AGENCIES
+            }
+            teams = {
+                name: Team.objects.update_or_create(
+                    name=name, agency=agencies[agency], defaults={"kind": kind}
+                )[0]
+                for name, agency, kind in TEAMS
+            }
+            users = {row[0]: self._user(row, agencies, teams) for row in DEMO_USERS}
+            Team.objects.filter(name__startswith="Family Help Team").update(manager=users["team.manager"])
+            users["team.manager"].teams.add(teams["Family Help Team South"])
+            for name in ("fh.worker", "social.worker"):
+                users[name].line_manager = users["team.manager"]
+                users[name].save(update_fields=["line_manager"])
+            existing = Family.objects.filter(created_by=users["mash.manager"]).count()
+            if existing >= FAMILY_COUNT:
+                self.stdout.write(f"Demo families already present ({existing}): none added.")
+            else:
+                self._families(FAMILY_COUNT - existing, users, teams, seed=existing)
+                self.stdout.write(f"Added {FAMILY_COUNT - existing} demo families.")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo logins (password from DEMO_PASSWORD): {', '.join(u[0] for u in DEMO_USERS[:8])}"
+            )
+        )
+
+    def _user(self, row, agencies, teams) -> User:
+        username, first, last, role, agency, team, title = row
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            if not Group.objects.filter(name=role).exists():
+                raise CommandError("Roles are missing: run `manage.py migrate` first.")
+            user = user_create(
+                username=username,
+                password=None,
+                first_name=first,
+                last_name=last,
+                agency=agencies[agency],
+                roles=[role],
+                teams=[teams[team]],
+                job_title=title,
+                email=f"{username}@demo.invalid",
+            )
+        user.set_password(settings.DEMO_PASSWORD)
+        user.is_active = True
+        user.save(update_fields=["password", "is_active"])
+        return user
+
+    def _families(self, count, users, teams, *, seed: int) -> None:
+        rng = random.Random(2026 + seed)
+        fake = Faker("en_GB")
+        fake.seed_instance(2026 + seed)
+        plan = [pathway for pathway, n in PATHWAY_MIX for _ in range(n)] + [None] * CLOSED
+        rng.shuffle(plan)
+        by = users["mash.manager"]
+        today = timezone.localdate()
+        for index in range(count):
+            pathway = plan[index % len(plan)] or Pathway.FAMILY_HELP
+            last = fake.last_name()
+            family = services.family_create(by=by, name=f"{last} family")
+            postcode = self._postcode(fake)
+            street = fake.street_address()
+            mum = self._person(
+                by,
+                rng,
+                fake,
+                PersonKind.ADULT,
+                last,
+                Sex.FEMALE,
+                today - timedelta(days=rng.randint(22, 45) * 365),
+            )
+            services.family_member_add(family=family, person=mum, role=FamilyRole.PARENT_CARER, by=by)
+            adults = [mum]
+            if rng.random() < 0.6:
+                dad = self._person(
+                    by,
+                    rng,
+                    fake,
+                    PersonKind.ADULT,
+                    last,
+                    Sex.MALE,
+                    today - timedelta(days=rng.randint(23, 50) * 365),
+                )
+                services.family_member_add(family=family, person=dad, role=FamilyRole.PARENT_CARER, by=by)
+                adults.append(dad)
+            children = []
+            for _ in range(rng.randint(1, 4)):
+                sex = rng.choice([Sex.FEMALE, Sex.MALE])
+                child = self._person(
+                    by,
+                    rng,
+                    fake,
+                    PersonKind.CHILD,
+                    last,
+                    sex,
+                    today - timedelta(days=rng.randint(60, 17 * 365)),
+                )
+                services.family_member_add(family=family, person=child, role=FamilyRole.CHILD, by=by)
+                children.append(child)
+            if rng.random() < 0.1:
+                unborn = services.person_create(
+                    by=by,
+                    kind=PersonKind.UNBORN,
+                    last_name=last,
+                    expected_date_of_birth=today + timedelta(days=rng.randint(20, 200)),
+                )
+                services.family_member_add(family=family, person=unborn, role=FamilyRole.CHILD, by=by)
+            for person in adults + children:
+                services.person_address_add(
+                    person=person,
+                    by=by,
+                    line_1=street,
+                    town="Demo Town",
+                    postcode=postcode,
+                    moved_in=today - timedelta(days=rng.randint(200, 2000)),
+                )
+            for adult in adults:
+                for child in children:
+                    kind = RelationshipKind.MOTHER if adult.sex == Sex.FEMALE else RelationshipKind.FATHER
+                    services.relationship_record(
+                        family=family,
+                        person=adult,
+                        relative=child,
+                        kind=kind,
+                        has_parental_responsibility=True,
+                        by=by,
+                    )
+            self._case(family, pathway, plan[index % len(plan)] is None, users, teams, rng, children)
+
+    def _case(self, family, pathway, closed, users, teams, rng, children) -> None:
+        north = rng.random() < 0.6
+        team = teams["Family Help Team North" if north else "Family Help Team South"]
+        manager = users["team.manager"]
+        if pathway in (Pathway.ADVICE, Pathway.FAMILY_HELP):
+            key_worker = users["fh.worker" if north else "fh.worker.south"]
+        else:
+            key_worker = users["social.worker" if north else "social.worker.south"]
+        case = services.case_open(family=family, team=team, pathway=pathway, by=users["mash.manager"])
+        if rng.random() > 0.1 or pathway == Pathway.PREVENT_HARM:  # a few wait for allocation
+            services.case_allocate(case=case, user=key_worker, role=AllocationRole.KEY_WORKER, by=manager)
+        if pathway == Pathway.PREVENT_HARM:
+            services.case_allocate(case=case, user=users["ecpp"], role=AllocationRole.ECPP, by=manager)
+            services.case_allocate(
+                case=case, user=users["fh.worker"], role=AllocationRole.CO_WORKER, by=manager
+            )
+        if rng.random() < 0.3 or family.pk % 6 == 0:
+            services.involvement_add(
+                family=family,
+                user=users["school.dsl"],
+                role_description="Designated safeguarding lead",
+                by=manager,
+            )
+        if rng.random() < 0.2:
+            services.involvement_add(
+                family=family,
+                user=users["health.visitor"],
+                role_description="Health visitor",
+                by=manager,
+            )
+        now = timezone.now()
+        for days_ago, (kind, summary, detail) in zip(
+            sorted(rng.sample(range(1, 120), 4), reverse=True), rng.sample(NOTES, 4), strict=True
+        ):
+            services.chronology_entry_add(
+                family=family,
+                case=case,
+                by=key_worker,
+                kind=kind,
+                summary=summary,
+                detail=detail,
+                occurred_at=now - timedelta(days=days_ago, hours=rng.randint(0, 8)),
+                subject=rng.choice(children) if children and rng.random() < 0.5 else None,
+            )
+        if closed:
+            services.case_close(
+                case=case,
+                reason=ClosureReason.RC9,
+                note="Stepped down to early help with the family's agreement.",
+                by=manager,
+            )
+
+    def _person(self, by, rng, fake, kind, last, sex, born):
+        first = fake.first_name_female() if sex == Sex.FEMALE else fake.first_name_male()
+        for _ in range(5):
+            try:
+                return services.person_create(
+                    by=by,
+                    kind=kind,
+                    first_name=first,
+                    last_name=last,
+                    sex=sex,
+                    date_of_birth=born,
+                    ethnicity=rng.choice(
+                        ["WBRI", "WBRI", "WBRI", "MWBC", "AIND", "APKN", "BAFR", "WOTH", "NOBT"]
+                    ),
+                    nhs_number=nhs_number.generate(for_region=nhs_number.REGION_SYNTHETIC, quantity=1)[0],
+                    upn=self._upn(rng) if kind == PersonKind.CHILD and rng.random() < 0.7 else "",
+                )
+            except ValidationError as exc:  # a clashing random identifier: draw again
+                if "nhs_number" not in exc.message_dict and "upn" not in exc.message_dict:
+                    raise
+        raise CommandError("Could not draw unique synthetic identifiers.")
+
+    @staticmethod
+    def _upn(rng) -> str:
+        body = f"999{rng.randint(0, 9999):04d}{rng.randint(10, 25):02d}{rng.randint(0, 999):03d}"
+        return upn_check_letter(body) + body
+
+    @staticmethod
+    def _postcode(fake) -> str:
+        for _ in range(10):
+            try:
+                return services.postcode_normalise(fake.postcode())
+            except ValidationError:
+                continue
+        return "ZZ99 3VZ"

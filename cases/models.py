@@ -1,0 +1,361 @@
+"""People, families, cases and the chronology.
+
+Case state machine (declared once in cases.choices.CASE_TRANSITIONS): open -> closed. A closed
+case is never reopened; the family gets a new case (episode). Only cases/services.py changes
+state, and every change writes a ChronologyEntry in the same transaction.
+"""
+
+from datetime import date
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from guardian.models import UserObjectPermissionBase
+
+from cases.choices import (
+    SINGLE_HOLDER_ALLOCATION_ROLES,
+    AllocationRole,
+    CaseState,
+    ChronologyKind,
+    ClosureReason,
+    Ethnicity,
+    FamilyRole,
+    PersonKind,
+    RelationshipKind,
+    Sex,
+)
+from cases.validators import validate_nhs_number, validate_upn
+from pathways.choices import Pathway
+
+
+class Person(models.Model):
+    """A child, an unborn child (with an expected date of birth) or an adult."""
+
+    kind = models.CharField(max_length=16, choices=PersonKind.choices)
+    first_name = models.CharField(max_length=100, blank=True)
+    middle_names = models.CharField(max_length=200, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    preferred_name = models.CharField(max_length=100, blank=True, help_text="What they like to be called")
+    date_of_birth = models.DateField(null=True, blank=True)
+    expected_date_of_birth = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    ethnicity = models.CharField(max_length=4, choices=Ethnicity.choices, default=Ethnicity.NOBT)
+    nhs_number = models.CharField("NHS number", max_length=10, blank=True, validators=[validate_nhs_number])
+    upn = models.CharField("Unique Pupil Number", max_length=13, blank=True, validators=[validate_upn])
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "pk"]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"]),
+            models.Index(fields=["date_of_birth"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["nhs_number"], condition=~Q(nhs_number=""), name="person_nhs_number_unique"
+            ),
+            models.UniqueConstraint(fields=["upn"], condition=~Q(upn=""), name="person_upn_unique"),
+            models.CheckConstraint(
+                condition=Q(
+                    kind=PersonKind.UNBORN,
+                    expected_date_of_birth__isnull=False,
+                    date_of_birth__isnull=True,
+                )
+                | (~Q(kind=PersonKind.UNBORN) & Q(expected_date_of_birth__isnull=True)),
+                name="person_unborn_has_expected_date_only",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=PersonKind.UNBORN) | ~Q(first_name="") | ~Q(last_name=""),
+                name="person_born_has_a_name",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.kind == PersonKind.UNBORN and not self.first_name:
+            return f"Unborn baby {self.last_name}".strip()
+        return " ".join(part for part in (self.first_name, self.last_name) if part) or "Name not known"
+
+    @property
+    def age(self) -> int | None:
+        if not self.date_of_birth:
+            return None
+        today = date.today()
+        born = self.date_of_birth
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    @property
+    def is_child(self) -> bool:
+        return self.kind in (PersonKind.CHILD, PersonKind.UNBORN)
+
+
+class Address(models.Model):
+    """One line of a person's address history; the current address has no moved_out date."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="addresses")
+    line_1 = models.CharField(max_length=200)
+    line_2 = models.CharField(max_length=200, blank=True)
+    town = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=8)
+    moved_in = models.DateField(null=True, blank=True)
+    moved_out = models.DateField(null=True, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-moved_in", "-pk"]
+        verbose_name_plural = "addresses"
+        indexes = [models.Index(fields=["postcode"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(moved_out__isnull=True),
+                name="address_one_current_per_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(moved_out__isnull=True)
+                | Q(moved_in__isnull=True)
+                | Q(moved_out__gte=models.F("moved_in")),
+                name="address_moved_out_after_moved_in",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return ", ".join(part for part in (self.line_1, self.line_2, self.town, self.postcode) if part)
+
+
+class Family(models.Model):
+    """A household and its wider network: the unit Continuum assesses and supports."""
+
+    name = models.CharField(
+        max_length=200, help_text="How practitioners refer to the family, e.g. 'Smith family'"
+    )
+    members = models.ManyToManyField(Person, through="FamilyMember", related_name="families")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name_plural = "families"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FamilyMember(models.Model):
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=32, choices=FamilyRole.choices)
+    lives_in_household = models.BooleanField(default=True)
+    joined_on = models.DateField(default=date.today)
+    left_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["family", "role", "person__date_of_birth"]
+        constraints = [models.UniqueConstraint(fields=["family", "person"], name="family_member_once")]
+
+    def __str__(self) -> str:
+        return f"{self.person} in {self.family}"
+
+
+class Relationship(models.Model):
+    """How one member of a family relates to another, and whether they hold parental
+    responsibility for them (Children Act 1989 s3)."""
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="relationships")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="relationships_from")
+    relative = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="relationships_to")
+    kind = models.CharField(max_length=32, choices=RelationshipKind.choices)
+    has_parental_responsibility = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["family", "person", "relative"], name="relationship_once"),
+            models.CheckConstraint(
+                condition=~Q(person=models.F("relative")), name="relationship_not_to_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} is {self.get_kind_display().lower()} of {self.relative}"
+
+
+class Case(models.Model):
+    """One episode of a family's involvement: its current pathway, team and workers."""
+
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="cases")
+    state = models.CharField(max_length=16, choices=CaseState.choices, default=CaseState.OPEN)
+    pathway = models.PositiveSmallIntegerField(choices=Pathway.choices)
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="cases")
+    key_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="key_worker_cases",
+    )
+    ecpp = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ecpp_cases",
+        verbose_name="expert child protection practitioner",
+    )
+    opened_at = models.DateTimeField()
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closure_reason = models.CharField(max_length=3, choices=ClosureReason.choices, blank=True)
+    version = models.PositiveIntegerField(
+        default=1, help_text="Raised by every change; stale edits are refused"
+    )
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        permissions = [
+            ("view_all_cases", "Can see every case in the local authority"),
+            ("view_team_cases", "Can see the cases held by their own teams"),
+            ("allocate_case", "Can allocate workers to a case"),
+            ("close_case", "Can close a case"),
+        ]
+        indexes = [
+            models.Index(fields=["team", "state"]),
+            models.Index(fields=["key_worker", "state"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["family"],
+                condition=Q(state=CaseState.OPEN),
+                name="case_one_open_per_family",
+            ),
+            models.CheckConstraint(
+                condition=(Q(state=CaseState.OPEN) & Q(closed_at__isnull=True) & Q(closure_reason=""))
+                | (Q(state=CaseState.CLOSED) & Q(closed_at__isnull=False) & ~Q(closure_reason="")),
+                name="case_closed_fields_match_state",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.family}"
+
+    @property
+    def reference(self) -> str:
+        return f"C{self.pk:06d}" if self.pk else "C(new)"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == CaseState.OPEN
+
+
+class Allocation(models.Model):
+    """Who works with a case, in which role, from when to when. Ended, never deleted."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="allocations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="allocations")
+    role = models.CharField(max_length=16, choices=AllocationRole.choices)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    allocated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "role"],
+                condition=Q(ended_at__isnull=True, role__in=SINGLE_HOLDER_ALLOCATION_ROLES),
+                name="allocation_one_current_holder",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "user", "role"],
+                condition=Q(ended_at__isnull=True),
+                name="allocation_current_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.get_role_display()} on {self.case.reference}"
+
+
+class Involvement(models.Model):
+    """A practitioner (usually of a partner agency) working with a family: what lets them see
+    the family's record and contribute to it."""
+
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="involvements")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="involvements")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+    role_description = models.CharField(max_length=200, help_text="e.g. designated safeguarding lead")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["family", "user"],
+                condition=Q(ended_at__isnull=True),
+                name="involvement_current_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.agency}) with {self.family}"
+
+
+class ChronologyEntry(models.Model):
+    """The append-only timeline of a family. The database refuses UPDATE and DELETE (a trigger),
+    so a wrong entry is answered by a later entry, never by editing history."""
+
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="chronology")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="chronology")
+    subject = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="chronology",
+        help_text="The child or adult the entry is about, when it is about one person",
+    )
+    kind = models.CharField(max_length=32, choices=ChronologyKind.choices)
+    occurred_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    summary = models.CharField(max_length=300)
+    detail = models.TextField(blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author_agency = models.ForeignKey(
+        "accounts.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        verbose_name_plural = "chronology entries"
+        indexes = [
+            models.Index(fields=["family", "-occurred_at"]),
+            models.Index(fields=["case", "-occurred_at"]),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="chronology_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%d %b %Y} {self.summary}"
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    """django-guardian direct table: per-case access (allocation). Filterable by integer join."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+
+class FamilyUserObjectPermission(UserObjectPermissionBase):
+    """django-guardian direct table: per-family access (a practitioner's involvement)."""
+
+    content_object = models.ForeignKey(Family, on_delete=models.CASCADE)

@@ -1,0 +1,95 @@
+"""Reads for people, families and cases. Each starts from a queryset restricted in
+cases/permissions.py, so nothing here can show a user what they may not see."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from accounts.models import User
+from cases.choices import CaseState
+from cases.models import Address, Allocation, Case, ChronologyEntry, Family, FamilyMember, Person
+from cases.permissions import cases_visible_to, chronology_visible_to, people_visible_to
+
+CASE_LIST_RELATED = ("family", "team", "key_worker", "ecpp")
+
+
+def case_list(user: User) -> QuerySet[Case]:
+    return cases_visible_to(user).select_related(*CASE_LIST_RELATED)
+
+
+def cases_of_worker(user: User) -> QuerySet[Case]:
+    """Open cases where the user currently holds an allocation (any role)."""
+    current = Allocation.objects.filter(user=user, ended_at__isnull=True).values("case_id")
+    return case_list(user).filter(state=CaseState.OPEN, pk__in=current)
+
+
+def cases_of_teams(user: User) -> QuerySet[Case]:
+    return case_list(user).filter(state=CaseState.OPEN, team__in=user.teams.all())
+
+
+def cases_of_involved_families(user: User) -> QuerySet[Case]:
+    current = user.involvements.filter(ended_at__isnull=True).values("family_id")
+    return case_list(user).filter(state=CaseState.OPEN, family_id__in=current)
+
+
+def family_members(family: Family) -> QuerySet[FamilyMember]:
+    current_address = Prefetch(
+        "person__addresses",
+        queryset=Address.objects.filter(moved_out__isnull=True),
+        to_attr="current_addresses",
+    )
+    return (
+        FamilyMember.objects.filter(family=family)
+        .select_related("person")
+        .prefetch_related(current_address, "person__relationships_from__relative")
+        .order_by("role", "person__date_of_birth", "person__pk")
+    )
+
+
+def case_allocations(case: Case) -> QuerySet[Allocation]:
+    return Allocation.objects.filter(case=case, ended_at__isnull=True).select_related("user", "user__agency")
+
+
+def family_chronology(user: User, family: Family) -> QuerySet[ChronologyEntry]:
+    return (
+        chronology_visible_to(user)
+        .filter(family=family)
+        .select_related("author", "author_agency", "subject", "case")
+        .order_by("-occurred_at", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class PersonSearch:
+    name: str = ""
+    date_of_birth: date | None = None
+    postcode: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.name.strip() or self.date_of_birth or self.postcode.strip())
+
+
+def person_search(user: User, search: PersonSearch, *, limit: int = 50) -> QuerySet[Person]:
+    """People the user may see, by any part of a name, date of birth and postcode.
+    (Fuzzy matching for the front door belongs to referrals/.)"""
+    if search.is_empty:
+        return Person.objects.none()
+    people = people_visible_to(user)
+    for term in search.name.split():
+        people = people.filter(
+            Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+            | Q(preferred_name__icontains=term)
+            | Q(middle_names__icontains=term)
+        )
+    if search.date_of_birth:
+        people = people.filter(
+            Q(date_of_birth=search.date_of_birth) | Q(expected_date_of_birth=search.date_of_birth)
+        )
+    if search.postcode.strip():
+        # Stored postcodes are normalised ("NG1 5DT"); a partial one ("NG1") matches its start.
+        wanted = " ".join(search.postcode.upper().split())
+        people = people.filter(pk__in=Address.objects.filter(postcode__startswith=wanted).values("person_id"))
+    return people.prefetch_related("families").order_by("last_name", "first_name", "pk")[:limit]

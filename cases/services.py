@@ -1,0 +1,540 @@
+"""Every write to people, families, cases and the chronology. Each function is one business
+action: it runs in a transaction, checks the rules, saves, and writes the chronology itself.
+Permissions (may this user do this at all?) are checked by callers via cases/permissions.py;
+these functions check the domain rules (may this be done to this case, now?).
+"""
+
+import re
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
+
+from accounts.choices import AgencyKind, Role
+from accounts.models import Team, User
+from cases.choices import (
+    CASE_TRANSITIONS,
+    SINGLE_HOLDER_ALLOCATION_ROLES,
+    SYSTEM_CHRONOLOGY_KINDS,
+    AllocationRole,
+    CaseState,
+    ChronologyKind,
+    ClosureReason,
+    Ethnicity,
+    FamilyRole,
+    PersonKind,
+    RelationshipKind,
+    Sex,
+)
+from cases.models import (
+    Address,
+    Allocation,
+    Case,
+    ChronologyEntry,
+    Family,
+    FamilyMember,
+    Involvement,
+    Person,
+    Relationship,
+)
+from pathways.choices import Pathway
+
+POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+CLOCK_SKEW = timedelta(minutes=5)
+
+STALE_EDIT = (
+    "Someone else changed this case while you were working on it. "
+    "Nothing was saved: reload the page to see their change, then try again."
+)
+
+
+class InvalidTransition(ValidationError):
+    """A case was asked to move to a state its state machine does not allow from where it is."""
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _chronology_write(
+    *,
+    family: Family,
+    kind: str,
+    summary: str,
+    author: User,
+    case: Case | None = None,
+    subject: Person | None = None,
+    detail: str = "",
+    occurred_at: datetime | None = None,
+) -> ChronologyEntry:
+    return ChronologyEntry.objects.create(
+        family=family,
+        case=case,
+        subject=subject,
+        kind=kind,
+        summary=summary[:300],
+        detail=detail,
+        occurred_at=occurred_at or timezone.now(),
+        author=author,
+        author_agency=author.agency,
+    )
+
+
+def _lock_case(case: Case, expected_version: int | None) -> Case:
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ValidationError({"version": STALE_EDIT}, code="stale")
+    return locked
+
+
+def _case_transition(case: Case, to_state: str) -> None:
+    if to_state not in CASE_TRANSITIONS[case.state]:
+        raise InvalidTransition(
+            f"A {case.get_state_display().lower()} case cannot become {CaseState(to_state).label.lower()}.",
+            code="invalid_transition",
+        )
+    case.state = to_state
+
+
+def postcode_normalise(value: str) -> str:
+    compact = re.sub(r"\s+", "", value or "").upper()
+    match = POSTCODE.match(compact)
+    if not match:
+        raise ValidationError({"postcode": "Enter a full UK postcode, like NG1 5DT."})
+    return f"{match.group(1)} {match.group(2)}"
+
+
+def _person_rules(
+    *,
+    kind: str,
+    first_name: str,
+    last_name: str,
+    date_of_birth: date | None,
+    expected_date_of_birth: date | None,
+) -> dict[str, str]:
+    today = timezone.localdate()
+    errors: dict[str, str] = {}
+    if kind == PersonKind.UNBORN:
+        if date_of_birth:
+            errors["date_of_birth"] = "An unborn child has an expected date of birth, not a date of birth."
+        if not expected_date_of_birth:
+            errors["expected_date_of_birth"] = "Enter the expected date of birth."
+        elif expected_date_of_birth < today - timedelta(days=31):
+            errors["expected_date_of_birth"] = (
+                "The expected date of birth is more than a month ago: if the baby has been born, "
+                "record them as a child with their date of birth."
+            )
+        elif expected_date_of_birth > today + timedelta(days=300):
+            errors["expected_date_of_birth"] = "The expected date of birth must be within the next 10 months."
+        if not last_name:
+            errors["last_name"] = "Enter the family name the baby is expected to have."
+    else:
+        if expected_date_of_birth:
+            errors["expected_date_of_birth"] = "Only an unborn child has an expected date of birth."
+        if not (first_name or last_name):
+            errors["first_name"] = "Enter a first name or a last name."
+        if date_of_birth and date_of_birth > today:
+            errors["date_of_birth"] = "Date of birth must be today or in the past."
+        elif date_of_birth and date_of_birth < date(1900, 1, 1):
+            errors["date_of_birth"] = "Date of birth must be after 1900."
+        if kind == PersonKind.CHILD and date_of_birth and (today.year - date_of_birth.year) > 25:
+            errors["date_of_birth"] = "A child's date of birth cannot be more than 25 years ago."
+    return errors
+
+
+# --- people and families ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def person_create(
+    *,
+    by: User,
+    kind: str,
+    first_name: str = "",
+    middle_names: str = "",
+    last_name: str = "",
+    preferred_name: str = "",
+    date_of_birth: date | None = None,
+    expected_date_of_birth: date | None = None,
+    sex: str = Sex.UNKNOWN,
+    ethnicity: str = Ethnicity.NOBT,
+    nhs_number: str = "",
+    upn: str = "",
+) -> Person:
+    first_name, last_name = first_name.strip(), last_name.strip()
+    errors = _person_rules(
+        kind=kind,
+        first_name=first_name,
+        last_name=last_name,
+        date_of_birth=date_of_birth,
+        expected_date_of_birth=expected_date_of_birth,
+    )
+    person = Person(
+        kind=kind,
+        first_name=first_name,
+        middle_names=middle_names.strip(),
+        last_name=last_name,
+        preferred_name=preferred_name.strip(),
+        date_of_birth=date_of_birth,
+        expected_date_of_birth=expected_date_of_birth,
+        sex=sex,
+        ethnicity=ethnicity,
+        nhs_number=re.sub(r"[\s-]", "", nhs_number or ""),
+        upn=(upn or "").strip().upper(),
+        created_by=by,
+    )
+    try:
+        person.full_clean()
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, messages[0])
+    if errors:
+        raise ValidationError(errors)
+    person.save()
+    return person
+
+
+@transaction.atomic
+def person_address_add(
+    *,
+    person: Person,
+    by: User,
+    line_1: str,
+    postcode: str,
+    line_2: str = "",
+    town: str = "",
+    moved_in: date | None = None,
+) -> Address:
+    if not line_1.strip():
+        raise ValidationError({"line_1": "Enter the first line of the address."})
+    postcode = postcode_normalise(postcode)
+    moved_in = moved_in or timezone.localdate()
+    current = Address.objects.select_for_update().filter(person=person, moved_out__isnull=True).first()
+    if current:
+        if current.moved_in and moved_in < current.moved_in:
+            raise ValidationError(
+                {"moved_in": "The new address must start on or after the current one started."}
+            )
+        current.moved_out = moved_in
+        current.save(update_fields=["moved_out"])
+    return Address.objects.create(
+        person=person,
+        line_1=line_1.strip(),
+        line_2=line_2.strip(),
+        town=town.strip(),
+        postcode=postcode,
+        moved_in=moved_in,
+    )
+
+
+@transaction.atomic
+def family_create(*, by: User, name: str) -> Family:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Enter a name for the family, like 'Smith family'."})
+    return Family.objects.create(name=name, created_by=by)
+
+
+@transaction.atomic
+def family_member_add(
+    *, family: Family, person: Person, role: str, by: User, lives_in_household: bool = True
+) -> FamilyMember:
+    if role not in FamilyRole.values:
+        raise ValidationError({"role": "Choose the person's place in the family."})
+    if role == FamilyRole.CHILD and not person.is_child:
+        raise ValidationError({"role": "Only a child or unborn child can be added as a child of the family."})
+    if FamilyMember.objects.filter(family=family, person=person).exists():
+        raise ValidationError({"person": f"{person} is already a member of {family}."})
+    membership = FamilyMember.objects.create(
+        family=family, person=person, role=role, lives_in_household=lives_in_household
+    )
+    _chronology_write(
+        family=family,
+        subject=person,
+        kind=ChronologyKind.FAMILY_MEMBER_ADDED,
+        summary=f"{person} added to the family record as {FamilyRole(role).label.lower()}",
+        author=by,
+    )
+    return membership
+
+
+@transaction.atomic
+def relationship_record(
+    *,
+    family: Family,
+    person: Person,
+    relative: Person,
+    kind: str,
+    by: User,
+    has_parental_responsibility: bool = False,
+) -> Relationship:
+    member_ids = set(FamilyMember.objects.filter(family=family).values_list("person_id", flat=True))
+    if person.pk not in member_ids or relative.pk not in member_ids:
+        raise ValidationError("Both people must be members of the family first.")
+    if person.pk == relative.pk:
+        raise ValidationError({"relative": "A person cannot be related to themselves."})
+    if kind not in RelationshipKind.values:
+        raise ValidationError({"kind": "Choose how they are related."})
+    if has_parental_responsibility and (person.kind != PersonKind.ADULT or not relative.is_child):
+        message = "Only an adult can hold parental responsibility, and only for a child."
+        raise ValidationError({"has_parental_responsibility": message})
+    relationship, _ = Relationship.objects.update_or_create(
+        family=family,
+        person=person,
+        relative=relative,
+        defaults={"kind": kind, "has_parental_responsibility": has_parental_responsibility},
+    )
+    return relationship
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+
+def _allocatable(user: User, role: str, case: Case) -> str | None:
+    """Why `user` cannot hold `role` on `case`, or None if they can."""
+    if not user.is_active:
+        return f"{user} has no active account."
+    if user.agency is None or user.agency.kind != AgencyKind.LA_CHILDRENS_SERVICES:
+        return "Only children's services staff can be allocated to a case; partners are added as involved."
+    roles = user.roles
+    if role == AllocationRole.ECPP and Role.ECPP not in roles:
+        return f"{user} is not an expert child protection practitioner."
+    if role == AllocationRole.KEY_WORKER:
+        holders = {Role.FAMILY_HELP_WORKER, Role.SOCIAL_WORKER, Role.ECPP, Role.TEAM_MANAGER}
+        if not roles & holders:
+            return f"{user} does not hold cases (their role is {user.primary_role_label.lower()})."
+        qualified = {Role.SOCIAL_WORKER, Role.ECPP, Role.TEAM_MANAGER}
+        if case.pathway == Pathway.PREVENT_HARM and not roles & qualified:
+            return (
+                "At pathway 4 the key worker must be a qualified social worker; "
+                "add the family help worker as a co-worker so they stay involved."
+            )
+    return None
+
+
+@transaction.atomic
+def case_open(*, family: Family, team: Team, pathway: int, by: User, key_worker: User | None = None) -> Case:
+    if pathway not in Pathway.values:
+        raise ValidationError({"pathway": "Choose a pathway from 1 to 4."})
+    if team.agency.kind != AgencyKind.LA_CHILDRENS_SERVICES:
+        raise ValidationError({"team": "A case is held by a children's services team."})
+    existing = Case.objects.filter(family=family, state=CaseState.OPEN).first()
+    if existing:
+        raise ValidationError(
+            {"family": f"{family} already has an open case ({existing.reference}): use that case."}
+        )
+    try:
+        with transaction.atomic():
+            case = Case.objects.create(
+                family=family, pathway=pathway, team=team, opened_at=timezone.now(), opened_by=by
+            )
+    except IntegrityError:
+        raise ValidationError({"family": f"{family} already has an open case."}) from None
+    _chronology_write(
+        family=family,
+        case=case,
+        kind=ChronologyKind.CASE_OPENED,
+        summary=f"Case {case.reference} opened at pathway {Pathway(pathway).label} with {team}",
+        author=by,
+    )
+    if key_worker:
+        case_allocate(case=case, user=key_worker, role=AllocationRole.KEY_WORKER, by=by)
+        case.refresh_from_db()
+    return case
+
+
+def _end_allocation(allocation: Allocation, now: datetime) -> None:
+    allocation.ended_at = now
+    allocation.save(update_fields=["ended_at"])
+    still_allocated = Allocation.objects.filter(
+        case=allocation.case, user=allocation.user, ended_at__isnull=True
+    ).exists()
+    if not still_allocated:
+        remove_perm("view_case", allocation.user, allocation.case)
+
+
+@transaction.atomic
+def case_allocate(
+    *, case: Case, user: User, role: str, by: User, expected_version: int | None = None
+) -> Allocation:
+    case = _lock_case(case, expected_version)
+    if not case.is_open:
+        raise ValidationError("A closed case cannot be allocated.", code="closed")
+    if role not in AllocationRole.values:
+        raise ValidationError({"role": "Choose the role they will have."})
+    refusal = _allocatable(user, role, case)
+    if refusal:
+        raise ValidationError({"user": refusal})
+    if Allocation.objects.filter(case=case, user=user, role=role, ended_at__isnull=True).exists():
+        raise ValidationError(
+            {"user": f"{user} is already allocated to this case as {AllocationRole(role).label.lower()}."}
+        )
+    now = timezone.now()
+    replaced = None
+    if role in SINGLE_HOLDER_ALLOCATION_ROLES:
+        replaced = Allocation.objects.filter(case=case, role=role, ended_at__isnull=True).first()
+        if replaced:
+            _end_allocation(replaced, now)
+    allocation = Allocation.objects.create(case=case, user=user, role=role, started_at=now, allocated_by=by)
+    assign_perm("view_case", user, case)
+    update_fields = ["version"]
+    if role == AllocationRole.KEY_WORKER:
+        case.key_worker = user
+        update_fields.append("key_worker")
+    elif role == AllocationRole.ECPP:
+        case.ecpp = user
+        update_fields.append("ecpp")
+    case.version += 1
+    case.save(update_fields=update_fields)
+    summary = f"{user} allocated as {AllocationRole(role).label.lower()}"
+    if replaced:
+        summary += f", replacing {replaced.user}"
+    _chronology_write(
+        family=case.family,
+        case=case,
+        kind=ChronologyKind.CASE_ALLOCATED,
+        summary=summary,
+        author=by,
+    )
+    return allocation
+
+
+@transaction.atomic
+def allocation_end(*, allocation: Allocation, by: User, expected_version: int | None = None) -> Allocation:
+    case = _lock_case(allocation.case, expected_version)
+    allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
+    if allocation.ended_at:
+        raise ValidationError("That allocation has already ended.", code="ended")
+    if allocation.role == AllocationRole.KEY_WORKER and case.is_open:
+        raise ValidationError(
+            "Allocate a new key worker instead: an open case always keeps one once it has one."
+        )
+    _end_allocation(allocation, timezone.now())
+    update_fields = ["version"]
+    if allocation.role == AllocationRole.ECPP:
+        case.ecpp = None
+        update_fields.append("ecpp")
+    case.version += 1
+    case.save(update_fields=update_fields)
+    _chronology_write(
+        family=case.family,
+        case=case,
+        kind=ChronologyKind.ALLOCATION_ENDED,
+        summary=f"{allocation.user} no longer allocated as {allocation.get_role_display().lower()}",
+        author=by,
+    )
+    return allocation
+
+
+@transaction.atomic
+def case_close(
+    *, case: Case, reason: str, by: User, note: str = "", expected_version: int | None = None
+) -> Case:
+    case = _lock_case(case, expected_version)
+    if reason not in ClosureReason.values:
+        raise ValidationError({"reason": "Choose the reason the case is closing."})
+    _case_transition(case, CaseState.CLOSED)
+    now = timezone.now()
+    case.closed_at = now
+    case.closure_reason = reason
+    case.version += 1
+    case.save(update_fields=["state", "closed_at", "closure_reason", "version"])
+    # Allocations end with the episode; the view permission stays so workers keep their history.
+    Allocation.objects.filter(case=case, ended_at__isnull=True).update(ended_at=now)
+    _chronology_write(
+        family=case.family,
+        case=case,
+        kind=ChronologyKind.CASE_CLOSED,
+        summary=f"Case {case.reference} closed: {ClosureReason(reason).label}",
+        detail=note.strip(),
+        author=by,
+    )
+    return case
+
+
+# --- involvement and the chronology -----------------------------------------------------------
+
+
+@transaction.atomic
+def involvement_add(*, family: Family, user: User, role_description: str, by: User) -> Involvement:
+    if user.agency is None:
+        raise ValidationError({"user": f"{user} belongs to no agency: an administrator must set one first."})
+    if not role_description.strip():
+        raise ValidationError({"role_description": "Say what their role with the family is."})
+    if Involvement.objects.filter(family=family, user=user, ended_at__isnull=True).exists():
+        raise ValidationError({"user": f"{user} is already involved with {family}."})
+    involvement = Involvement.objects.create(
+        family=family,
+        user=user,
+        agency=user.agency,
+        role_description=role_description.strip(),
+        started_at=timezone.now(),
+        added_by=by,
+    )
+    assign_perm("view_family", user, family)
+    _chronology_write(
+        family=family,
+        kind=ChronologyKind.INVOLVEMENT_STARTED,
+        summary=f"{user} ({user.agency}, {involvement.role_description}) now involved with the family",
+        author=by,
+    )
+    return involvement
+
+
+@transaction.atomic
+def involvement_end(*, involvement: Involvement, by: User) -> Involvement:
+    involvement = Involvement.objects.select_for_update().get(pk=involvement.pk)
+    if involvement.ended_at:
+        raise ValidationError("That involvement has already ended.")
+    involvement.ended_at = timezone.now()
+    involvement.save(update_fields=["ended_at"])
+    remove_perm("view_family", involvement.user, involvement.family)
+    _chronology_write(
+        family=involvement.family,
+        kind=ChronologyKind.INVOLVEMENT_ENDED,
+        summary=f"{involvement.user} ({involvement.agency}) no longer involved with the family",
+        author=by,
+    )
+    return involvement
+
+
+@transaction.atomic
+def chronology_entry_add(
+    *,
+    family: Family,
+    by: User,
+    kind: str,
+    occurred_at: datetime,
+    summary: str,
+    detail: str = "",
+    case: Case | None = None,
+    subject: Person | None = None,
+) -> ChronologyEntry:
+    errors: dict[str, str] = {}
+    if kind not in ChronologyKind.values or kind in SYSTEM_CHRONOLOGY_KINDS:
+        errors["kind"] = "Choose what kind of event this was."
+    if occurred_at is None:
+        errors["occurred_at"] = "Enter when it happened."
+    elif occurred_at > timezone.now() + CLOCK_SKEW:
+        errors["occurred_at"] = "When it happened must be now or in the past."
+    if not summary.strip():
+        errors["summary"] = "Enter a short summary of what happened."
+    elif len(summary.strip()) > 300:
+        errors["summary"] = "The summary must be 300 characters or fewer: put the rest in the detail."
+    if case is not None and case.family_id != family.pk:
+        errors["case"] = "That case belongs to another family."
+    if subject is not None and not FamilyMember.objects.filter(family=family, person=subject).exists():
+        errors["subject"] = "Choose someone who is a member of this family."
+    if errors:
+        raise ValidationError(errors)
+    return _chronology_write(
+        family=family,
+        case=case,
+        subject=subject,
+        kind=kind,
+        summary=summary.strip(),
+        detail=detail.strip(),
+        occurred_at=occurred_at,
+        author=by,
+    )

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("cases/", views.case_list, name="case-list"),
+    path("cases/<int:pk>/", views.case_detail, name="case-detail"),
+    path("cases/<int:pk>/chronology/", views.case_chronology_add, name="case-chronology-add"),
+    path("cases/<int:pk>/allocate/", views.case_allocate, name="case-allocate"),
+    path("cases/<int:pk>/close/", views.case_close, name="case-close"),
+    path("people/", views.person_search, name="person-search"),
+    path("people/<int:pk>/", views.person_detail, name="person-detail"),
+]

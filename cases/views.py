@@ -1,0 +1,172 @@
+"""Pages for people, families and cases. Thin: permissions.py decides access, selectors.py reads,
+services.py writes."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.choices import Role
+from cases import selectors, services
+from cases.filters import CaseFilter
+from cases.forms import CaseAllocateForm, CaseCloseForm, ChronologyEntryForm, PersonSearchForm
+from cases.models import Person
+from cases.permissions import can, case_for_user, families_visible_to, person_for_user
+from config.forms import form_add_service_errors
+
+HOME_LIST_SIZE = 25
+
+
+@login_required
+def home(request):
+    user = request.user
+    role = user.primary_role
+    sections = []
+    if role in (Role.FAMILY_HELP_WORKER, Role.SOCIAL_WORKER, Role.ECPP):
+        sections.append(("My cases", selectors.cases_of_worker(user)))
+        sections.append(("My team's cases", selectors.cases_of_teams(user)))
+    elif role == Role.TEAM_MANAGER:
+        team_cases = selectors.cases_of_teams(user)
+        sections.append(("Cases waiting for a key worker", team_cases.filter(key_worker__isnull=True)))
+        sections.append(("My teams' open cases", team_cases))
+    elif role == Role.MASH_MANAGER:
+        sections.append(("Cases opened most recently", selectors.case_list(user).filter(state="open")))
+    elif role == Role.PARTNER_PRACTITIONER:
+        sections.append(("Families you work with", selectors.cases_of_involved_families(user)))
+    elif role == Role.AUDITOR:
+        sections.append(("Open cases", selectors.case_list(user).filter(state="open")))
+    sections = [(title, cases[:HOME_LIST_SIZE], cases.count()) for title, cases in sections]
+    return render(request, "cases/home.html", {"sections": sections, "role": role})
+
+
+@login_required
+def case_list(request):
+    filterset = CaseFilter(request.GET, queryset=selectors.case_list(request.user))
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/case_list.html",
+        {"filter": filterset, "page": page, "query": query.urlencode()},
+    )
+
+
+def _case_page(request, case, *, entry_form=None, allocate_form=None, close_form=None, status=200):
+    members = list(selectors.family_members(case.family))
+    user = request.user
+    context = {
+        "case": case,
+        "members": members,
+        "allocations": selectors.case_allocations(case),
+        "chronology": selectors.family_chronology(user, case.family)[:200],
+        "can_add_entry": can(user, "add_chronology"),
+        "can_allocate": can(user, "allocate") and case.is_open,
+        "can_close": can(user, "close") and case.is_open,
+        "entry_form": entry_form or ChronologyEntryForm(members=members),
+        "allocate_form": allocate_form or CaseAllocateForm(initial={"version": case.version}),
+        "close_form": close_form or CaseCloseForm(initial={"version": case.version}),
+    }
+    return render(request, "cases/case_detail.html", context, status=status)
+
+
+@login_required
+def case_detail(request, pk: int):
+    return _case_page(request, case_for_user(request.user, pk))
+
+
+@login_required
+@require_POST
+def case_chronology_add(request, pk: int):
+    case = case_for_user(request.user, pk, "add_chronology")
+    members = list(selectors.family_members(case.family))
+    form = ChronologyEntryForm(request.POST, members=members)
+    if form.is_valid():
+        data = form.cleaned_data
+        subject = Person.objects.filter(pk=data["subject"]).first() if data["subject"] else None
+        try:
+            services.chronology_entry_add(
+                family=case.family,
+                case=case,
+                by=request.user,
+                kind=data["kind"],
+                occurred_at=data["occurred_at"],
+                summary=data["summary"],
+                detail=data["detail"],
+                subject=subject,
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, "Added to the chronology.")
+            return redirect("cases:case-detail", pk=case.pk)
+    return _case_page(request, case, entry_form=form, status=400)
+
+
+@login_required
+@require_POST
+def case_allocate(request, pk: int):
+    case = case_for_user(request.user, pk, "allocate")
+    form = CaseAllocateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_allocate(
+                case=case,
+                user=form.cleaned_data["user"],
+                role=form.cleaned_data["role"],
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{form.cleaned_data['user']} is now allocated to the case.")
+            return redirect("cases:case-detail", pk=case.pk)
+    return _case_page(request, case, allocate_form=form, status=400)
+
+
+@login_required
+@require_POST
+def case_close(request, pk: int):
+    case = case_for_user(request.user, pk, "close")
+    form = CaseCloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_close(
+                case=case,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Case {case.reference} is closed.")
+            return redirect("cases:case-detail", pk=case.pk)
+    return _case_page(request, case, close_form=form, status=400)
+
+
+@login_required
+@require_http_methods(["GET"])
+def person_search(request):
+    form = PersonSearchForm(request.GET or None)
+    results = None
+    if form.is_valid():
+        results = list(selectors.person_search(request.user, selectors.PersonSearch(**form.cleaned_data)))
+    return render(request, "cases/person_search.html", {"form": form, "results": results})
+
+
+@login_required
+def person_detail(request, pk: int):
+    person = person_for_user(request.user, pk)
+    families = families_visible_to(request.user).filter(memberships__person=person)
+    context = {
+        "person": person,
+        "addresses": person.addresses.all(),
+        "memberships": person.memberships.filter(family__in=families).select_related("family"),
+        "cases": selectors.case_list(request.user).filter(family__in=families),
+    }
+    return render(request, "cases/person_detail.html", context)

@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from cases import apis as case_apis
+from cases import views as case_views
+from config.health import healthz
+
+router = DefaultRouter()
+router.register("people", case_apis.PersonViewSet, basename="person")
+router.register("families", case_apis.FamilyViewSet, basename="family")
+router.register("cases", case_apis.CaseViewSet, basename="case")
+router.register(
+    r"cases/(?P<case_pk>\d+)/chronology",
+    case_apis.CaseChronologyViewSet,
+    basename="case-chronology",
+)
+
+admin.site.site_header = "Continuum administration"
+admin.site.site_title = "Continuum administration"
+
+urlpatterns = [
+    path("", case_views.home, name="home"),
+    path("", include("cases.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("healthz", healthz, name="healthz"),
+]

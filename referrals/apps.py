@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ReferralsConfig(AppConfig):
+    """The front door: requests for support, person matching, MASH triage, referrer feedback."""
+
+    name = "referrals"
