@@ -22,14 +22,30 @@ class PersonSearchForm(forms.Form):
 
 
 class ChronologyEntryForm(forms.Form):
-    kind = forms.ChoiceField(choices=PRACTITIONER_CHRONOLOGY_KINDS, label="What happened")
-    occurred_at = forms.DateTimeField(widget=DateTimeInput, label="When it happened")
+    kind = forms.ChoiceField(
+        choices=PRACTITIONER_CHRONOLOGY_KINDS,
+        label="What happened",
+        error_messages={"required": "Choose what kind of event this was."},
+    )
+    occurred_at = forms.DateTimeField(
+        widget=DateTimeInput,
+        label="When it happened",
+        error_messages={
+            "required": "Enter when it happened.",
+            "invalid": "Enter a real date and time, like 2026-03-02 10:15.",
+        },
+    )
     subject = forms.ChoiceField(
         required=False,
         label="Who it is about",
         help_text="Leave blank if it is about the whole family",
     )
-    summary = forms.CharField(max_length=300, label="Summary", help_text="One line: what happened")
+    summary = forms.CharField(
+        max_length=300,
+        label="Summary",
+        help_text="One line: what happened",
+        error_messages={"required": "Enter a short summary of what happened."},
+    )
     detail = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}), label="Detail")
 
     def __init__(self, *args, members=(), **kwargs):
@@ -46,9 +62,16 @@ class CaseVersionForm(forms.Form):
 
 
 class CaseAllocateForm(CaseVersionForm):
-    user = forms.ModelChoiceField(queryset=User.objects.none(), label="Practitioner")
+    user = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Practitioner",
+        error_messages={"required": "Choose who to allocate.", "invalid_choice": "Choose who to allocate."},
+    )
     role = forms.ChoiceField(
-        choices=AllocationRole.choices, widget=forms.RadioSelect, label="Role on the case"
+        choices=AllocationRole.choices,
+        widget=forms.RadioSelect,
+        label="Role on the case",
+        error_messages={"required": "Choose the role they will have on the case."},
     )
 
     def __init__(self, *args, **kwargs):
@@ -63,7 +86,9 @@ class CaseAllocateForm(CaseVersionForm):
 
 class CaseCloseForm(CaseVersionForm):
     reason = forms.ChoiceField(
-        choices=[("", "Choose a reason"), *ClosureReason.choices], label="Reason for closing"
+        choices=[("", "Choose a reason"), *ClosureReason.choices],
+        label="Reason for closing",
+        error_messages={"required": "Choose the reason the case is closing."},
     )
     note = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Why the case is closing"

@@ -185,10 +185,17 @@ def person_create(
         created_by=by,
     )
     try:
-        person.full_clean()
+        # Constraints are enforced by the database; the rules above and below say it in words.
+        person.full_clean(validate_constraints=False)
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, messages[0])
+    for field, label in (("nhs_number", "NHS number"), ("upn", "Unique Pupil Number")):
+        value = getattr(person, field)
+        if field not in errors and value and Person.objects.filter(**{field: value}).exists():
+            errors[field] = (
+                f"Someone already has this {label}: find their record instead of adding a new one."
+            )
     if errors:
         raise ValidationError(errors)
     person.save()
