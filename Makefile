@@ -35,7 +35,7 @@ assets: $(ASSETS)
 
 # Debian packages the app and its tests need: Chromium for browser tests, Pango for WeasyPrint,
 # poppler-utils (pdftotext) to read generated PDFs back in tests.
-SYSDEPS := chromium libpango-1.0-0 libpangoft2-1.0-0 poppler-utils fonts-dejavu-core
+SYSDEPS := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils fonts-dejavu-core
 sysdeps:
 	@missing=$$(for p in $(SYSDEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

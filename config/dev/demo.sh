@@ -26,7 +26,8 @@ pids+=($!)
 $BIN/celery -A config beat --loglevel=INFO >var/log/beat.log 2>&1 &
 pids+=($!)
 $BIN/gunicorn config.wsgi --bind "127.0.0.1:${PORT}" --workers 2 --threads 4 \
-  --access-logfile var/log/web-access.log --error-logfile var/log/web.log &
+  --access-logfile var/log/web-access.log --error-logfile var/log/web.log \
+  --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms' &  # path only: queries can hold names
 pids+=($!)
 
 cat <<TXT

@@ -1,0 +1,103 @@
+"""Browser journeys in headless Chromium (Debian's package, driven by Playwright)."""
+
+import re
+import shutil
+
+import pytest
+from django.urls import reverse
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "a-test-password-1"  # accounts.tests.factories.PASSWORD
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not executable:
+        pytest.fail("Chromium is not installed: `make test` installs Debian's chromium package.")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def page_without_javascript(browser):
+    context = browser.new_context(java_script_enabled=False)
+    yield context.new_page()
+    context.close()
+
+
+def sign_in(page, base_url, username):
+    page.goto(base_url + reverse("home"))
+    assert "/accounts/sign-in/" in page.url
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_a_worker_signs_in_opens_a_case_and_adds_to_the_chronology(page, live_server, cast, world):
+    sign_in(page, live_server.url, "fh.worker")
+    page.get_by_role("heading", name="Hello, Femi").wait_for()
+    # GOV.UK Frontend's stylesheet was built and served.
+    header_colour = page.evaluate("getComputedStyle(document.querySelector('.govuk-header')).backgroundColor")
+    assert header_colour not in ("rgba(0, 0, 0, 0)", "transparent")
+
+    page.get_by_role("link", name=world.north_case.reference).first.click()
+    page.get_by_role("heading", name=re.compile("Northam family")).wait_for()
+    assert page.get_by_role("link", name="Nia Northam").is_visible()
+    assert page.locator(".moj-timeline__item").count() >= 3
+
+    page.get_by_text("Add to the chronology").click()
+    page.get_by_label("What happened").select_option("home_visit")
+    page.get_by_label("When it happened").fill("2026-03-02T10:15")
+    page.get_by_label("Who it is about").select_option(label="Nia Northam")
+    page.get_by_label("Summary").fill("Saw Nia at home after school")
+    page.get_by_role("button", name="Add entry").click()
+
+    page.get_by_text("Added to the chronology.").wait_for()
+    first = page.locator(".moj-timeline__item").filter(has_text="Saw Nia at home after school")
+    assert first.count() == 1
+    assert "Femi Harper" in first.inner_text()
+
+
+def test_the_case_page_works_without_javascript(page_without_javascript, live_server, cast, world):
+    page = page_without_javascript
+    sign_in(page, live_server.url, "team.manager")
+    page.goto(live_server.url + reverse("cases:case-detail", args=[world.south_case.pk]))
+    assert page.get_by_role("heading", name=re.compile("Southey family")).is_visible()
+    # <details> opens without JavaScript: allocate a key worker.
+    page.get_by_text("Allocate a worker").click()
+    page.get_by_label("Practitioner", exact=True).select_option(label="Sam Walker")
+    page.get_by_label("Key worker").check()
+    page.get_by_role("button", name="Allocate").click()
+    page.get_by_text("Sam Walker is now allocated to the case.").wait_for()
+    world.south_case.refresh_from_db()
+    assert world.south_case.key_worker == cast.social_worker
+
+
+def test_a_partner_gets_not_found_for_a_family_they_do_not_work_with(page, live_server, cast, world):
+    sign_in(page, live_server.url, "school.dsl")
+    page.get_by_role("heading", name=re.compile("Hello")).wait_for()
+    assert world.school_case.reference in page.content()
+    response = page.goto(live_server.url + reverse("cases:case-detail", args=[world.north_case.pk]))
+    assert response.status == 404

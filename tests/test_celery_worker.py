@@ -1,0 +1,70 @@
+"""A real Celery worker process consumes a task from the real broker: Redis when REDIS_URL is
+set (as in CI), otherwise kombu's filesystem transport under var/ (as in the demo)."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from config import health
+from config.celery import app
+from config.tasks import heartbeat
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.worker
+
+
+@pytest.fixture
+def worker_queue():
+    """Start `celery worker` on a queue of its own (so no other worker can take our task)."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "CELERY_TASK_ALWAYS_EAGER": "0"}
+    log = ROOT / "var" / "log" / f"worker-{queue}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1",
+             "-Q", queue, "--without-gossip", "--without-mingle", "--loglevel=INFO", "-n", f"{queue}@%h"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        yield queue, process, log
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def really_send():
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    yield
+    app.conf.task_always_eager = eager
+
+
+def test_a_worker_process_consumes_the_heartbeat_from_the_broker(worker_queue, really_send):
+    queue, process, log = worker_queue
+    expected = "redis" if settings.REDIS_URL else "filesystem"
+    assert app.conf.broker_url.startswith(expected)
+    print(f"broker: {expected}")
+
+    started = time.monotonic()
+    result = heartbeat.apply_async(queue=queue)
+    try:
+        beat = result.get(timeout=90)
+    except Exception:
+        pytest.fail(f"worker did not answer (alive={process.poll() is None}):\n{log.read_text()[-3000:]}")
+    assert process.poll() is None, "the worker should still be running"
+    assert health.heartbeat_last().isoformat() == beat  # written by the worker, read here
+    assert "heartbeat" in log.read_text()
+    print(f"round trip through a real worker: {time.monotonic() - started:.2f}s")

@@ -1,0 +1,55 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+
+from accounts.models import User
+from cases.models import Case, ChronologyEntry, Family
+
+pytestmark = pytest.mark.django_db
+
+DEMO_LOGINS = {
+    "fh.worker": "family_help_worker",
+    "social.worker": "social_worker",
+    "ecpp": "expert_cp_practitioner",
+    "mash.manager": "mash_manager",
+    "team.manager": "team_manager",
+    "school.dsl": "partner_practitioner",
+    "auditor": "auditor",
+    "admin": "administrator",
+}
+
+
+def test_seed_demo_refuses_when_debug_is_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+def test_seed_demo_builds_a_demo_authority_and_is_idempotent(settings):
+    settings.DEBUG = True
+    settings.DEMO_PASSWORD = "demo-pass-for-test"
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    for username, role in DEMO_LOGINS.items():
+        user = authenticate(username=username, password="demo-pass-for-test")
+        assert user is not None, username
+        assert user.primary_role == role
+    assert Family.objects.count() == 50
+    open_pathways = set(Case.objects.filter(state="open").values_list("pathway", flat=True))
+    assert open_pathways == {1, 2, 3, 4}
+    assert Case.objects.filter(state="closed").exists()
+    assert all(case.ecpp_id for case in Case.objects.filter(pathway=4, state="open"))
+    assert User.objects.get(username="school.dsl").involvements.exists()
+    counts = (
+        Family.objects.count(),
+        Case.objects.count(),
+        ChronologyEntry.objects.count(),
+        User.objects.count(),
+    )
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert counts == (
+        Family.objects.count(),
+        Case.objects.count(),
+        ChronologyEntry.objects.count(),
+        User.objects.count(),
+    )
