@@ -11,6 +11,8 @@ INSTALLED := $(VENV)/.installed
 ASSETS := static/vendor/.built
 # Resolves DATABASE_URL: the one you set, or an embedded server with its data under var/.
 WITH_DB = DATABASE_URL="$$( [ -n "$$DATABASE_URL" ] && echo "$$DATABASE_URL" || $(BIN)/python -m config.dev.devdb url )"
+# Commands that load settings outside pytest (which has its own defaults in pyproject.toml).
+CHECK_ENV = SECRET_KEY="$${SECRET_KEY:-checks-only-not-a-secret}"
 PYTEST_ARGS ?=
 
 .PHONY: help install assets sysdeps demo test lint format migrations-check test-only bench db-stop clean
@@ -54,7 +56,7 @@ format: $(INSTALLED)
 	$(BIN)/ruff format .
 
 migrations-check: install
-	$(WITH_DB) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(WITH_DB) $(CHECK_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 # pytest exits 5 when a selection collects nothing: that is not a failure of the build.
 test-only: install
