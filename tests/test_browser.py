@@ -101,3 +101,24 @@ def test_a_partner_gets_not_found_for_a_family_they_do_not_work_with(page, live_
     assert world.school_case.reference in page.content()
     response = page.goto(live_server.url + reverse("cases:case-detail", args=[world.north_case.pk]))
     assert response.status == 404
+
+
+def test_person_search_updates_as_you_type(page, live_server, cast, world):
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    sign_in(page, live_server.url, "social.worker")
+    page.get_by_role("link", name="Find a person").click()
+    page.get_by_label("Name").fill("Northa")
+    # No click on Search: htmx fetches the results as the name is typed.
+    page.get_by_role("link", name="Nia Northam").wait_for(timeout=5000)
+    assert "name=Northa" in page.url
+    assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_api_docs_render_under_the_content_security_policy(page, live_server, cast):
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    sign_in(page, live_server.url, "social.worker")
+    page.goto(live_server.url + "/api/docs/")
+    page.get_by_text("Continuum API").first.wait_for(timeout=10000)
+    assert not [e for e in errors if "Content Security Policy" in e], errors

@@ -53,3 +53,17 @@ def test_seed_demo_builds_a_demo_authority_and_is_idempotent(settings):
         ChronologyEntry.objects.count(),
         User.objects.count(),
     )
+
+
+def test_every_demo_login_signs_in_to_a_home_page(settings, client):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    settings.DEBUG = False
+    for username in DEMO_LOGINS:
+        response = client.post(
+            "/accounts/sign-in/", {"username": username, "password": settings.DEMO_PASSWORD}
+        )
+        assert response.status_code == 302, username
+        home = client.get("/")
+        assert home.status_code == 200 and "Hello," in home.content.decode(), username
+        client.logout()
