@@ -1,6 +1,7 @@
 """REST API for people, families, cases and the chronology (/api/v1/). Same permissions and
 services as the pages: lists start from the user's visible queryset; unseen objects are 404."""
 
+from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -8,9 +9,15 @@ from rest_framework.response import Response
 
 from accounts.models import Team, User
 from cases import selectors, services
-from cases.choices import PRACTITIONER_CHRONOLOGY_KINDS, AllocationRole, ClosureReason, FamilyRole
+from cases.choices import (
+    PRACTITIONER_CHRONOLOGY_KINDS,
+    AllocationRole,
+    ClosureReason,
+    FamilyRole,
+    RelationshipKind,
+)
 from cases.filters import CaseFilter
-from cases.models import Case, ChronologyEntry, Family, Person
+from cases.models import Case, ChronologyEntry, Family, Involvement, Person
 from cases.permissions import (
     case_for_user,
     families_visible_to,
@@ -94,6 +101,27 @@ class FamilyMemberInput(serializers.Serializer):
     person_id = serializers.IntegerField()
     role = serializers.ChoiceField(choices=FamilyRole.choices)
     lives_in_household = serializers.BooleanField(required=False, default=True)
+
+
+class RelationshipInput(serializers.Serializer):
+    person_id = serializers.IntegerField(help_text="The adult (or older sibling) the relationship is from")
+    relative_id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=RelationshipKind.choices)
+    has_parental_responsibility = serializers.BooleanField(required=False, default=False)
+
+
+class InvolvementInput(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    role_description = serializers.CharField(max_length=200)
+
+
+class InvolvementOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    user = UserRefSerializer()
+    agency = serializers.StringRelatedField()
+    role_description = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
 
 
 class CaseOutput(serializers.ModelSerializer):
@@ -183,6 +211,13 @@ def _get_or_400(queryset, pk, field: str, message: str):
     return obj
 
 
+def _get_or_404(queryset, pk):
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
 # --- views -----------------------------------------------------------------------------------
 
 
@@ -218,6 +253,20 @@ class PersonViewSet(
         person = services.person_create(by=request.user, **fields)
         if address:
             services.person_address_add(person=person, by=request.user, **address)
+        return Response(PersonOutput(person).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Record a move: the new address becomes current, the old one is kept",
+        request=AddressSerializer,
+        responses={201: PersonOutput},
+    )
+    @action(detail=True, methods=["post"])
+    def addresses(self, request, pk=None):
+        person = person_for_user(request.user, pk)
+        require_create(request.user, "change_person")
+        data = AddressSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.person_address_add(person=person, by=request.user, **data.validated_data)
         return Response(PersonOutput(person).data, status=status.HTTP_201_CREATED)
 
 
@@ -272,6 +321,60 @@ class FamilyViewSet(
             by=request.user,
         )
         return Response(FamilyOutput(family).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Record how two members are related", request=RelationshipInput, responses={201: FamilyOutput}
+    )
+    @action(detail=True, methods=["post"])
+    def relationships(self, request, pk=None):
+        family = family_for_user(request.user, pk)
+        require_create(request.user, "change_family")
+        data = RelationshipInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        members = Person.objects.filter(memberships__family=family)
+        message = "Choose a member of this family."
+        person = _get_or_400(members, values.pop("person_id"), "person_id", message)
+        relative = _get_or_400(members, values.pop("relative_id"), "relative_id", message)
+        services.relationship_record(
+            family=family, person=person, relative=relative, by=request.user, **values
+        )
+        return Response(FamilyOutput(family).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Practitioners involved with the family", responses=InvolvementOutput(many=True))
+    @extend_schema(
+        methods=["post"],
+        summary="Involve a practitioner (e.g. a partner agency's) with the family",
+        request=InvolvementInput,
+        responses={201: InvolvementOutput},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def involvements(self, request, pk=None):
+        family = family_for_user(request.user, pk)
+        if request.method == "GET":
+            rows = family.involvements.filter(ended_at__isnull=True).select_related("user", "agency")
+            return Response(InvolvementOutput(rows, many=True).data)
+        family = family_for_user(request.user, pk, "involve")
+        data = InvolvementInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = _get_or_400(
+            User.objects.filter(is_active=True), data.validated_data["user_id"], "user_id", "No such user."
+        )
+        involvement = services.involvement_add(
+            family=family,
+            user=user,
+            role_description=data.validated_data["role_description"],
+            by=request.user,
+        )
+        return Response(InvolvementOutput(involvement).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="End a practitioner's involvement", request=None, responses=InvolvementOutput)
+    @action(detail=True, methods=["post"], url_path=r"involvements/(?P<involvement_pk>\d+)/end")
+    def involvement_end(self, request, pk=None, involvement_pk=None):
+        family = family_for_user(request.user, pk, "involve")
+        involvement = _get_or_404(Involvement.objects.filter(family=family), involvement_pk)
+        involvement = services.involvement_end(involvement=involvement, by=request.user)
+        return Response(InvolvementOutput(involvement).data)
 
 
 @extend_schema_view(

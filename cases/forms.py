@@ -93,3 +93,26 @@ class CaseCloseForm(CaseVersionForm):
     note = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Why the case is closing"
     )
+
+
+class InvolvementForm(forms.Form):
+    user = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Practitioner",
+        help_text="Someone from a partner agency (or another team) who works with the family",
+        error_messages={"required": "Choose who is working with the family."},
+    )
+    role_description = forms.CharField(
+        max_length=200,
+        label="Their role with the family",
+        help_text="For example: designated safeguarding lead, health visitor",
+        error_messages={"required": "Say what their role with the family is."},
+    )
+
+    def __init__(self, *args, family=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        users = User.objects.filter(is_active=True, agency__isnull=False).select_related("agency")
+        if family is not None:
+            users = users.exclude(involvements__family=family, involvements__ended_at__isnull=True)
+        self.fields["user"].queryset = users.order_by("agency__name", "first_name", "last_name")
+        self.fields["user"].label_from_instance = lambda user: f"{user} ({user.agency})"

@@ -37,6 +37,7 @@ CREATE_ACTIONS: dict[str, tuple[str, str]] = {
     "create_person": ("cases.add_person", "Your role cannot add people."),
     "create_family": ("cases.add_family", "Your role cannot add families."),
     "change_family": ("cases.change_family", "Your role cannot change who is in a family."),
+    "change_person": ("cases.change_person", "Your role cannot change a person's details."),
     "open_case": ("cases.add_case", "Only MASH and team managers can open a case."),
 }
 

@@ -8,7 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import User
 from cases.choices import CaseState
-from cases.models import Address, Allocation, Case, ChronologyEntry, Family, FamilyMember, Person
+from cases.models import Address, Allocation, Case, ChronologyEntry, Family, FamilyMember, Involvement, Person
 from cases.permissions import cases_visible_to, chronology_visible_to, people_visible_to
 
 CASE_LIST_RELATED = ("family", "team", "key_worker", "ecpp")
@@ -45,6 +45,10 @@ def family_members(family: Family) -> QuerySet[FamilyMember]:
         .prefetch_related(current_address, "person__relationships_from__relative")
         .order_by("role", "person__date_of_birth", "person__pk")
     )
+
+
+def family_involvements(family: Family) -> QuerySet[Involvement]:
+    return family.involvements.filter(ended_at__isnull=True).select_related("user", "agency")
 
 
 def case_allocations(case: Case) -> QuerySet[Allocation]:

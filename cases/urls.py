@@ -10,6 +10,12 @@ urlpatterns = [
     path("cases/<int:pk>/chronology/", views.case_chronology_add, name="case-chronology-add"),
     path("cases/<int:pk>/allocate/", views.case_allocate, name="case-allocate"),
     path("cases/<int:pk>/close/", views.case_close, name="case-close"),
+    path("cases/<int:pk>/involvements/", views.case_involvement_add, name="case-involvement-add"),
+    path(
+        "cases/<int:pk>/involvements/<int:involvement_pk>/end/",
+        views.case_involvement_end,
+        name="case-involvement-end",
+    ),
     path("people/", views.person_search, name="person-search"),
     path("people/<int:pk>/", views.person_detail, name="person-detail"),
 ]

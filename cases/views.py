@@ -5,14 +5,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.choices import Role
 from cases import selectors, services
 from cases.filters import CaseFilter
-from cases.forms import CaseAllocateForm, CaseCloseForm, ChronologyEntryForm, PersonSearchForm
-from cases.models import Person
+from cases.forms import (
+    CaseAllocateForm,
+    CaseCloseForm,
+    ChronologyEntryForm,
+    InvolvementForm,
+    PersonSearchForm,
+)
+from cases.models import Involvement, Person
 from cases.permissions import can, case_for_user, families_visible_to, person_for_user
 from config.forms import form_add_service_errors
 
@@ -54,7 +61,9 @@ def case_list(request):
     )
 
 
-def _case_page(request, case, *, entry_form=None, allocate_form=None, close_form=None, status=200):
+def _case_page(
+    request, case, *, entry_form=None, allocate_form=None, close_form=None, involve_form=None, status=200
+):
     members = list(selectors.family_members(case.family))
     user = request.user
     context = {
@@ -65,6 +74,9 @@ def _case_page(request, case, *, entry_form=None, allocate_form=None, close_form
         "can_add_entry": can(user, "add_chronology"),
         "can_allocate": can(user, "allocate") and case.is_open,
         "can_close": can(user, "close") and case.is_open,
+        "can_involve": can(user, "involve"),
+        "involvements": selectors.family_involvements(case.family),
+        "involve_form": involve_form or InvolvementForm(family=case.family),
         "entry_form": entry_form or ChronologyEntryForm(members=members),
         "allocate_form": allocate_form or CaseAllocateForm(initial={"version": case.version}),
         "close_form": close_form or CaseCloseForm(initial={"version": case.version}),
@@ -147,6 +159,40 @@ def case_close(request, pk: int):
             messages.success(request, f"Case {case.reference} is closed.")
             return redirect("cases:case-detail", pk=case.pk)
     return _case_page(request, case, close_form=form, status=400)
+
+
+@login_required
+@require_POST
+def case_involvement_add(request, pk: int):
+    case = case_for_user(request.user, pk, "involve")
+    form = InvolvementForm(request.POST, family=case.family)
+    if form.is_valid():
+        try:
+            services.involvement_add(family=case.family, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"{form.cleaned_data['user']} can now see and add to this family's record."
+            )
+            return redirect("cases:case-detail", pk=case.pk)
+    return _case_page(request, case, involve_form=form, status=400)
+
+
+@login_required
+@require_POST
+def case_involvement_end(request, pk: int, involvement_pk: int):
+    case = case_for_user(request.user, pk, "involve")
+    involvement = Involvement.objects.filter(family=case.family, pk=involvement_pk).first()
+    if involvement is None:
+        raise Http404("No such involvement.")
+    try:
+        services.involvement_end(involvement=involvement, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{involvement.user} is no longer involved with the family.")
+    return redirect("cases:case-detail", pk=case.pk)
 
 
 @login_required

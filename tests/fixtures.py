@@ -108,7 +108,9 @@ def _family_with_case(cast, *, name, team, pathway, child_name):
         sex=Sex.FEMALE,
         date_of_birth=date(2017, 3, 9),
     )
-    services.person_address_add(person=child, by=by, line_1="1 Test Street", postcode="NG1 5DT")
+    services.person_address_add(
+        person=child, by=by, line_1="1 Test Street", postcode="NG1 5DT", moved_in=date(2020, 1, 1)
+    )
     parent = services.person_create(by=by, kind=PersonKind.ADULT, first_name="Pat", last_name=last)
     services.family_member_add(family=family, person=child, role=FamilyRole.CHILD, by=by)
     services.family_member_add(family=family, person=parent, role=FamilyRole.PARENT_CARER, by=by)

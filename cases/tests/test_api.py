@@ -170,3 +170,73 @@ def test_openapi_schema_is_valid_and_served(cast, tmp_path, api_for):
         "/api/v1/cases/{case_pk}/chronology/",
     } <= set(schema["paths"])
     assert api_for(cast.fh_worker).get("/api/docs/").status_code == 200
+
+
+def test_moving_house_keeps_the_address_history(cast, world, api_for):
+    api = api_for(cast.fh_worker)
+    response = api.post(
+        f"/api/v1/people/{world.north_child.pk}/addresses/",
+        {"line_1": "4 New Street", "postcode": "NG7 2RD", "moved_in": "2026-06-01"},
+        format="json",
+    )
+    assert response.status_code == 201
+    postcodes = [(a["postcode"], a["moved_out"]) for a in response.json()["addresses"]]
+    assert ("NG7 2RD", None) in postcodes and ("NG1 5DT", "2026-06-01") in postcodes
+    bad = api.post(
+        f"/api/v1/people/{world.north_child.pk}/addresses/",
+        {"line_1": "x", "postcode": "12345"},
+        format="json",
+    )
+    assert bad.status_code == 400 and "postcode" in bad.json()
+
+
+def test_recording_parental_responsibility(cast, world, api_for):
+    family = world.north_case.family
+    parent = family.memberships.get(role="parent_carer").person
+    api = api_for(cast.fh_worker)
+    url = f"/api/v1/families/{family.pk}/relationships/"
+    ok = api.post(
+        url,
+        {
+            "person_id": parent.pk,
+            "relative_id": world.north_child.pk,
+            "kind": "mother",
+            "has_parental_responsibility": True,
+        },
+        format="json",
+    )
+    assert ok.status_code == 201
+    assert family.relationships.get(person=parent).has_parental_responsibility
+    outsider = api.post(
+        url, {"person_id": parent.pk, "relative_id": world.south_child.pk, "kind": "mother"}, format="json"
+    )
+    assert outsider.status_code == 400 and "relative_id" in outsider.json()
+
+
+def test_involving_and_releasing_a_partner(cast, world, api_for):
+    family = world.north_case.family
+    manager = api_for(cast.team_manager)
+    partner = api_for(cast.school_dsl)
+    assert partner.get(f"/api/v1/cases/{world.north_case.pk}/").status_code == 404
+    added = manager.post(
+        f"/api/v1/families/{family.pk}/involvements/",
+        {"user_id": cast.school_dsl.pk, "role_description": "DSL"},
+        format="json",
+    )
+    assert added.status_code == 201 and added.json()["agency"] == "Test Primary School"
+    assert partner.get(f"/api/v1/cases/{world.north_case.pk}/").status_code == 200
+    listed = manager.get(f"/api/v1/families/{family.pk}/involvements/").json()
+    assert [row["user"]["id"] for row in listed] == [cast.school_dsl.pk]
+    twice = manager.post(
+        f"/api/v1/families/{family.pk}/involvements/",
+        {"user_id": cast.school_dsl.pk, "role_description": "DSL"},
+        format="json",
+    )
+    assert twice.status_code == 400 and "already involved" in twice.json()["user"][0]
+    assert (
+        partner.post(f"/api/v1/families/{family.pk}/involvements/{added.json()['id']}/end/").status_code
+        == 403
+    )
+    ended = manager.post(f"/api/v1/families/{family.pk}/involvements/{added.json()['id']}/end/")
+    assert ended.status_code == 200 and ended.json()["ended_at"]
+    assert partner.get(f"/api/v1/cases/{world.north_case.pk}/").status_code == 404

@@ -177,3 +177,19 @@ def test_home_and_case_page_query_budgets(cast, world, client_for, django_assert
         client.get(reverse("home"))
     with django_assert_max_num_queries(20):
         client.get(reverse("cases:case-detail", args=[world.north_case.pk]))
+
+
+def test_involving_a_partner_from_the_case_page(cast, world, client_for):
+    client = client_for(cast.social_worker)
+    url = reverse("cases:case-involvement-add", args=[world.north_case.pk])
+    missing = client.post(url, {"user": cast.school_dsl.pk})
+    assert missing.status_code == 400 and "Say what their role with the family is" in missing.content.decode()
+    assert client.post(url, {"user": cast.school_dsl.pk, "role_description": "DSL"}).status_code == 302
+    page = client.get(reverse("cases:case-detail", args=[world.north_case.pk])).content.decode()
+    assert "Test Primary School" in page
+    involvement = world.north_case.family.involvements.get(user=cast.school_dsl)
+    end = reverse("cases:case-involvement-end", args=[world.north_case.pk, involvement.pk])
+    assert client_for(cast.auditor).post(end).status_code == 403
+    assert client_for(cast.social_worker).post(end).status_code == 302
+    involvement.refresh_from_db()
+    assert involvement.ended_at is not None
