@@ -15,7 +15,7 @@ WITH_DB = DATABASE_URL="$$( [ -n "$$DATABASE_URL" ] && echo "$$DATABASE_URL" || 
 CHECK_ENV = SECRET_KEY="$${SECRET_KEY:-checks-only-not-a-secret}"
 PYTEST_ARGS ?=
 
-.PHONY: help install assets sysdeps demo test lint format migrations-check test-only bench db-stop clean
+.PHONY: help install install-test assets sysdeps sysdeps-test demo test lint format migrations-check test-only bench db-stop clean
 
 help:
 	@echo "make demo | make test | make lint | make format | make bench | make db-stop | make clean"
@@ -28,6 +28,8 @@ $(INSTALLED): pyproject.toml constraints.txt
 
 install: $(INSTALLED) $(ASSETS) sysdeps
 
+install-test: install sysdeps-test
+
 $(ASSETS): package.json package-lock.json config/dev/assets.py
 	npm ci --no-audit --no-fund --loglevel=error
 	$(PYTHON) config/dev/assets.py
@@ -35,17 +37,25 @@ $(ASSETS): package.json package-lock.json config/dev/assets.py
 
 assets: $(ASSETS)
 
-# Debian packages the app and its tests need: Chromium for browser tests, Pango for WeasyPrint,
-# poppler-utils (pdftotext) to read generated PDFs back in tests.
-SYSDEPS := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils fonts-dejavu-core
-sysdeps:
-	@missing=$$(for p in $(SYSDEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+# Debian packages: Pango for WeasyPrint (PDFs) to run at all; for the tests also Chromium
+# (browser tests) and poppler-utils (pdftotext, to read generated PDFs back).
+SYSDEPS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+SYSDEPS_TEST := $(SYSDEPS) chromium poppler-utils
+define apt_ensure
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing Debian packages: $$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "Missing Debian packages (install them as root): $$missing"; exit 1; fi; \
 	fi
+endef
+
+sysdeps:
+	$(call apt_ensure,$(SYSDEPS))
+
+sysdeps-test:
+	$(call apt_ensure,$(SYSDEPS_TEST))
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
@@ -59,7 +69,7 @@ migrations-check: install
 	$(WITH_DB) $(CHECK_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 # pytest exits 5 when a selection collects nothing: that is not a failure of the build.
-test-only: install
+test-only: install-test
 	$(WITH_DB) $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
 
 test: install lint migrations-check test-only

@@ -6,11 +6,14 @@ database connections (CONN_MAX_AGE). Everything runs in-process through Django's
 so the numbers are server time without network or browser.
 """
 
+import http.client
 import os
 import statistics
+import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
@@ -60,21 +63,67 @@ def _bench_database():
         creation.destroy_test_db(name, verbosity=0)
 
 
-def _conn_max_age_ratio(user, url: str) -> tuple[float, float]:
-    """Requests per second with a new connection per request vs a persistent one."""
-    rates = []
+def _serve(max_age: int, database: str, port: int) -> subprocess.Popen:
+    url = urlsplit(os.environ["DATABASE_URL"])
+    env = {
+        **os.environ,
+        "DATABASE_URL": urlunsplit(url._replace(path=f"/{database}")),
+        "CONN_MAX_AGE": str(max_age),
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "1",
+            "--threads",
+            "1",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def _conn_max_age_ratio(session_key: str, database: str, paths: list[str]) -> dict[str, tuple[float, float]]:
+    """Requests per second through a real gunicorn (one sync worker, keep-alive client) with a
+    new database connection per request (CONN_MAX_AGE=0) and a persistent one (60)."""
+    rates: dict[str, list[float]] = {path: [] for path in paths}
     for max_age in (0, 60):
-        connections.close_all()
-        connection.settings_dict["CONN_MAX_AGE"] = max_age
-        client = Client()
-        client.force_login(user)
-        client.get(url)
-        started = time.perf_counter()
-        for _ in range(ROUNDS * 2):
-            client.get(url)
-        rates.append(ROUNDS * 2 / (time.perf_counter() - started))
-    connection.settings_dict["CONN_MAX_AGE"] = 60
-    return rates[0], rates[1]
+        port = 8765 + max_age
+        server = _serve(max_age, database, port)
+        try:
+            for path in paths:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                headers = {"Cookie": f"sessionid={session_key}"}
+                for _ in range(5):
+                    conn.request("GET", path, headers=headers)
+                    conn.getresponse().read()
+                started = time.perf_counter()
+                for _ in range(ROUNDS * 3):
+                    conn.request("GET", path, headers=headers)
+                    response = conn.getresponse()
+                    response.read()
+                    if response.status != 200:
+                        raise RuntimeError(f"{path} answered {response.status}")
+                rates[path].append(ROUNDS * 3 / (time.perf_counter() - started))
+        finally:
+            server.terminate()
+            server.wait()
+    return {path: (rate[0], rate[1]) for path, rate in rates.items()}
 
 
 def main() -> int:
@@ -112,13 +161,19 @@ def main() -> int:
             result = _time(who, url)
             print(f"{label:40} {result['median_ms']:10.1f} {result['p95_ms']:10.1f} {result['queries']:8d}")
 
-        print()
-        for label, url in (("case page", f"/cases/{case.pk}/"), ("healthz", "/healthz")):
-            per_request, persistent = _conn_max_age_ratio(manager, url)
-            print(
-                f"{label} throughput: CONN_MAX_AGE=0 {per_request:.0f} req/s, "
-                f"CONN_MAX_AGE=60 {persistent:.0f} req/s, ratio {persistent / per_request:.2f}x"
-            )
+        print("\nthrough gunicorn (1 sync worker), requests per second:")
+        print(f"{'page':40} {'CONN_MAX_AGE=0':>15} {'=60':>10} {'ratio':>8}")
+        paths = {
+            "case page": f"/cases/{case.pk}/",
+            "API case detail": f"/api/v1/cases/{case.pk}/",
+            "healthz": "/healthz",
+        }
+        rates = _conn_max_age_ratio(
+            client.session.session_key, connection.settings_dict["NAME"], list(paths.values())
+        )
+        for label, path in paths.items():
+            fresh, persistent = rates[path]
+            print(f"{label:40} {fresh:15.0f} {persistent:10.0f} {persistent / fresh:7.2f}x")
     return 0
 
 
