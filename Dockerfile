@@ -2,9 +2,8 @@
 # One image for web (gunicorn), worker (celery worker) and beat (celery beat): docker-compose.yml
 # runs it three ways, plus a one-shot `migrate`. The default command is the web server.
 #
-# There is no .dockerignore, so source is copied path by path below: the working tree also holds
-# .venv/, node_modules/, var/ (an embedded PostgreSQL's data) and static/vendor/, none of which
-# belong in the image. A new top-level app or static folder must be added to the COPY lines.
+# Source is copied path by path below (and .dockerignore keeps .venv/, node_modules/, var/ and
+# static/vendor/ out of the build context): a new top-level app must be added to the COPY lines.
 
 # --- Stage 1: front-end assets ---------------------------------------------------------------
 # npm packages (package-lock.json) copied into static/vendor by config/dev/assets.py, exactly as

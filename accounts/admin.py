@@ -36,3 +36,18 @@ class UserAdmin(BaseUserAdmin):
         if request.user.is_superuser:
             return ("last_login", "date_joined")
         return ("is_superuser", "user_permissions", "last_login", "date_joined")
+
+    def _protected(self, request, obj) -> bool:
+        # A non-superuser administrator may not change a superuser (e.g. reset their password)
+        # nor their own account (e.g. give themselves a case-reading role).
+        return (
+            obj is not None
+            and not request.user.is_superuser
+            and (obj.is_superuser or obj.pk == request.user.pk)
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self._protected(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self._protected(request, obj)

@@ -47,3 +47,11 @@ ROLE_PRIORITY = [
     Role.FAMILY_HELP_WORKER,
     Role.PARTNER_PRACTITIONER,
 ]
+
+# Who may be put to work on a case (allocated as key worker, ECPP or co-worker).
+CASE_HOLDING_ROLES = frozenset({Role.FAMILY_HELP_WORKER, Role.SOCIAL_WORKER, Role.ECPP, Role.TEAM_MANAGER})
+# Qualified social work roles: the only key workers at pathway 4 (DOMAIN.md).
+QUALIFIED_ROLES = frozenset({Role.SOCIAL_WORKER, Role.ECPP, Role.TEAM_MANAGER})
+# Who may be involved with a family. Auditors and administrators never are: involvement would
+# hand them case content outside their role.
+PRACTICE_ROLES = CASE_HOLDING_ROLES | {Role.MASH_MANAGER, Role.PARTNER_PRACTITIONER}

@@ -2,7 +2,8 @@
 services as the pages: lists start from the user's visible queryset; unseen objects are 404."""
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -17,6 +18,7 @@ from cases.choices import (
     RelationshipKind,
 )
 from cases.filters import CaseFilter
+from cases.forms import PersonSearchForm
 from cases.models import Case, ChronologyEntry, Family, Involvement, Person
 from cases.permissions import (
     case_for_user,
@@ -159,7 +161,6 @@ class CaseOpenInput(serializers.Serializer):
     family_id = serializers.IntegerField()
     team_id = serializers.IntegerField()
     pathway = serializers.ChoiceField(choices=Case._meta.get_field("pathway").choices)
-    key_worker_id = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
 class CaseAllocateInput(serializers.Serializer):
@@ -222,7 +223,15 @@ def _get_or_404(queryset, pk):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="People you may see", responses=PersonOutput(many=True)),
+    list=extend_schema(
+        summary="People you may see; filter with name, date_of_birth (YYYY-MM-DD) and postcode",
+        parameters=[
+            OpenApiParameter("name", str, description="Any part of a name"),
+            OpenApiParameter("date_of_birth", OpenApiTypes.DATE),
+            OpenApiParameter("postcode", str, description="All or the start of a postcode"),
+        ],
+        responses=PersonOutput(many=True),
+    ),
     retrieve=extend_schema(summary="One person", responses=PersonOutput),
     create=extend_schema(summary="Add a person", request=PersonInput, responses={201: PersonOutput}),
 )
@@ -236,8 +245,16 @@ class PersonViewSet(
 
     def get_queryset(self):
         params = self.request.query_params
-        search = selectors.PersonSearch(name=params.get("name", ""), postcode=params.get("postcode", ""))
-        if not search.is_empty:
+        if any(params.get(field) for field in PersonSearchForm.base_fields):
+            form = PersonSearchForm(params)  # the page's validation: dates, lengths, NUL bytes
+            if not form.is_valid():
+                raise serializers.ValidationError(
+                    {
+                        ("non_field_errors" if field == "__all__" else field): [e["message"] for e in errors]
+                        for field, errors in form.errors.get_json_data().items()
+                    }
+                )
+            search = selectors.PersonSearch(**form.cleaned_data)
             return selectors.person_search(self.request.user, search, limit=200).prefetch_related("addresses")
         return people_visible_to(self.request.user).prefetch_related("addresses")
 
@@ -408,19 +425,7 @@ class CaseViewSet(
             families_visible_to(request.user), values["family_id"], "family_id", "No such family."
         )
         team = _get_or_400(Team.objects.all(), values["team_id"], "team_id", "No such team.")
-        key_worker = _get_or_400(
-            User.objects.filter(is_active=True),
-            values["key_worker_id"],
-            "key_worker_id",
-            "No such user.",
-        )
-        case = services.case_open(
-            family=family,
-            team=team,
-            pathway=values["pathway"],
-            key_worker=key_worker,
-            by=request.user,
-        )
+        case = services.case_open(family=family, team=team, pathway=values["pathway"], by=request.user)
         return Response(CaseOutput(case).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Allocate a worker to the case", request=CaseAllocateInput, responses=CaseOutput)

@@ -108,6 +108,8 @@ class ChronologyKind(models.TextChoices):
     ALLOCATION_ENDED = "allocation_ended", "Allocation ended"
     CASE_CLOSED = "case_closed", "Case closed"
     FAMILY_MEMBER_ADDED = "family_member_added", "Added to the family record"
+    RELATIONSHIP_RECORDED = "relationship_recorded", "Relationship recorded"
+    ADDRESS_CHANGED = "address_changed", "Address changed"
     INVOLVEMENT_STARTED = "involvement_started", "Practitioner involved with the family"
     INVOLVEMENT_ENDED = "involvement_ended", "Practitioner's involvement ended"
     # Recorded by practitioners.
@@ -129,6 +131,8 @@ SYSTEM_CHRONOLOGY_KINDS = frozenset(
         ChronologyKind.ALLOCATION_ENDED,
         ChronologyKind.CASE_CLOSED,
         ChronologyKind.FAMILY_MEMBER_ADDED,
+        ChronologyKind.RELATIONSHIP_RECORDED,
+        ChronologyKind.ADDRESS_CHANGED,
         ChronologyKind.INVOLVEMENT_STARTED,
         ChronologyKind.INVOLVEMENT_ENDED,
     }

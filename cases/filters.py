@@ -15,4 +15,4 @@ class CaseFilter(django_filters.FilterSet):
 
     class Meta:
         model = Case
-        fields = ["state", "pathway", "team", "family"]
+        fields = ["state", "pathway", "team"]

@@ -1,8 +1,9 @@
 from django import forms
 from django.utils import timezone
 
-from accounts.choices import Role
+from accounts.choices import AgencyKind
 from accounts.models import User
+from accounts.roles import CASE_HOLDING_ROLES, PRACTICE_ROLES
 from cases.choices import PRACTITIONER_CHRONOLOGY_KINDS, AllocationRole, ClosureReason
 from config.forms import DateInput, DateTimeInput
 
@@ -21,7 +22,11 @@ class PersonSearchForm(forms.Form):
         return data
 
 
+# The case page shows several forms at once: each has a prefix so ids and names never clash.
+
+
 class ChronologyEntryForm(forms.Form):
+    prefix = "entry"
     kind = forms.ChoiceField(
         choices=PRACTITIONER_CHRONOLOGY_KINDS,
         label="What happened",
@@ -62,9 +67,10 @@ class CaseVersionForm(forms.Form):
 
 
 class CaseAllocateForm(CaseVersionForm):
+    prefix = "allocate"
     user = forms.ModelChoiceField(
         queryset=User.objects.none(),
-        label="Practitioner",
+        label="Practitioner to allocate",
         error_messages={"required": "Choose who to allocate.", "invalid_choice": "Choose who to allocate."},
     )
     role = forms.ChoiceField(
@@ -76,15 +82,19 @@ class CaseAllocateForm(CaseVersionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        holders = [Role.FAMILY_HELP_WORKER, Role.SOCIAL_WORKER, Role.ECPP, Role.TEAM_MANAGER]
         self.fields["user"].queryset = (
-            User.objects.filter(is_active=True, groups__name__in=holders)
+            User.objects.filter(
+                is_active=True,
+                groups__name__in=CASE_HOLDING_ROLES,
+                agency__kind=AgencyKind.LA_CHILDRENS_SERVICES,
+            )
             .distinct()
             .order_by("first_name", "last_name")
         )
 
 
 class CaseCloseForm(CaseVersionForm):
+    prefix = "close"
     reason = forms.ChoiceField(
         choices=[("", "Choose a reason"), *ClosureReason.choices],
         label="Reason for closing",
@@ -96,9 +106,10 @@ class CaseCloseForm(CaseVersionForm):
 
 
 class InvolvementForm(forms.Form):
+    prefix = "involve"
     user = forms.ModelChoiceField(
         queryset=User.objects.none(),
-        label="Practitioner",
+        label="Practitioner to involve",
         help_text="Someone from a partner agency (or another team) who works with the family",
         error_messages={"required": "Choose who is working with the family."},
     )
@@ -111,7 +122,11 @@ class InvolvementForm(forms.Form):
 
     def __init__(self, *args, family=None, **kwargs):
         super().__init__(*args, **kwargs)
-        users = User.objects.filter(is_active=True, agency__isnull=False).select_related("agency")
+        users = (
+            User.objects.filter(is_active=True, agency__isnull=False, groups__name__in=PRACTICE_ROLES)
+            .select_related("agency")
+            .distinct()
+        )
         if family is not None:
             users = users.exclude(involvements__family=family, involvements__ended_at__isnull=True)
         self.fields["user"].queryset = users.order_by("agency__name", "first_name", "last_name")

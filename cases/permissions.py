@@ -1,16 +1,21 @@
 """Who may see and do what with people, families and cases. The only place such checks live;
 the UI and the API both start from these querysets and functions.
 
-Visibility:
+Visibility of a case:
 - `cases.view_all_cases` (social workers, ECPPs, MASH and team managers, auditors): every case.
 - `cases.view_team_cases` (family help workers): cases held by their teams.
 - Anyone: cases they are allocated to (guardian `view_case` on the case) and the cases of
   families they are involved with (guardian `view_family` on the family).
+Families and people follow their cases. The chronology follows the same rules, except that
+access through an allocation alone covers that case's entries (and the family's own entries),
+not later episodes held by others.
+A record someone has just created and not yet attached (a family with no case, a person in no
+family) stays visible to its creator so they can finish the job.
 An object outside a user's visibility answers 404, never 403, so its existence is not disclosed.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from cases.models import (
@@ -31,6 +36,8 @@ CASE_ACTIONS: dict[str, tuple[str | None, str]] = {
     "close": ("cases.close_case", "Only a team manager can close a case."),
     "involve": ("cases.add_involvement", "Your role cannot add practitioners to a family."),
 }
+# Actions a manager may take only on cases held by a team they manage.
+TEAM_SCOPED_ACTIONS = {"allocate", "close"}
 
 # Actions that create something new, so have no object to be visible or not.
 CREATE_ACTIONS: dict[str, tuple[str, str]] = {
@@ -58,6 +65,14 @@ def _involved_family_ids(user):
     )
 
 
+def _family_scope(user) -> Q:
+    """Families the user sees whole (every episode): involvement, or their team holds a case."""
+    condition = Q(pk__in=_involved_family_ids(user))
+    if user.has_perm("cases.view_team_cases"):
+        condition |= Q(pk__in=Case.objects.filter(team__in=user.teams.all()).values("family_id"))
+    return condition
+
+
 def cases_visible_to(user) -> QuerySet[Case]:
     if not _active(user):
         return Case.objects.none()
@@ -74,8 +89,9 @@ def families_visible_to(user) -> QuerySet[Family]:
         return Family.objects.none()
     if user.has_perm("cases.view_all_cases"):
         return Family.objects.all()
+    just_created = Q(created_by=user) & ~Exists(Case.objects.filter(family=OuterRef("pk")))
     return Family.objects.filter(
-        Q(pk__in=_involved_family_ids(user)) | Q(pk__in=cases_visible_to(user).values("family_id"))
+        _family_scope(user) | Q(pk__in=cases_visible_to(user).values("family_id")) | just_created
     )
 
 
@@ -85,7 +101,8 @@ def people_visible_to(user) -> QuerySet[Person]:
     if user.has_perm("cases.view_all_cases"):
         return Person.objects.all()
     members = FamilyMember.objects.filter(family__in=families_visible_to(user)).values("person_id")
-    return Person.objects.filter(pk__in=members)
+    just_created = Q(created_by=user) & ~Exists(FamilyMember.objects.filter(person=OuterRef("pk")))
+    return Person.objects.filter(Q(pk__in=members) | just_created)
 
 
 def chronology_visible_to(user) -> QuerySet[ChronologyEntry]:
@@ -93,13 +110,25 @@ def chronology_visible_to(user) -> QuerySet[ChronologyEntry]:
         return ChronologyEntry.objects.none()
     if user.has_perm("cases.view_all_cases"):
         return ChronologyEntry.objects.all()
-    return ChronologyEntry.objects.filter(family__in=families_visible_to(user))
+    allocated = Case.objects.filter(pk__in=_allocated_case_ids(user))
+    family_ids = Family.objects.filter(_family_scope(user)).values("pk")
+    return ChronologyEntry.objects.filter(
+        Q(family_id__in=family_ids)
+        | Q(case_id__in=allocated.values("pk"))
+        | Q(case__isnull=True, family_id__in=allocated.values("family_id"))
+    )
 
 
-def _require(user, action: str) -> None:
+def _require(user, action: str, case: Case | None = None) -> None:
     permission, refusal = CASE_ACTIONS[action]
     if permission and not user.has_perm(permission):
         raise PermissionDenied(refusal)
+    if case is not None and action in TEAM_SCOPED_ACTIONS and not _manages(user, case):
+        raise PermissionDenied(f"Only a manager of {case.team} can do this.")
+
+
+def _manages(user, case: Case) -> bool:
+    return user.is_superuser or user.teams.filter(pk=case.team_id).exists()
 
 
 def case_for_user(user, case_id, action: str = "view") -> Case:
@@ -108,7 +137,7 @@ def case_for_user(user, case_id, action: str = "view") -> Case:
         case = cases_visible_to(user).select_related("family", "team", "key_worker", "ecpp").get(pk=case_id)
     except (Case.DoesNotExist, ValueError, TypeError):
         raise Http404("No such case.") from None
-    _require(user, action)
+    _require(user, action, case)
     return case
 
 
@@ -134,7 +163,13 @@ def require_create(user, action: str) -> None:
         raise PermissionDenied(refusal)
 
 
-def can(user, action: str) -> bool:
+def can(user, action: str, case: Case | None = None) -> bool:
     """For templates: whether to offer a control. The server still checks on submit."""
-    permission, _ = CASE_ACTIONS.get(action) or CREATE_ACTIONS[action]
-    return permission is None or user.has_perm(permission)
+    try:
+        if action in CREATE_ACTIONS:
+            require_create(user, action)
+        else:
+            _require(user, action, case)
+    except PermissionDenied:
+        return False
+    return True

@@ -9,7 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from accounts.models import User
 from cases.choices import CaseState
 from cases.models import Address, Allocation, Case, ChronologyEntry, Family, FamilyMember, Involvement, Person
-from cases.permissions import cases_visible_to, chronology_visible_to, people_visible_to
+from cases.permissions import cases_visible_to, chronology_visible_to, families_visible_to, people_visible_to
 
 CASE_LIST_RELATED = ("family", "team", "key_worker", "ecpp")
 
@@ -96,4 +96,5 @@ def person_search(user: User, search: PersonSearch, *, limit: int = 50) -> Query
         # Stored postcodes are normalised ("NG1 5DT"); a partial one ("NG1") matches its start.
         wanted = " ".join(search.postcode.upper().split())
         people = people.filter(pk__in=Address.objects.filter(postcode__startswith=wanted).values("person_id"))
-    return people.prefetch_related("families").order_by("last_name", "first_name", "pk")[:limit]
+    visible_families = Prefetch("families", queryset=families_visible_to(user), to_attr="visible_families")
+    return people.prefetch_related(visible_families).order_by("last_name", "first_name", "pk")[:limit]

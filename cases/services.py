@@ -14,6 +14,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.choices import AgencyKind, Role
 from accounts.models import Team, User
+from accounts.roles import CASE_HOLDING_ROLES, PRACTICE_ROLES, QUALIFIED_ROLES
 from cases.choices import (
     CASE_TRANSITIONS,
     SINGLE_HOLDER_ALLOCATION_ROLES,
@@ -43,6 +44,7 @@ from pathways.choices import Pathway
 
 POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 CLOCK_SKEW = timedelta(minutes=5)
+EARLIEST_DATE = date(1900, 1, 1)
 
 STALE_EDIT = (
     "Someone else changed this case while you were working on it. "
@@ -95,6 +97,16 @@ def _case_transition(case: Case, to_state: str) -> None:
             code="invalid_transition",
         )
     case.state = to_state
+
+
+def _insert(create, conflict: dict[str, str]):
+    """Run an INSERT that a unique constraint guards; a clash (two people submitting at once)
+    becomes the same field error the earlier check would have given, not a 500."""
+    try:
+        with transaction.atomic():
+            return create()
+    except IntegrityError:
+        raise ValidationError(conflict) from None
 
 
 def postcode_normalise(value: str) -> str:
@@ -198,7 +210,7 @@ def person_create(
             )
     if errors:
         raise ValidationError(errors)
-    person.save()
+    _insert(person.save, {"nhs_number": "Someone already has this NHS number or Unique Pupil Number."})
     return person
 
 
@@ -213,11 +225,16 @@ def person_address_add(
     town: str = "",
     moved_in: date | None = None,
 ) -> Address:
+    """Record where someone lives now; their previous address ends the day they moved."""
     if not line_1.strip():
         raise ValidationError({"line_1": "Enter the first line of the address."})
     postcode = postcode_normalise(postcode)
-    moved_in = moved_in or timezone.localdate()
-    current = Address.objects.select_for_update().filter(person=person, moved_out__isnull=True).first()
+    today = timezone.localdate()
+    moved_in = moved_in or today
+    if not EARLIEST_DATE <= moved_in <= today + timedelta(days=366):
+        raise ValidationError({"moved_in": "Enter a move-in date between 1900 and a year from now."})
+    person = Person.objects.select_for_update().get(pk=person.pk)  # one move at a time per person
+    current = Address.objects.filter(person=person, moved_out__isnull=True).first()
     if current:
         if current.moved_in and moved_in < current.moved_in:
             raise ValidationError(
@@ -225,14 +242,22 @@ def person_address_add(
             )
         current.moved_out = moved_in
         current.save(update_fields=["moved_out"])
-    return Address.objects.create(
-        person=person,
-        line_1=line_1.strip(),
-        line_2=line_2.strip(),
-        town=town.strip(),
-        postcode=postcode,
+    address = Address.objects.create(
+        person=person, line_1=line_1.strip(), line_2=line_2.strip(), town=town.strip(), postcode=postcode,
         moved_in=moved_in,
-    )
+    )  # fmt: skip
+    for family in Family.objects.filter(memberships__person=person):
+        _chronology_write(
+            family=family,
+            subject=person,
+            kind=ChronologyKind.ADDRESS_CHANGED,
+            summary=f"{person} {'moved to' if current else 'lives at'} an address in {postcode}",
+            author=by,
+            occurred_at=timezone.make_aware(datetime.combine(moved_in, datetime.min.time()))
+            if moved_in < today
+            else None,
+        )
+    return address
 
 
 @transaction.atomic
@@ -251,10 +276,14 @@ def family_member_add(
         raise ValidationError({"role": "Choose the person's place in the family."})
     if role == FamilyRole.CHILD and not person.is_child:
         raise ValidationError({"role": "Only a child or unborn child can be added as a child of the family."})
+    already = {"person": f"{person} is already a member of {family}."}
     if FamilyMember.objects.filter(family=family, person=person).exists():
-        raise ValidationError({"person": f"{person} is already a member of {family}."})
-    membership = FamilyMember.objects.create(
-        family=family, person=person, role=role, lives_in_household=lives_in_household
+        raise ValidationError(already)
+    membership = _insert(
+        lambda: FamilyMember.objects.create(
+            family=family, person=person, role=role, lives_in_household=lives_in_household
+        ),
+        already,
     )
     _chronology_write(
         family=family,
@@ -292,6 +321,15 @@ def relationship_record(
         relative=relative,
         defaults={"kind": kind, "has_parental_responsibility": has_parental_responsibility},
     )
+    responsibility = "holds" if has_parental_responsibility else "does not hold"
+    _chronology_write(
+        family=family,
+        subject=relative,
+        kind=ChronologyKind.RELATIONSHIP_RECORDED,
+        summary=f"{person} recorded as {RelationshipKind(kind).label.lower()} of {relative} "
+        f"({responsibility} parental responsibility)",
+        author=by,
+    )
     return relationship
 
 
@@ -305,23 +343,23 @@ def _allocatable(user: User, role: str, case: Case) -> str | None:
     if user.agency is None or user.agency.kind != AgencyKind.LA_CHILDRENS_SERVICES:
         return "Only children's services staff can be allocated to a case; partners are added as involved."
     roles = user.roles
+    if not roles & CASE_HOLDING_ROLES:
+        return f"{user} does not work on cases (their role is {user.primary_role_label.lower()})."
     if role == AllocationRole.ECPP and Role.ECPP not in roles:
         return f"{user} is not an expert child protection practitioner."
-    if role == AllocationRole.KEY_WORKER:
-        holders = {Role.FAMILY_HELP_WORKER, Role.SOCIAL_WORKER, Role.ECPP, Role.TEAM_MANAGER}
-        if not roles & holders:
-            return f"{user} does not hold cases (their role is {user.primary_role_label.lower()})."
-        qualified = {Role.SOCIAL_WORKER, Role.ECPP, Role.TEAM_MANAGER}
-        if case.pathway == Pathway.PREVENT_HARM and not roles & qualified:
-            return (
-                "At pathway 4 the key worker must be a qualified social worker; "
-                "add the family help worker as a co-worker so they stay involved."
-            )
+    needs_qualified = role == AllocationRole.KEY_WORKER and case.pathway == Pathway.PREVENT_HARM
+    if needs_qualified and not roles & QUALIFIED_ROLES:
+        return (
+            "At pathway 4 the key worker must be a qualified social worker; "
+            "add the family help worker as a co-worker so they stay involved."
+        )
     return None
 
 
 @transaction.atomic
-def case_open(*, family: Family, team: Team, pathway: int, by: User, key_worker: User | None = None) -> Case:
+def case_open(*, family: Family, team: Team, pathway: int, by: User) -> Case:
+    """Open a new episode for the family. Workers are allocated afterwards by the team's
+    manager (case_allocate), so there is one way onto a case."""
     if pathway not in Pathway.values:
         raise ValidationError({"pathway": "Choose a pathway from 1 to 4."})
     if team.agency.kind != AgencyKind.LA_CHILDRENS_SERVICES:
@@ -345,9 +383,6 @@ def case_open(*, family: Family, team: Team, pathway: int, by: User, key_worker:
         summary=f"Case {case.reference} opened at pathway {Pathway(pathway).label} with {team}",
         author=by,
     )
-    if key_worker:
-        case_allocate(case=case, user=key_worker, role=AllocationRole.KEY_WORKER, by=by)
-        case.refresh_from_db()
     return case
 
 
@@ -465,19 +500,25 @@ def case_close(
 
 @transaction.atomic
 def involvement_add(*, family: Family, user: User, role_description: str, by: User) -> Involvement:
+    if not user.is_active or not user.roles & PRACTICE_ROLES:
+        raise ValidationError({"user": f"{user} is not a practitioner, so cannot be involved with a family."})
     if user.agency is None:
         raise ValidationError({"user": f"{user} belongs to no agency: an administrator must set one first."})
     if not role_description.strip():
         raise ValidationError({"role_description": "Say what their role with the family is."})
+    already = {"user": f"{user} is already involved with {family}."}
     if Involvement.objects.filter(family=family, user=user, ended_at__isnull=True).exists():
-        raise ValidationError({"user": f"{user} is already involved with {family}."})
-    involvement = Involvement.objects.create(
-        family=family,
-        user=user,
-        agency=user.agency,
-        role_description=role_description.strip(),
-        started_at=timezone.now(),
-        added_by=by,
+        raise ValidationError(already)
+    involvement = _insert(
+        lambda: Involvement.objects.create(
+            family=family,
+            user=user,
+            agency=user.agency,
+            role_description=role_description.strip(),
+            started_at=timezone.now(),
+            added_by=by,
+        ),
+        already,
     )
     assign_perm("view_family", user, family)
     _chronology_write(
@@ -525,6 +566,8 @@ def chronology_entry_add(
         errors["occurred_at"] = "Enter when it happened."
     elif occurred_at > timezone.now() + CLOCK_SKEW:
         errors["occurred_at"] = "When it happened must be now or in the past."
+    elif occurred_at.date() < EARLIEST_DATE:
+        errors["occurred_at"] = "When it happened must be after 1900."
     if not summary.strip():
         errors["summary"] = "Enter a short summary of what happened."
     elif len(summary.strip()) > 300:

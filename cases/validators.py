@@ -6,11 +6,11 @@ import nhs_number
 from django.core.exceptions import ValidationError
 
 _UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"  # the 23 check letters (no I, O, S)
-_UPN = re.compile(r"^[A-Z]\d{11}[0-9A-Z]$")
+_UPN = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")
 
 
 def validate_nhs_number(value: str) -> None:
-    if not (value.isdigit() and len(value) == 10 and nhs_number.is_valid(value)):
+    if not (re.fullmatch(r"[0-9]{10}", value) and nhs_number.is_valid(value)):
         raise ValidationError("Enter a valid 10-digit NHS number (the check digit does not match).")
 
 

@@ -87,7 +87,7 @@ def test_the_case_page_works_without_javascript(page_without_javascript, live_se
     assert page.get_by_role("heading", name=re.compile("Southey family")).is_visible()
     # <details> opens without JavaScript: allocate a key worker.
     page.get_by_text("Allocate a worker").click()
-    page.get_by_label("Practitioner", exact=True).select_option(label="Sam Walker")
+    page.get_by_label("Practitioner to allocate").select_option(label="Sam Walker")
     page.get_by_label("Key worker").check()
     page.get_by_role("button", name="Allocate").click()
     page.get_by_text("Sam Walker is now allocated to the case.").wait_for()

@@ -61,6 +61,24 @@ def test_an_administrator_cannot_make_anyone_a_superuser_in_the_admin(cast, clie
     assert 'name="is_superuser"' not in page.content.decode()
 
 
+def test_an_administrator_cannot_take_over_a_superuser_or_promote_themselves(cast, client_for):
+    from accounts.models import User
+
+    root = User.objects.create_superuser("root", "root@example.invalid", "a-long-root-password")
+    client = client_for(cast.administrator)
+    response = client.post(
+        f"/admin/accounts/user/{root.pk}/password/",
+        {"password1": "taken-over-123!", "password2": "taken-over-123!", "usable_password": "true"},
+    )
+    assert response.status_code == 403
+    root.refresh_from_db()
+    assert root.check_password("a-long-root-password")
+    own = client.post(f"/admin/accounts/user/{cast.administrator.pk}/change/", {"username": "admin"})
+    assert own.status_code == 403
+    # Colleagues' accounts remain theirs to manage.
+    assert client.get(f"/admin/accounts/user/{cast.fh_worker.pk}/change/").status_code == 200
+
+
 def test_the_admin_is_for_administrators_only(cast, client_for):
     assert client_for(cast.team_manager).get("/admin/").status_code == 302
     assert client_for(cast.administrator).get("/admin/accounts/team/").status_code == 200

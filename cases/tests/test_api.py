@@ -240,3 +240,59 @@ def test_involving_and_releasing_a_partner(cast, world, api_for):
     ended = manager.post(f"/api/v1/families/{family.pk}/involvements/{added.json()['id']}/end/")
     assert ended.status_code == 200 and ended.json()["ended_at"]
     assert partner.get(f"/api/v1/cases/{world.north_case.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"name": "a\x00b"}, "name"),
+        ({"postcode": "N\x00"}, "postcode"),
+        ({"date_of_birth": "2026-02-30"}, "date_of_birth"),
+    ],
+)
+def test_bad_search_parameters_are_400_not_500(params, field, cast, api_for):
+    response = api_for(cast.social_worker).get("/api/v1/people/", params)
+    assert response.status_code == 400 and field in response.json()
+
+
+def test_nhs_numbers_must_be_ascii_digits(cast, api_for):
+    arabic_indic = "\u0669\u0664\u0663\u0664\u0667\u0666\u0665\u0669\u0661\u0669"  # 9434765919
+    response = api_for(cast.mash_manager).post(
+        "/api/v1/people/", {"kind": "child", "first_name": "Ada", "nhs_number": arabic_indic}, format="json"
+    )
+    assert response.status_code == 400 and "nhs_number" in response.json()
+
+
+def test_chronology_dates_before_1900_are_refused(cast, world, api_for):
+    response = api_for(cast.fh_worker).post(
+        f"/api/v1/cases/{world.north_case.pk}/chronology/",
+        {"kind": "note", "occurred_at": "1850-06-01T12:00:00Z", "summary": "Typo"},
+        format="json",
+    )
+    assert response.status_code == 400 and "1900" in response.json()["occurred_at"][0]
+
+
+def test_relationships_and_moves_are_in_the_chronology(cast, world, api_for):
+    from cases.models import ChronologyEntry
+
+    family = world.north_case.family
+    parent = family.memberships.get(role="parent_carer").person
+    api = api_for(cast.fh_worker)
+    api.post(
+        f"/api/v1/families/{family.pk}/relationships/",
+        {
+            "person_id": parent.pk,
+            "relative_id": world.north_child.pk,
+            "kind": "mother",
+            "has_parental_responsibility": True,
+        },
+        format="json",
+    )
+    api.post(
+        f"/api/v1/people/{world.north_child.pk}/addresses/",
+        {"line_1": "4 New St", "postcode": "NG7 2RD"},
+        format="json",
+    )
+    kinds = dict(ChronologyEntry.objects.filter(family=family).values_list("kind", "summary"))
+    assert "holds parental responsibility" in kinds["relationship_recorded"]
+    assert "NG7 2RD" in kinds["address_changed"]

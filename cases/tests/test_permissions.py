@@ -57,13 +57,13 @@ def test_people_and_families_lists_are_restricted(role, cast, world, api_for):
     cases = _cases(world)
     families = {row["id"] for row in api.get("/api/v1/families/").json()["results"]}
     assert families == {cases[name].family_id for name in VISIBLE[role]}
-    people = api.get("/api/v1/people/").json()["results"]
-    visible_children = {cases[name].family.memberships.get(role="child").person_id for name in VISIBLE[role]}
-    assert visible_children <= {row["id"] for row in people}
-    if role == "partner_practitioner":
-        assert {row["id"] for row in people} == set(
-            world.school_case.family.memberships.values_list("person_id", flat=True)
-        )
+    people = {row["id"] for row in api.get("/api/v1/people/").json()["results"]}
+    expected = {
+        person_id
+        for name in VISIBLE[role]
+        for person_id in cases[name].family.memberships.values_list("person_id", flat=True)
+    }
+    assert people == expected
 
 
 def test_signed_out_visitors_are_sent_to_sign_in_and_refused_by_the_api(world, client, api_for):
@@ -101,7 +101,7 @@ def test_only_team_managers_allocate_via_api(role, cast, world, api_for):
 def test_only_team_managers_close_via_the_page(role, cast, world, client_for):
     case = world.north_case
     response = client_for(cast.by_role()[role]).post(
-        reverse("cases:case-close", args=[case.pk]), {"reason": "RC7", "version": case.version}
+        reverse("cases:case-close", args=[case.pk]), {"close-reason": "RC7", "close-version": case.version}
     )
     expected = 302 if role == "team_manager" else ACTION_EXPECTATIONS[role]
     assert response.status_code == expected
@@ -180,3 +180,97 @@ def test_partner_does_not_find_people_outside_their_families_by_search(cast, wor
     assert "Sol Southey" not in response.content.decode()
     response = client_for(cast.social_worker).get(reverse("cases:person-search"), {"name": "Southey"})
     assert "Sol Southey" in response.content.decode()
+
+
+def test_a_manager_acts_only_on_their_own_teams_cases(cast, world, api_for):
+    from accounts.choices import Role
+    from accounts.tests.factories import TeamFactory, UserFactory
+
+    east = TeamFactory(name="Family Help Team East", agency=cast.la)
+    other_manager = UserFactory(
+        username="east.manager", roles=[Role.TEAM_MANAGER], teams=[east], agency=cast.la
+    )
+    api = api_for(other_manager)
+    case = world.north_case
+    assert api.get(f"/api/v1/cases/{case.pk}/").status_code == 200  # may see every case
+    closing = api.post(
+        f"/api/v1/cases/{case.pk}/close/", {"reason": "RC7", "version": case.version}, format="json"
+    )
+    assert closing.status_code == 403
+    allocating = api.post(
+        f"/api/v1/cases/{case.pk}/allocate/",
+        {"user_id": cast.social_worker.pk, "role": "co_worker", "version": case.version},
+        format="json",
+    )
+    assert allocating.status_code == 403
+
+
+@pytest.mark.parametrize("outsider", ["administrator", "auditor"])
+def test_auditors_and_administrators_cannot_be_given_case_access(outsider, cast, world, api_for):
+    user = getattr(cast, outsider)
+    manager = api_for(cast.team_manager)
+    involved = manager.post(
+        f"/api/v1/families/{world.north_case.family_id}/involvements/",
+        {"user_id": user.pk, "role_description": "Sneaking in"},
+        format="json",
+    )
+    assert involved.status_code == 400 and "not a practitioner" in involved.json()["user"][0]
+    allocated = manager.post(
+        f"/api/v1/cases/{world.north_case.pk}/allocate/",
+        {"user_id": user.pk, "role": "co_worker", "version": world.north_case.version},
+        format="json",
+    )
+    assert allocated.status_code == 400 and "does not work on cases" in allocated.json()["user"][0]
+    if outsider == "administrator":
+        assert api_for(user).get(f"/api/v1/cases/{world.north_case.pk}/").status_code == 404
+
+
+def test_an_old_allocation_does_not_open_later_episodes(cast, world, api_for):
+    from django.utils import timezone
+
+    from cases import services
+
+    services.case_allocate(case=world.south_case, user=cast.fh_worker, role="co_worker", by=cast.team_manager)
+    services.case_close(case=world.south_case, reason="RC7", by=cast.team_manager)
+    later = services.case_open(
+        family=world.south_case.family, team=cast.south, pathway=3, by=cast.mash_manager
+    )
+    services.chronology_entry_add(
+        family=later.family, case=later, by=cast.social_worker, kind="note",
+        occurred_at=timezone.now(), summary="Later episode note",
+    )  # fmt: skip
+    api = api_for(cast.fh_worker)
+    old = api.get(f"/api/v1/cases/{world.south_case.pk}/chronology/")
+    assert old.status_code == 200
+    summaries = [row["summary"] for row in old.json()["results"]]
+    assert "Later episode note" not in summaries
+    assert any("allocated as co-worker" in summary for summary in summaries)
+    assert api.get(f"/api/v1/cases/{later.pk}/").status_code == 404
+
+
+def test_person_search_does_not_name_families_the_user_cannot_see(cast, world, client_for):
+    from cases import services
+
+    services.family_member_add(
+        family=world.south_case.family, person=world.north_child, role="child", by=cast.mash_manager
+    )
+    page = client_for(cast.fh_worker).get(reverse("cases:person-search"), {"name": "Nia"}).content.decode()
+    assert "Northam family" in page and "Southey family" not in page
+
+
+def test_what_a_worker_creates_stays_visible_until_it_is_attached(cast, api_for):
+    api = api_for(cast.fh_worker)
+    family = api.post("/api/v1/families/", {"name": "Newby family"}, format="json").json()
+    person = api.post(
+        "/api/v1/people/", {"kind": "child", "first_name": "Nell", "last_name": "Newby"}, format="json"
+    ).json()
+    assert api.get(f"/api/v1/families/{family['id']}/").status_code == 200
+    assert api.get(f"/api/v1/people/{person['id']}/").status_code == 200
+    added = api.post(
+        f"/api/v1/families/{family['id']}/members/",
+        {"person_id": person["id"], "role": "child"},
+        format="json",
+    )
+    assert added.status_code == 201
+    # Nobody else outside their scope can see it.
+    assert api_for(cast.fh_worker_south).get(f"/api/v1/families/{family['id']}/").status_code == 404

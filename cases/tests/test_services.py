@@ -274,3 +274,32 @@ def test_two_managers_closing_at_once_cannot_both_win(cast, world):
         thread.join()
     assert sorted(results) == ["closed", "refused"]
     assert ChronologyEntry.objects.filter(case=case, kind=ChronologyKind.CASE_CLOSED).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_submitted_involvement_is_one_row_and_a_clear_error(cast, world):
+    """Two requests at once: the unique index decides, and the loser gets a field error."""
+    family = world.north_case.family
+    outcomes = []
+    barrier = threading.Barrier(2)
+
+    def involve():
+        barrier.wait()
+        try:
+            services.involvement_add(
+                family=family, user=cast.school_dsl, role_description="DSL", by=cast.team_manager
+            )
+            outcomes.append("added")
+        except ValidationError as exc:
+            outcomes.append(exc.message_dict["user"][0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=involve) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("added") == 1
+    assert any("already involved" in outcome for outcome in outcomes)
+    assert family.involvements.filter(user=cast.school_dsl).count() == 1

@@ -82,10 +82,10 @@ def test_adding_a_chronology_entry_from_the_page(cast, world, client_for):
     response = client.post(
         reverse("cases:case-chronology-add", args=[world.north_case.pk]),
         {
-            "kind": "home_visit",
-            "occurred_at": "2026-03-02T10:15",
-            "summary": "Saw Nia at home",
-            "subject": world.north_child.pk,
+            "entry-kind": "home_visit",
+            "entry-occurred_at": "2026-03-02T10:15",
+            "entry-summary": "Saw Nia at home",
+            "entry-subject": world.north_child.pk,
         },
     )
     assert response.status_code == 302
@@ -97,7 +97,12 @@ def test_a_bad_chronology_entry_keeps_what_was_typed(cast, world, client_for):
     detail = "A long account the worker must not lose"
     response = client_for(cast.fh_worker).post(
         reverse("cases:case-chronology-add", args=[world.north_case.pk]),
-        {"kind": "home_visit", "occurred_at": "2999-01-01T10:00", "summary": "Visit", "detail": detail},
+        {
+            "entry-kind": "home_visit",
+            "entry-occurred_at": "2999-01-01T10:00",
+            "entry-summary": "Visit",
+            "entry-detail": detail,
+        },
     )
     assert response.status_code == 400
     page = response.content.decode()
@@ -113,7 +118,11 @@ def test_a_stale_allocation_form_says_why_and_saves_nothing(cast, world, client_
     )  # someone else, meanwhile
     response = client.post(
         reverse("cases:case-allocate", args=[case.pk]),
-        {"user": cast.social_worker.pk, "role": "co_worker", "version": case.version},
+        {
+            "allocate-user": cast.social_worker.pk,
+            "allocate-role": "co_worker",
+            "allocate-version": case.version,
+        },
     )
     assert response.status_code == 400
     assert "Someone else changed this case" in response.content.decode()
@@ -124,14 +133,14 @@ def test_closing_from_the_page(cast, world, client_for):
     case = world.north_case
     client = client_for(cast.team_manager)
     missing = client.post(
-        reverse("cases:case-close", args=[case.pk]), {"version": case.version, "note": "Kept"}
+        reverse("cases:case-close", args=[case.pk]), {"close-version": case.version, "close-note": "Kept"}
     )
     assert missing.status_code == 400
     assert "Choose the reason the case is closing" in missing.content.decode()
     assert "Kept" in missing.content.decode()
     response = client.post(
         reverse("cases:case-close", args=[case.pk]),
-        {"reason": "RC9", "note": "Stepped down", "version": case.version},
+        {"close-reason": "RC9", "close-note": "Stepped down", "close-version": case.version},
     )
     assert response.status_code == 302
     case.refresh_from_db()
@@ -182,9 +191,12 @@ def test_home_and_case_page_query_budgets(cast, world, client_for, django_assert
 def test_involving_a_partner_from_the_case_page(cast, world, client_for):
     client = client_for(cast.social_worker)
     url = reverse("cases:case-involvement-add", args=[world.north_case.pk])
-    missing = client.post(url, {"user": cast.school_dsl.pk})
+    missing = client.post(url, {"involve-user": cast.school_dsl.pk})
     assert missing.status_code == 400 and "Say what their role with the family is" in missing.content.decode()
-    assert client.post(url, {"user": cast.school_dsl.pk, "role_description": "DSL"}).status_code == 302
+    assert (
+        client.post(url, {"involve-user": cast.school_dsl.pk, "involve-role_description": "DSL"}).status_code
+        == 302
+    )
     page = client.get(reverse("cases:case-detail", args=[world.north_case.pk])).content.decode()
     assert "Test Primary School" in page
     involvement = world.north_case.family.involvements.get(user=cast.school_dsl)
