@@ -12,21 +12,26 @@ _PRACTICE = [
     "cases.change_family",
     "cases.add_chronologyentry",
     "cases.add_involvement",
+    "assessments.add_contribution",
+    "pathways.add_decision",
 ]
+_DECIDE_1_2 = ["pathways.decide_pathway_1", "pathways.decide_pathway_2"]
+_DECIDE_1_3 = [*_DECIDE_1_2, "pathways.decide_pathway_3"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.FAMILY_HELP_WORKER: ["cases.view_team_cases", *_PRACTICE],
-    Role.SOCIAL_WORKER: ["cases.view_all_cases", *_PRACTICE],
-    Role.ECPP: ["cases.view_all_cases", *_PRACTICE],
-    Role.MASH_MANAGER: ["cases.view_all_cases", "cases.add_case", *_PRACTICE],
+    Role.FAMILY_HELP_WORKER: ["cases.view_team_cases", *_PRACTICE, *_DECIDE_1_2],
+    Role.SOCIAL_WORKER: ["cases.view_all_cases", *_PRACTICE, *_DECIDE_1_3],
+    Role.ECPP: ["cases.view_all_cases", *_PRACTICE, *_DECIDE_1_3, "pathways.decide_pathway_4"],
+    Role.MASH_MANAGER: ["cases.view_all_cases", "cases.add_case", *_PRACTICE, *_DECIDE_1_3],
     Role.TEAM_MANAGER: [
         "cases.view_all_cases",
         "cases.add_case",
         "cases.allocate_case",
         "cases.close_case",
         *_PRACTICE,
+        *_DECIDE_1_3,
     ],
-    Role.PARTNER_PRACTITIONER: ["cases.add_chronologyentry"],
+    Role.PARTNER_PRACTITIONER: ["cases.add_chronologyentry", "assessments.add_contribution"],
     Role.AUDITOR: ["cases.view_all_cases"],
     Role.ADMINISTRATOR: [
         f"accounts.{action}_{model}"

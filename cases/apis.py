@@ -58,10 +58,21 @@ class PersonOutput(serializers.ModelSerializer):
     class Meta:
         model = Person
         fields = [
-            "id", "name", "kind", "first_name", "middle_names", "last_name", "preferred_name",
-            "date_of_birth", "expected_date_of_birth", "sex", "ethnicity", "nhs_number", "upn",
+            "id",
+            "name",
+            "kind",
+            "first_name",
+            "middle_names",
+            "last_name",
+            "preferred_name",
+            "date_of_birth",
+            "expected_date_of_birth",
+            "sex",
+            "ethnicity",
+            "nhs_number",
+            "upn",
             "addresses",
-        ]  # fmt: skip
+        ]
 
 
 class PersonInput(serializers.Serializer):
@@ -136,9 +147,19 @@ class CaseOutput(serializers.ModelSerializer):
     class Meta:
         model = Case
         fields = [
-            "id", "reference", "family", "state", "pathway", "team", "key_worker", "ecpp",
-            "opened_at", "closed_at", "closure_reason", "version",
-        ]  # fmt: skip
+            "id",
+            "reference",
+            "family",
+            "state",
+            "pathway",
+            "team",
+            "key_worker",
+            "ecpp",
+            "opened_at",
+            "closed_at",
+            "closure_reason",
+            "version",
+        ]
 
     @extend_schema(
         responses=inline_serializer(
@@ -436,9 +457,12 @@ class CaseViewSet(
         data.is_valid(raise_exception=True)
         worker = _get_or_400(User.objects.all(), data.validated_data["user_id"], "user_id", "No such user.")
         services.case_allocate(
-            case=case, user=worker, role=data.validated_data["role"], by=request.user,
+            case=case,
+            user=worker,
+            role=data.validated_data["role"],
+            by=request.user,
             expected_version=data.validated_data["version"],
-        )  # fmt: skip
+        )
         return Response(CaseOutput(case_for_user(request.user, pk)).data)
 
     @extend_schema(summary="Close the case", request=CaseCloseInput, responses=CaseOutput)
@@ -482,9 +506,11 @@ class CaseChronologyViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, view
         values = dict(data.validated_data)
         subject_id = values.pop("subject_id")
         subject = _get_or_400(
-            Person.objects.filter(memberships__family=case.family), subject_id, "subject_id",
+            Person.objects.filter(memberships__family=case.family),
+            subject_id,
+            "subject_id",
             "Choose someone who is a member of this family.",
-        )  # fmt: skip
+        )
         entry = services.chronology_entry_add(
             family=case.family, case=case, subject=subject, by=request.user, **values
         )

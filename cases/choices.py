@@ -112,6 +112,11 @@ class ChronologyKind(models.TextChoices):
     ADDRESS_CHANGED = "address_changed", "Address changed"
     INVOLVEMENT_STARTED = "involvement_started", "Practitioner involved with the family"
     INVOLVEMENT_ENDED = "involvement_ended", "Practitioner's involvement ended"
+    IMMEDIATE_REFERRAL_INDICATOR = "immediate_referral_indicator", "Immediate-referral indicator cited"
+    DECISION_PROPOSED = "decision_proposed", "Decision proposed"
+    DECISION_RETURNED = "decision_returned", "Proposed decision returned"
+    DECISION_RECORDED = "decision_recorded", "Decision recorded"
+    PATHWAY_CHANGED = "pathway_changed", "Pathway changed"
     # Recorded by practitioners.
     NOTE = "note", "Case note"
     HOME_VISIT = "home_visit", "Home visit"
@@ -135,6 +140,11 @@ SYSTEM_CHRONOLOGY_KINDS = frozenset(
         ChronologyKind.ADDRESS_CHANGED,
         ChronologyKind.INVOLVEMENT_STARTED,
         ChronologyKind.INVOLVEMENT_ENDED,
+        ChronologyKind.IMMEDIATE_REFERRAL_INDICATOR,
+        ChronologyKind.DECISION_PROPOSED,
+        ChronologyKind.DECISION_RETURNED,
+        ChronologyKind.DECISION_RECORDED,
+        ChronologyKind.PATHWAY_CHANGED,
     }
 )
 PRACTITIONER_CHRONOLOGY_KINDS = [

@@ -59,7 +59,7 @@ class InvalidTransition(ValidationError):
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _chronology_write(
+def chronology_write(
     *,
     family: Family,
     kind: str,
@@ -243,11 +243,15 @@ def person_address_add(
         current.moved_out = moved_in
         current.save(update_fields=["moved_out"])
     address = Address.objects.create(
-        person=person, line_1=line_1.strip(), line_2=line_2.strip(), town=town.strip(), postcode=postcode,
+        person=person,
+        line_1=line_1.strip(),
+        line_2=line_2.strip(),
+        town=town.strip(),
+        postcode=postcode,
         moved_in=moved_in,
-    )  # fmt: skip
+    )
     for family in Family.objects.filter(memberships__person=person):
-        _chronology_write(
+        chronology_write(
             family=family,
             subject=person,
             kind=ChronologyKind.ADDRESS_CHANGED,
@@ -285,7 +289,7 @@ def family_member_add(
         ),
         already,
     )
-    _chronology_write(
+    chronology_write(
         family=family,
         subject=person,
         kind=ChronologyKind.FAMILY_MEMBER_ADDED,
@@ -322,7 +326,7 @@ def relationship_record(
         defaults={"kind": kind, "has_parental_responsibility": has_parental_responsibility},
     )
     responsibility = "holds" if has_parental_responsibility else "does not hold"
-    _chronology_write(
+    chronology_write(
         family=family,
         subject=relative,
         kind=ChronologyKind.RELATIONSHIP_RECORDED,
@@ -376,7 +380,7 @@ def case_open(*, family: Family, team: Team, pathway: int, by: User) -> Case:
             )
     except IntegrityError:
         raise ValidationError({"family": f"{family} already has an open case."}) from None
-    _chronology_write(
+    chronology_write(
         family=family,
         case=case,
         kind=ChronologyKind.CASE_OPENED,
@@ -432,7 +436,7 @@ def case_allocate(
     summary = f"{user} allocated as {AllocationRole(role).label.lower()}"
     if replaced:
         summary += f", replacing {replaced.user}"
-    _chronology_write(
+    chronology_write(
         family=case.family,
         case=case,
         kind=ChronologyKind.CASE_ALLOCATED,
@@ -459,7 +463,7 @@ def allocation_end(*, allocation: Allocation, by: User, expected_version: int | 
         update_fields.append("ecpp")
     case.version += 1
     case.save(update_fields=update_fields)
-    _chronology_write(
+    chronology_write(
         family=case.family,
         case=case,
         kind=ChronologyKind.ALLOCATION_ENDED,
@@ -484,7 +488,7 @@ def case_close(
     case.save(update_fields=["state", "closed_at", "closure_reason", "version"])
     # Allocations end with the episode; the view permission stays so workers keep their history.
     Allocation.objects.filter(case=case, ended_at__isnull=True).update(ended_at=now)
-    _chronology_write(
+    chronology_write(
         family=case.family,
         case=case,
         kind=ChronologyKind.CASE_CLOSED,
@@ -521,7 +525,7 @@ def involvement_add(*, family: Family, user: User, role_description: str, by: Us
         already,
     )
     assign_perm("view_family", user, family)
-    _chronology_write(
+    chronology_write(
         family=family,
         kind=ChronologyKind.INVOLVEMENT_STARTED,
         summary=f"{user} ({user.agency}, {involvement.role_description}) now involved with the family",
@@ -538,7 +542,7 @@ def involvement_end(*, involvement: Involvement, by: User) -> Involvement:
     involvement.ended_at = timezone.now()
     involvement.save(update_fields=["ended_at"])
     remove_perm("view_family", involvement.user, involvement.family)
-    _chronology_write(
+    chronology_write(
         family=involvement.family,
         kind=ChronologyKind.INVOLVEMENT_ENDED,
         summary=f"{involvement.user} ({involvement.agency}) no longer involved with the family",
@@ -578,7 +582,7 @@ def chronology_entry_add(
         errors["subject"] = "Choose someone who is a member of this family."
     if errors:
         raise ValidationError(errors)
-    return _chronology_write(
+    return chronology_write(
         family=family,
         case=case,
         subject=subject,

@@ -21,6 +21,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # The local authority this deployment serves (shown in the header and on letters).
 LOCAL_AUTHORITY_NAME = env_str("LOCAL_AUTHORITY_NAME", "Continuum demo council")
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "continuum-demo")
+# Which loaded threshold document (levels of need) the decision screens use.
+THRESHOLD_DOCUMENT = env_str("THRESHOLD_DOCUMENT", "nottingham")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -26,3 +26,53 @@ class Pathway(models.IntegerChoices):
             3: "Reduce risk",
             4: "Prevent significant harm",
         }[self.value]
+
+
+CLOSED = "closed"
+
+# The pathway state machine, declared once: a case moves between pathways 1-4 in any direction
+# (families step up and down, and a child at risk can go straight to 4), or closes. A closed case
+# never moves again: the family starts a new episode. Only decisions move a case along it.
+PATHWAY_TRANSITIONS: dict[int | str, set[int | str]] = {
+    1: {2, 3, 4, CLOSED},
+    2: {1, 3, 4, CLOSED},
+    3: {1, 2, 4, CLOSED},
+    4: {1, 2, 3, CLOSED},
+    CLOSED: set(),
+}
+
+# What a decision at each level fulfils (seeds/000_4010baf25e1ffd5d.txt, DOMAIN.md).
+STATUTORY_REQUIREMENT = {
+    1: "Family support conversation",
+    2: "Early help assessment",
+    3: "Section 17 assessment (child in need)",
+    4: "Section 47 enquiry",
+}
+
+
+class Outcome(models.TextChoices):
+    PATHWAY_1 = "pathway_1", "Pathway 1: advice and information"
+    PATHWAY_2 = "pathway_2", "Pathway 2: family help"
+    PATHWAY_3 = "pathway_3", "Pathway 3: support to reduce risk"
+    PATHWAY_4 = "pathway_4", "Pathway 4: support to prevent significant harm"
+    CLOSE = "close", "Close: support is no longer needed"
+    NFA = "nfa", "No further action"
+    SIGNPOST = "signpost", "Signpost to universal services"
+
+
+OUTCOME_PATHWAY = {Outcome.PATHWAY_1: 1, Outcome.PATHWAY_2: 2, Outcome.PATHWAY_3: 3, Outcome.PATHWAY_4: 4}
+CLOSING_OUTCOMES = frozenset({Outcome.CLOSE, Outcome.NFA, Outcome.SIGNPOST})
+
+
+class DecisionState(models.TextChoices):
+    PROPOSED = "proposed", "Proposed, waiting for confirmation"
+    RECORDED = "recorded", "Recorded"
+    RETURNED = "returned", "Returned to the proposer"
+
+
+# A decision's own small state machine.
+DECISION_TRANSITIONS: dict[str, set[str]] = {
+    DecisionState.PROPOSED: {DecisionState.RECORDED, DecisionState.RETURNED},
+    DecisionState.RECORDED: set(),
+    DecisionState.RETURNED: set(),
+}

@@ -5,9 +5,12 @@ Imports of Django models happen inside fixtures: this plugin loads before Django
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+DEFAULT_THRESHOLDS = Path(__file__).resolve().parent.parent / "assessments" / "thresholds" / "nottingham.json"
 
 
 @pytest.fixture(autouse=True)
@@ -166,3 +169,11 @@ def api_for():
         return api
 
     return sign_in
+
+
+@pytest.fixture
+def thresholds(db):
+    """Nottingham's threshold document, loaded as `manage.py load_thresholds` does."""
+    from assessments.services import threshold_document_load
+
+    return threshold_document_load(path=DEFAULT_THRESHOLDS)

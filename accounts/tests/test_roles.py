@@ -42,9 +42,14 @@ def test_separation_of_duties_in_the_role_table():
 
 def test_user_create_gives_roles_and_refuses_unknown_ones(cast):
     user = user_create(
-        username="new.worker", password=None, first_name="New", last_name="Worker", agency=cast.la,
-        roles=[Role.SOCIAL_WORKER], teams=[cast.north],
-    )  # fmt: skip
+        username="new.worker",
+        password=None,
+        first_name="New",
+        last_name="Worker",
+        agency=cast.la,
+        roles=[Role.SOCIAL_WORKER],
+        teams=[cast.north],
+    )
     assert user.primary_role == Role.SOCIAL_WORKER and not user.has_usable_password()
     assert user.has_perm("cases.view_all_cases")
     with pytest.raises(ValueError, match="wizard"):

@@ -12,12 +12,16 @@ def test_create_a_person_with_an_address(cast, api_for):
     response = api_for(cast.mash_manager).post(
         "/api/v1/people/",
         {
-            "kind": "child", "first_name": "Ada", "last_name": "Lane", "date_of_birth": "2018-04-01",
-            "sex": "F", "nhs_number": "943 476 5919",
+            "kind": "child",
+            "first_name": "Ada",
+            "last_name": "Lane",
+            "date_of_birth": "2018-04-01",
+            "sex": "F",
+            "nhs_number": "943 476 5919",
             "address": {"line_1": "3 Elm Row", "postcode": "ng1 5dt", "moved_in": "2020-01-01"},
         },
         format="json",
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["name"] == "Ada Lane" and body["nhs_number"] == "9434765919"

@@ -51,7 +51,11 @@ def test_appending_still_works(world, cast):
 
     before = ChronologyEntry.objects.count()
     services.chronology_entry_add(
-        family=world.north_case.family, case=world.north_case, by=cast.fh_worker, kind="note",
-        occurred_at=timezone.now(), summary="Correction: the visit was on Tuesday, not Monday",
-    )  # fmt: skip
+        family=world.north_case.family,
+        case=world.north_case,
+        by=cast.fh_worker,
+        kind="note",
+        occurred_at=timezone.now(),
+        summary="Correction: the visit was on Tuesday, not Monday",
+    )
     assert ChronologyEntry.objects.count() == before + 1

@@ -236,9 +236,13 @@ def test_an_old_allocation_does_not_open_later_episodes(cast, world, api_for):
         family=world.south_case.family, team=cast.south, pathway=3, by=cast.mash_manager
     )
     services.chronology_entry_add(
-        family=later.family, case=later, by=cast.social_worker, kind="note",
-        occurred_at=timezone.now(), summary="Later episode note",
-    )  # fmt: skip
+        family=later.family,
+        case=later,
+        by=cast.social_worker,
+        kind="note",
+        occurred_at=timezone.now(),
+        summary="Later episode note",
+    )
     api = api_for(cast.fh_worker)
     old = api.get(f"/api/v1/cases/{world.south_case.pk}/chronology/")
     assert old.status_code == 200

@@ -25,9 +25,12 @@ class TestPeople:
     def test_a_born_child_cannot_have_a_future_date_of_birth(self, cast):
         with pytest.raises(ValidationError) as excinfo:
             services.person_create(
-                by=cast.mash_manager, kind=PersonKind.CHILD, first_name="Ada", last_name="Lane",
+                by=cast.mash_manager,
+                kind=PersonKind.CHILD,
+                first_name="Ada",
+                last_name="Lane",
                 date_of_birth=timezone.localdate() + timedelta(days=1),
-            )  # fmt: skip
+            )
         assert "past" in _errors(excinfo)["date_of_birth"][0]
 
     def test_a_child_with_no_name_is_refused_with_a_field_error(self, cast):
@@ -42,9 +45,11 @@ class TestPeople:
             )
         assert {"date_of_birth", "expected_date_of_birth"} <= set(_errors(excinfo))
         baby = services.person_create(
-            by=cast.mash_manager, kind=PersonKind.UNBORN, last_name="Lane",
+            by=cast.mash_manager,
+            kind=PersonKind.UNBORN,
+            last_name="Lane",
             expected_date_of_birth=timezone.localdate() + timedelta(days=90),
-        )  # fmt: skip
+        )
         assert baby.display_name == "Unborn baby Lane"
 
     def test_nhs_number_check_digit_and_uniqueness(self, cast):
@@ -224,24 +229,36 @@ class TestChronology:
     def test_practitioners_cannot_write_system_entries(self, cast, world):
         with pytest.raises(ValidationError) as excinfo:
             services.chronology_entry_add(
-                family=world.north_case.family, by=cast.fh_worker, kind=ChronologyKind.CASE_CLOSED,
-                occurred_at=timezone.now(), summary="Closed",
-            )  # fmt: skip
+                family=world.north_case.family,
+                by=cast.fh_worker,
+                kind=ChronologyKind.CASE_CLOSED,
+                occurred_at=timezone.now(),
+                summary="Closed",
+            )
         assert "kind" in _errors(excinfo)
 
     def test_future_events_and_strangers_are_refused(self, cast, world):
         with pytest.raises(ValidationError) as excinfo:
             services.chronology_entry_add(
-                family=world.north_case.family, by=cast.fh_worker, kind="note",
-                occurred_at=timezone.now() + timedelta(days=1), summary="", subject=world.south_child,
-            )  # fmt: skip
+                family=world.north_case.family,
+                by=cast.fh_worker,
+                kind="note",
+                occurred_at=timezone.now() + timedelta(days=1),
+                summary="",
+                subject=world.south_child,
+            )
         assert {"occurred_at", "summary", "subject"} <= set(_errors(excinfo))
 
     def test_entry_records_author_and_agency(self, cast, world):
         entry = services.chronology_entry_add(
-            family=world.north_case.family, case=world.north_case, by=cast.fh_worker, kind="home_visit",
-            occurred_at=timezone.now() - timedelta(hours=2), summary="Home visit", subject=world.north_child,
-        )  # fmt: skip
+            family=world.north_case.family,
+            case=world.north_case,
+            by=cast.fh_worker,
+            kind="home_visit",
+            occurred_at=timezone.now() - timedelta(hours=2),
+            summary="Home visit",
+            subject=world.north_child,
+        )
         assert entry.author == cast.fh_worker and entry.author_agency == cast.la
 
 

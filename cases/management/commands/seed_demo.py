@@ -8,6 +8,7 @@ import nhs_number
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -201,6 +202,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "seed_demo makes logins with a published password, so it runs only when DEBUG is on."
             )
+        call_command("load_thresholds", stdout=self.stdout)
         with transaction.atomic():
             agencies = {
                 name: Agency.objects.update_or_create(name=name, defaults={"kind": kind})[0]

@@ -1,0 +1,140 @@
+"""The one living assessment of each family and the threshold documents it cites.
+
+An assessment is never restarted: it grows by contributions. A contribution is never changed
+(the database refuses UPDATE and DELETE); a correction is a new contribution that supersedes an
+earlier one, and both stay in the history. The current picture of a section is its contributions
+that nothing supersedes.
+"""
+
+import pgtrigger
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from assessments.choices import Domain, Section
+from pathways.choices import Pathway
+
+
+class ThresholdDocument(models.Model):
+    """A local authority's levels-of-need document, loaded from a data file (load_thresholds)."""
+
+    code = models.SlugField(max_length=50, unique=True)
+    title = models.CharField(max_length=300)
+    source = models.CharField(max_length=300, blank=True)
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ThresholdLevel(models.Model):
+    document = models.ForeignKey(ThresholdDocument, on_delete=models.CASCADE, related_name="levels")
+    code = models.SlugField(max_length=50)
+    rank = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=200)
+    offer = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    send = models.TextField("for children with SEND", blank=True)
+    suggests_pathway = models.PositiveSmallIntegerField(choices=Pathway.choices)
+
+    class Meta:
+        ordering = ["document", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "code"], name="threshold_level_code_unique"),
+            models.UniqueConstraint(fields=["document", "rank"], name="threshold_level_rank_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ThresholdIndicator(models.Model):
+    """One indicator of need. Immediate-referral indicators have no level of their own: any one
+    of them means the child may need protection now."""
+
+    document = models.ForeignKey(ThresholdDocument, on_delete=models.CASCADE, related_name="indicators")
+    code = models.CharField(max_length=120)
+    level = models.ForeignKey(
+        ThresholdLevel, null=True, blank=True, on_delete=models.CASCADE, related_name="indicators"
+    )
+    domain = models.CharField(max_length=32, choices=Domain.choices, blank=True)
+    dimension = models.CharField(max_length=100, blank=True)
+    text = models.TextField()
+    immediate_referral = models.BooleanField(default=False)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["document", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "code"], name="threshold_indicator_code_unique"),
+            models.CheckConstraint(
+                condition=Q(immediate_referral=True, level__isnull=True)
+                | Q(immediate_referral=False, level__isnull=False),
+                name="threshold_indicator_level_or_immediate",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class Assessment(models.Model):
+    """The family's one continuous assessment. Created with the family's first contribution and
+    never restarted, whatever pathway the family is on."""
+
+    family = models.OneToOneField("cases.Family", on_delete=models.PROTECT, related_name="assessment")
+    started_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Assessment of {self.family}"
+
+
+class Contribution(models.Model):
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="contributions")
+    section = models.CharField(max_length=40, choices=Section.choices)
+    text = models.TextField()
+    scale = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+        help_text="How worried are we: 0 (the child will be harmed) to 10 (safe enough to close)",
+    )
+    child = models.ForeignKey(
+        "cases.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="contributions"
+    )
+    indicators = models.ManyToManyField(ThresholdIndicator, blank=True, related_name="contributions")
+    supersedes = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="superseded_by",
+        help_text="The earlier contribution this one corrects or replaces",
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author_agency = models.ForeignKey(
+        "accounts.Agency", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        indexes = [models.Index(fields=["assessment", "section"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(section=Section.HOW_WORRIED, scale__isnull=False)
+                | (~Q(section=Section.HOW_WORRIED) & Q(scale__isnull=True)),
+                name="contribution_scale_only_for_how_worried",
+            ),
+            models.CheckConstraint(
+                condition=Q(scale__gte=0, scale__lte=10) | Q(scale__isnull=True),
+                name="contribution_scale_0_10",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="contribution_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_section_display()}: {self.text[:60]}"

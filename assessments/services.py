@@ -1,0 +1,192 @@
+"""Writes for the living assessment and the threshold documents."""
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from assessments.choices import SCALE_SECTION, Domain, Section
+from assessments.models import Assessment, Contribution, ThresholdDocument, ThresholdIndicator, ThresholdLevel
+from cases.choices import ChronologyKind
+from cases.models import Family, FamilyMember, Person
+from cases.services import chronology_write
+from pathways.choices import Pathway
+
+MAX_TEXT = 20_000
+
+
+# --- threshold documents ----------------------------------------------------------------------
+
+
+def _required(item: dict, key: str, where: str):
+    if key not in item or item[key] in (None, ""):
+        raise ValueError(f"{where}: '{key}' is missing")
+    return item[key]
+
+
+@transaction.atomic
+def threshold_document_load(*, path: Path) -> ThresholdDocument:
+    """Create or update a threshold document from its JSON file. Indicators already cited by
+    contributions are kept even if the file no longer lists them: history must still read."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    code = _required(data, "code", "document")
+    document, _ = ThresholdDocument.objects.update_or_create(
+        code=code, defaults={"title": _required(data, "title", "document"), "source": data.get("source", "")}
+    )
+    levels = {}
+    for item in _required(data, "levels", "document"):
+        where = f"level {item.get('code')!r}"
+        pathway = _required(item, "suggests_pathway", where)
+        if pathway not in Pathway.values:
+            raise ValueError(f"{where}: suggests_pathway must be 1-4")
+        levels[item["code"]], _ = ThresholdLevel.objects.update_or_create(
+            document=document,
+            code=_required(item, "code", where),
+            defaults={
+                "rank": _required(item, "rank", where),
+                "name": _required(item, "name", where),
+                "offer": item.get("offer", ""),
+                "description": item.get("description", ""),
+                "send": item.get("send", ""),
+                "suggests_pathway": pathway,
+            },
+        )
+    position = 0
+    for item in _required(data, "indicators", "document"):
+        where = f"indicator {item.get('code')!r}"
+        level = levels.get(_required(item, "level", where))
+        if level is None:
+            raise ValueError(f"{where}: unknown level {item['level']!r}")
+        if item.get("domain") not in Domain.values:
+            raise ValueError(f"{where}: domain must be one of {', '.join(Domain.values)}")
+        position += 1
+        ThresholdIndicator.objects.update_or_create(
+            document=document,
+            code=item["code"],
+            defaults={
+                "level": level,
+                "domain": item["domain"],
+                "dimension": item.get("dimension", ""),
+                "text": _required(item, "text", where),
+                "immediate_referral": False,
+                "position": position,
+            },
+        )
+    for item in data.get("immediate_referral", []):
+        position += 1
+        ThresholdIndicator.objects.update_or_create(
+            document=document,
+            code=_required(item, "code", "immediate-referral indicator"),
+            defaults={
+                "level": None,
+                "domain": "",
+                "dimension": "",
+                "text": _required(item, "text", f"indicator {item['code']!r}"),
+                "immediate_referral": True,
+                "position": position,
+            },
+        )
+    return document
+
+
+def threshold_document_current() -> ThresholdDocument:
+    code = settings.THRESHOLD_DOCUMENT
+    document = ThresholdDocument.objects.filter(code=code).first()
+    if document is None:
+        raise ThresholdDocument.DoesNotExist(
+            f"Threshold document {code!r} is not loaded: run `manage.py load_thresholds` "
+            "(the THRESHOLD_DOCUMENT setting names it)."
+        )
+    return document
+
+
+# --- the assessment ---------------------------------------------------------------------------
+
+
+def assessment_of(family: Family) -> Assessment:
+    """The family's assessment, started the first time anyone needs it; never a second one."""
+    assessment, _ = Assessment.objects.get_or_create(family=family)
+    return assessment
+
+
+@transaction.atomic
+def contribution_add(
+    *,
+    family: Family,
+    by: User,
+    section: str,
+    text: str,
+    child: Person | None = None,
+    scale: int | None = None,
+    indicators: list[ThresholdIndicator] = (),
+    supersedes: Contribution | None = None,
+) -> Contribution:
+    """Add what a practitioner has learned to the family's assessment. To correct an earlier
+    contribution, pass it as `supersedes`: it stays in the history, no longer in the picture."""
+    errors: dict[str, str] = {}
+    text = (text or "").strip()
+    if section not in Section.values:
+        errors["section"] = "Choose the part of the assessment this adds to."
+    if not text:
+        errors["text"] = "Write what you have learned or observed."
+    elif len(text) > MAX_TEXT:
+        errors["text"] = f"Keep a contribution under {MAX_TEXT:,} characters: split it into several."
+    if section == SCALE_SECTION:
+        if scale is None or not 0 <= scale <= 10:
+            errors["scale"] = "Give a number from 0 (the child will be harmed) to 10 (safe enough to close)."
+    elif scale is not None:
+        errors["scale"] = "Only 'How worried are we?' takes a 0-10 scale."
+    if child is not None:
+        is_child_member = FamilyMember.objects.filter(
+            family=family, person=child, person__kind__in=["child", "unborn"]
+        )
+        if not is_child_member.exists():
+            errors["child"] = "Choose a child in this family."
+    elif section == Section.VOICE_OF_CHILD:
+        errors["child"] = "Say which child's voice this is."
+    assessment = assessment_of(family)
+    if supersedes is not None:
+        supersedes = Contribution.objects.select_for_update().filter(pk=supersedes.pk).first()
+        if supersedes is None or supersedes.assessment_id != assessment.pk:
+            errors["supersedes"] = "You can only correct a contribution to this family's assessment."
+        elif supersedes.section != section:
+            errors["supersedes"] = "A correction belongs in the same section as what it corrects."
+        elif Contribution.objects.filter(supersedes=supersedes).exists():
+            errors["supersedes"] = "That contribution has already been corrected: correct the newer one."
+    indicators = list(indicators)
+    document_ids = {indicator.document_id for indicator in indicators}
+    if len(document_ids) > 1:
+        errors["indicators"] = "Cite indicators from one threshold document."
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            contribution = Contribution.objects.create(
+                assessment=assessment,
+                section=section,
+                text=text,
+                scale=scale,
+                child=child,
+                supersedes=supersedes,
+                author=by,
+                author_agency=by.agency,
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {"supersedes": "Someone corrected that contribution just now: reload."}
+        ) from None
+    contribution.indicators.set(indicators)
+    immediate = [indicator for indicator in indicators if indicator.immediate_referral]
+    if immediate:
+        chronology_write(
+            family=family,
+            subject=child,
+            kind=ChronologyKind.IMMEDIATE_REFERRAL_INDICATOR,
+            summary="Indicator requiring an immediate referral to social care cited: " + immediate[0].text,
+            detail="\n".join(indicator.text for indicator in immediate[1:]),
+            author=by,
+        )
+    return contribution

@@ -1,0 +1,164 @@
+"""Decision points, the pathway history of a case, and the referral packages decisions create.
+
+Pathway state machine: pathways.choices.PATHWAY_TRANSITIONS. A case's `pathway` changes only in
+pathways/services.py, by a recorded decision, and each change writes a PathwayTransition and a
+chronology entry in the same transaction.
+"""
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from cases.choices import ClosureReason
+from pathways.choices import CLOSING_OUTCOMES, OUTCOME_PATHWAY, STATUTORY_REQUIREMENT, DecisionState, Outcome
+
+
+class Decision(models.Model):
+    """A decision point on the family's assessment: which pathway the family needs now."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="decisions")
+    assessment = models.ForeignKey(
+        "assessments.Assessment", on_delete=models.PROTECT, related_name="decisions"
+    )
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    from_pathway = models.PositiveSmallIntegerField(
+        help_text="The case's pathway when the decision was proposed"
+    )
+    state = models.CharField(max_length=16, choices=DecisionState.choices)
+    rationale = models.TextField()
+    indicators = models.ManyToManyField(
+        "assessments.ThresholdIndicator", blank=True, related_name="decisions"
+    )
+    family_view = models.TextField("the family's view", blank=True)
+    consulted = models.TextField("who was consulted", blank=True)
+    closure_reason = models.CharField(max_length=3, choices=ClosureReason.choices, blank=True)
+    family_consents_to_share = models.BooleanField(default=False)
+    shared_with = models.ManyToManyField(
+        "accounts.Agency",
+        blank=True,
+        related_name="+",
+        help_text="Agencies the family agreed may see the referral",
+    )
+    lawful_basis = models.TextField(
+        "lawful reason to share without consent",
+        blank=True,
+        help_text="Pathway 4 only: why sharing is lawful",
+    )
+    ecpp = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="At pathway 4: the expert CP practitioner who comes alongside the key worker",
+    )
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    returned_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-pk"]
+        permissions = [
+            ("decide_pathway_1", "Can decide for cases up to pathway 1"),
+            ("decide_pathway_2", "Can decide for cases up to pathway 2"),
+            ("decide_pathway_3", "Can decide for cases up to pathway 3"),
+            ("decide_pathway_4", "Can decide for cases at or into pathway 4 (expert CP practitioners)"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state=DecisionState.PROPOSED, decided_at__isnull=True)
+                | ~Q(state=DecisionState.PROPOSED),
+                name="decision_proposed_is_undecided",
+            ),
+            models.CheckConstraint(
+                condition=Q(state=DecisionState.RECORDED, decided_by__isnull=False, decided_at__isnull=False)
+                | ~Q(state=DecisionState.RECORDED),
+                name="decision_recorded_has_decider",
+            ),
+            models.CheckConstraint(condition=~Q(rationale=""), name="decision_has_rationale"),
+            # Only one proposal waits on a case at a time.
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(state=DecisionState.PROPOSED),
+                name="decision_one_pending_per_case",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="decision_never_deleted", operation=pgtrigger.Delete),
+            pgtrigger.Protect(
+                name="decision_final_once_decided",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__state__in=[DecisionState.RECORDED, DecisionState.RETURNED]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} ({self.get_state_display().lower()})"
+
+    @property
+    def to_pathway(self) -> int | None:
+        return OUTCOME_PATHWAY.get(self.outcome)
+
+    @property
+    def is_closing(self) -> bool:
+        return self.outcome in CLOSING_OUTCOMES
+
+    @property
+    def level(self) -> int:
+        """The pathway level the decision is made at: where the case goes, or where it was when closing."""
+        return self.to_pathway or self.from_pathway
+
+    @property
+    def statutory_requirement(self) -> str:
+        return STATUTORY_REQUIREMENT[self.level]
+
+
+class PathwayTransition(models.Model):
+    """One move of a case along the pathway state machine. Append-only."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="pathway_history")
+    from_pathway = models.PositiveSmallIntegerField(null=True, blank=True)
+    to_pathway = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Empty when the case closed"
+    )
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="transitions")
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["at", "pk"]
+        triggers = [
+            pgtrigger.Protect(name="transition_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_pathway} -> {self.to_pathway or 'closed'}"
+
+
+class ReferralPackage(models.Model):
+    """What travels with the family to the receiving pathway: a frozen, versioned snapshot of the
+    assessment so far, shared only as the family agreed (or, at pathway 4, with a lawful reason)."""
+
+    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="referral_package")
+    family = models.ForeignKey("cases.Family", on_delete=models.PROTECT, related_name="referral_packages")
+    version = models.PositiveIntegerField()
+    to_pathway = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField()
+    snapshot = models.JSONField()
+
+    class Meta:
+        ordering = ["family", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["family", "version"], name="referral_package_version_unique")
+        ]
+        triggers = [
+            pgtrigger.Protect(name="referral_package_frozen", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
+
+    def __str__(self) -> str:
+        return f"Referral package v{self.version} to pathway {self.to_pathway}"

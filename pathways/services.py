@@ -1,0 +1,345 @@
+"""Decision points and the pathway state machine. The only code that changes a case's pathway.
+
+Who decides (DOMAIN.md, issue "The heart"): anyone who may propose may propose any decision;
+to decide, a person needs `pathways.decide_pathway_N` for the highest pathway the decision
+touches (where the case is, or where it goes). So family help workers decide at pathways 1-2,
+social workers, MASH and team managers at 1-3, and only expert child protection practitioners
+move a case into, within or out of pathway 4. Nobody confirms their own proposal.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.choices import Role
+from accounts.models import Agency, User
+from assessments.models import ThresholdIndicator
+from assessments.selectors import assessment_snapshot
+from assessments.services import assessment_of
+from cases.choices import AllocationRole, CaseState, ChronologyKind, ClosureReason
+from cases.models import Allocation, Case
+from cases.services import STALE_EDIT, case_allocate, case_close, chronology_write
+from pathways.choices import (
+    CLOSED,
+    CLOSING_OUTCOMES,
+    DECISION_TRANSITIONS,
+    OUTCOME_PATHWAY,
+    PATHWAY_TRANSITIONS,
+    STATUTORY_REQUIREMENT,
+    DecisionState,
+    Outcome,
+    Pathway,
+)
+from pathways.models import Decision, PathwayTransition, ReferralPackage
+
+DEFAULT_CLOSURE_REASON = {
+    Outcome.CLOSE: ClosureReason.RC7,
+    Outcome.NFA: ClosureReason.RC8,
+    Outcome.SIGNPOST: ClosureReason.RC7,
+}
+
+
+class InvalidPathwayTransition(ValidationError):
+    """The pathway state machine does not allow this move."""
+
+
+def _level(case: Case, outcome: str) -> int:
+    target = OUTCOME_PATHWAY.get(outcome)
+    return max(case.pathway, target) if target else case.pathway
+
+
+def decider_refusal(user: User, case: Case, outcome: str) -> str | None:
+    """Why `user` may not decide `outcome` for `case` (None if they may)."""
+    level = _level(case, outcome)
+    if user.has_perm(f"pathways.decide_pathway_{level}"):
+        return None
+    if level == 4:
+        return "Only an expert child protection practitioner can decide at pathway 4: propose it instead."
+    return (
+        f"Your role cannot decide for a case at pathway {level}: propose it for someone who can to confirm."
+    )
+
+
+def _transition_check(case: Case, outcome: str) -> None:
+    if case.state != CaseState.OPEN:
+        raise InvalidPathwayTransition("This case is closed: a new episode must be opened for the family.")
+    target = OUTCOME_PATHWAY.get(outcome, CLOSED)
+    if target != case.pathway and target not in PATHWAY_TRANSITIONS[case.pathway]:
+        raise InvalidPathwayTransition(f"A case at pathway {case.pathway} cannot move to {target}.")
+
+
+def _lock(case: Case, expected_version: int | None) -> Case:
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ValidationError({"version": STALE_EDIT}, code="stale")
+    return locked
+
+
+@dataclass(frozen=True)
+class DecisionDetails:
+    """What a decision says, as the proposer or decider entered it."""
+
+    outcome: str
+    rationale: str
+    indicators: tuple[ThresholdIndicator, ...] = ()
+    family_view: str = ""
+    consulted: str = ""
+    family_consents_to_share: bool = False
+    shared_with: tuple[Agency, ...] = ()
+    lawful_basis: str = ""
+    closure_reason: str = ""
+    ecpp: User | None = None
+
+
+def _validate(case: Case, details: DecisionDetails) -> None:
+    errors: dict[str, str] = {}
+    outcome = details.outcome
+    lawful_basis = (details.lawful_basis or "").strip()
+    if outcome not in Outcome.values:
+        errors["outcome"] = (
+            "Choose the pathway the family needs now, or close, no further action or signpost."
+        )
+    if not (details.rationale or "").strip():
+        errors["rationale"] = "Explain why: a decision without a rationale cannot be recorded."
+    if outcome == Outcome.PATHWAY_4 and not details.family_consents_to_share and not lawful_basis:
+        errors["lawful_basis"] = (
+            "The family has not agreed to share: record the lawful reason for sharing without consent."
+        )
+    if outcome != Outcome.PATHWAY_4 and lawful_basis:
+        errors["lawful_basis"] = "Sharing without consent is only for pathway 4 (risk of significant harm)."
+    if details.closure_reason and details.closure_reason not in ClosureReason.values:
+        errors["closure_reason"] = "Choose a closure reason from the list."
+    elif details.closure_reason and outcome not in CLOSING_OUTCOMES:
+        errors["closure_reason"] = "Only a decision to close takes a closure reason."
+    if details.ecpp is not None and Role.ECPP not in details.ecpp.roles:
+        errors["ecpp"] = f"{details.ecpp} is not an expert child protection practitioner."
+    if len({indicator.document_id for indicator in details.indicators}) > 1:
+        errors["indicators"] = "Cite indicators from one threshold document."
+    if errors:
+        raise ValidationError(errors)
+    _transition_check(case, outcome)
+
+
+def _create(case: Case, by: User, state: str, details: DecisionDetails) -> Decision:
+    now = timezone.now()
+    decided = state == DecisionState.RECORDED
+    try:
+        with transaction.atomic():
+            decision = Decision.objects.create(
+                case=case,
+                assessment=assessment_of(case.family),
+                from_pathway=case.pathway,
+                state=state,
+                outcome=details.outcome,
+                rationale=details.rationale.strip(),
+                family_view=(details.family_view or "").strip(),
+                consulted=(details.consulted or "").strip(),
+                family_consents_to_share=details.family_consents_to_share,
+                lawful_basis=(details.lawful_basis or "").strip(),
+                closure_reason=details.closure_reason or "",
+                ecpp=details.ecpp,
+                proposed_by=by,
+                proposed_at=now,
+                decided_by=by if decided else None,
+                decided_at=now if decided else None,
+            )
+    except IntegrityError:
+        raise ValidationError(
+            "A proposed decision is already waiting on this case: confirm or return it first.", code="pending"
+        ) from None
+    decision.indicators.set(details.indicators)
+    decision.shared_with.set(details.shared_with if details.family_consents_to_share else [])
+    return decision
+
+
+@transaction.atomic
+def decision_propose(
+    *, case: Case, by: User, details: DecisionDetails, expected_version: int | None = None
+) -> Decision:
+    """Propose a decision for someone entitled to decide it to confirm."""
+    case = _lock(case, expected_version)
+    _validate(case, details)
+    decision = _create(case, by, DecisionState.PROPOSED, details)
+    case.version += 1
+    case.save(update_fields=["version"])
+    chronology_write(
+        family=case.family,
+        case=case,
+        kind=ChronologyKind.DECISION_PROPOSED,
+        summary=f"Proposed: {decision.get_outcome_display()}",
+        detail=decision.rationale,
+        author=by,
+    )
+    return decision
+
+
+@transaction.atomic
+def decision_record(
+    *, case: Case, by: User, details: DecisionDetails, expected_version: int | None = None
+) -> Decision:
+    """Record a decision the person is entitled to make, and act on it."""
+    case = _lock(case, expected_version)
+    _validate(case, details)
+    refusal = decider_refusal(by, case, details.outcome)
+    if refusal:
+        raise ValidationError({"outcome": refusal}, code="not_entitled")
+    if Decision.objects.filter(case=case, state=DecisionState.PROPOSED).exists():
+        raise ValidationError("A proposed decision is waiting on this case: confirm or return it first.")
+    decision = _create(case, by, DecisionState.RECORDED, details)
+    _apply(decision, case, by)
+    return decision
+
+
+@transaction.atomic
+def decision_confirm(*, decision: Decision, by: User, expected_version: int | None = None) -> Decision:
+    case = _lock(decision.case, expected_version)
+    decision = Decision.objects.select_for_update().get(pk=decision.pk)
+    _decision_transition(decision, DecisionState.RECORDED)
+    if decision.proposed_by_id == by.pk:
+        raise ValidationError(
+            "You proposed this decision, so someone else must confirm it.", code="own_proposal"
+        )
+    if decision.from_pathway != case.pathway or case.state != CaseState.OPEN:
+        raise ValidationError(
+            "The case has changed since this was proposed: return it and propose again.", code="changed"
+        )
+    refusal = decider_refusal(by, case, decision.outcome)
+    if refusal:
+        raise ValidationError(refusal.replace(": propose it instead", ""), code="not_entitled")
+    _transition_check(case, decision.outcome)
+    decision.state = DecisionState.RECORDED
+    decision.decided_by = by
+    decision.decided_at = timezone.now()
+    decision.save(update_fields=["state", "decided_by", "decided_at"])
+    _apply(decision, case, by)
+    return decision
+
+
+@transaction.atomic
+def decision_return(
+    *, decision: Decision, by: User, reason: str, expected_version: int | None = None
+) -> Decision:
+    """Send a proposal back (or, by its proposer, withdraw it) with the reason."""
+    case = _lock(decision.case, expected_version)
+    decision = Decision.objects.select_for_update().get(pk=decision.pk)
+    _decision_transition(decision, DecisionState.RETURNED)
+    if not reason.strip():
+        raise ValidationError(
+            {"reason": "Say why it is being returned, so the proposer knows what to change."}
+        )
+    if decision.proposed_by_id != by.pk and decider_refusal(by, case, decision.outcome):
+        raise ValidationError("Only someone who could confirm this decision, or its proposer, can return it.")
+    decision.state = DecisionState.RETURNED
+    decision.returned_reason = reason.strip()
+    decision.decided_by = by
+    decision.decided_at = timezone.now()
+    decision.save(update_fields=["state", "returned_reason", "decided_by", "decided_at"])
+    case.version += 1
+    case.save(update_fields=["version"])
+    chronology_write(
+        family=case.family,
+        case=case,
+        kind=ChronologyKind.DECISION_RETURNED,
+        summary=f"Returned: {decision.get_outcome_display()}",
+        detail=decision.returned_reason,
+        author=by,
+    )
+    return decision
+
+
+def _decision_transition(decision: Decision, to_state: str) -> None:
+    if to_state not in DECISION_TRANSITIONS[decision.state]:
+        raise ValidationError(
+            f"This decision is already {decision.get_state_display().lower()}.", code="invalid_transition"
+        )
+
+
+def _apply(decision: Decision, case: Case, by: User) -> None:
+    """Act on a recorded decision: move the case, bring in an ECPP at pathway 4, close it, and
+    create the referral package. Plans and allocations already in place carry on."""
+    now = decision.decided_at
+    level = decision.level
+    chronology_write(
+        family=case.family,
+        case=case,
+        kind=ChronologyKind.DECISION_RECORDED,
+        summary=f"Decision: {decision.get_outcome_display()} ({STATUTORY_REQUIREMENT[level]})",
+        detail=decision.rationale,
+        author=by,
+    )
+    if decision.is_closing:
+        PathwayTransition.objects.create(
+            case=case, from_pathway=case.pathway, to_pathway=None, decision=decision, at=now, by=by
+        )
+        reason = decision.closure_reason or DEFAULT_CLOSURE_REASON[decision.outcome]
+        case_close(case=case, reason=reason, by=by, note=decision.rationale)
+        return
+    target = decision.to_pathway
+    if target != case.pathway:
+        PathwayTransition.objects.create(
+            case=case, from_pathway=case.pathway, to_pathway=target, decision=decision, at=now, by=by
+        )
+        chronology_write(
+            family=case.family,
+            case=case,
+            kind=ChronologyKind.PATHWAY_CHANGED,
+            summary=f"Pathway {case.pathway} → {Pathway(target).label}",
+            author=by,
+        )
+        case.pathway = target
+    case.version += 1
+    case.save(update_fields=["pathway", "version"])
+    if target == Pathway.PREVENT_HARM:
+        _ensure_ecpp(case, decision, by)
+    _package_create(decision, case)
+
+
+def _ensure_ecpp(case: Case, decision: Decision, by: User) -> None:
+    """At pathway 4 an ECPP comes alongside the key worker (no handover)."""
+    if Allocation.objects.filter(case=case, role=AllocationRole.ECPP, ended_at__isnull=True).exists():
+        return
+    ecpp = decision.ecpp or (by if Role.ECPP in by.roles else None)
+    if ecpp is None:
+        raise ValidationError(
+            {"ecpp": "Name the expert child protection practitioner who will co-work the case."}
+        )
+    case_allocate(case=case, user=ecpp, role=AllocationRole.ECPP, by=by)
+    case.refresh_from_db()
+
+
+def _package_create(decision: Decision, case: Case) -> ReferralPackage:
+    version = (
+        ReferralPackage.objects.filter(family=case.family)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+        or 0
+    ) + 1
+    snapshot = {
+        "family": case.family.name,
+        "case": case.reference,
+        "decision": {
+            "outcome": decision.get_outcome_display(),
+            "statutory_requirement": decision.statutory_requirement,
+            "rationale": decision.rationale,
+            "family_view": decision.family_view,
+            "consulted": decision.consulted,
+            "decided_by": str(decision.decided_by),
+            "decided_at": decision.decided_at.isoformat(),
+            "indicators": [indicator.text for indicator in decision.indicators.all()],
+            "family_consents_to_share": decision.family_consents_to_share,
+            "shared_with": sorted(agency.name for agency in decision.shared_with.all()),
+            "lawful_basis": decision.lawful_basis,
+        },
+        "assessment": assessment_snapshot(decision.assessment),
+    }
+    return ReferralPackage.objects.create(
+        decision=decision,
+        family=case.family,
+        version=version,
+        to_pathway=decision.to_pathway,
+        created_at=decision.decided_at,
+        snapshot=snapshot,
+    )
