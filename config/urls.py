@@ -5,9 +5,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from assessments import apis as assessment_apis
 from cases import apis as case_apis
 from cases import views as case_views
 from config.health import healthz
+from pathways import apis as pathway_apis
 
 router = DefaultRouter()
 router.register("people", case_apis.PersonViewSet, basename="person")
@@ -18,6 +20,20 @@ router.register(
     case_apis.CaseChronologyViewSet,
     basename="case-chronology",
 )
+router.register(
+    r"cases/(?P<case_pk>\d+)/decisions", pathway_apis.CaseDecisionViewSet, basename="case-decision"
+)
+router.register("decisions", pathway_apis.DecisionViewSet, basename="decision")
+router.register(
+    r"families/(?P<family_pk>\d+)/assessment/contributions",
+    assessment_apis.ContributionViewSet,
+    basename="family-contribution",
+)
+router.register(
+    r"families/(?P<family_pk>\d+)/referral-packages",
+    pathway_apis.FamilyPackageViewSet,
+    basename="family-package",
+)
 
 admin.site.site_header = "Continuum administration"
 admin.site.site_title = "Continuum administration"
@@ -25,8 +41,11 @@ admin.site.site_title = "Continuum administration"
 urlpatterns = [
     path("", case_views.home, name="home"),
     path("", include("cases.urls")),
+    path("", include("assessments.urls")),
+    path("", include("pathways.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/thresholds/indicators/", assessment_apis.IndicatorListView.as_view(), name="api-indicators"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI sets inline styles; allow them on this one page only.

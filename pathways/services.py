@@ -150,7 +150,9 @@ def _create(case: Case, by: User, state: str, details: DecisionDetails) -> Decis
             "A proposed decision is already waiting on this case: confirm or return it first.", code="pending"
         ) from None
     decision.indicators.set(details.indicators)
-    decision.shared_with.set(details.shared_with if details.family_consents_to_share else [])
+    # Shared as the family agreed, or (pathway 4) as the recorded lawful reason allows.
+    may_share = details.family_consents_to_share or bool(decision.lawful_basis)
+    decision.shared_with.set(details.shared_with if may_share else [])
     return decision
 
 

@@ -4,6 +4,7 @@ register = template.Library()
 
 _WIDGET_CLASSES = {
     "select": "govuk-select",
+    "selectmultiple": "govuk-select app-select-multiple",
     "textarea": "govuk-textarea",
     "checkbox": "govuk-checkboxes__input",
     "date": "govuk-input govuk-input--width-10",

@@ -1,0 +1,106 @@
+"""The family's assessment page: the current picture, each section's history, and adding to it."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from assessments import selectors, services
+from assessments.choices import Section
+from assessments.forms import ContributionForm
+from assessments.models import Assessment, Contribution, ThresholdDocument
+from assessments.permissions import assessment_family_for_user, can_contribute
+from cases.models import Person
+from cases.selectors import family_members
+from config.forms import form_add_service_errors
+
+
+def _document():
+    try:
+        return services.threshold_document_current()
+    except ThresholdDocument.DoesNotExist:
+        return None
+
+
+def _page(request, family, *, form=None, status=200):
+    assessment = Assessment.objects.filter(family=family).first()
+    members = list(family_members(family))
+    picture = selectors.assessment_picture(assessment) if assessment else []
+    current = selectors.current_contributions(assessment) if assessment else []
+    context = {
+        "family": family,
+        "assessment": assessment,
+        "picture": picture,
+        "summary": selectors.indicator_summary(current),
+        "open_case": family.cases.filter(state="open").first(),
+        "can_contribute": can_contribute(request.user),
+        "form": form or ContributionForm(members=members, document=_document()),
+        "threshold_missing": _document() is None,
+    }
+    return render(request, "assessments/assessment.html", context, status=status)
+
+
+@login_required
+def assessment_detail(request, family_pk: int):
+    family = assessment_family_for_user(request.user, family_pk)
+    form = None
+    correcting = request.GET.get("correct", "")
+    if correcting.isdigit():
+        earlier = Contribution.objects.filter(pk=correcting, assessment__family=family).first()
+        if earlier:
+            initial = {
+                "section": earlier.section,
+                "text": earlier.text,
+                "scale": earlier.scale,
+                "child": str(earlier.child_id or ""),
+                "indicators": [indicator.pk for indicator in earlier.indicators.all()],
+                "supersedes": earlier.pk,
+            }
+            form = ContributionForm(
+                initial=initial, members=list(family_members(family)), document=_document()
+            )
+    return _page(request, family, form=form)
+
+
+@login_required
+def section_history(request, family_pk: int, section: str):
+    family = assessment_family_for_user(request.user, family_pk)
+    if section not in Section.values:
+        raise Http404("No such part of the assessment.")
+    assessment = Assessment.objects.filter(family=family).first()
+    history = selectors.section_history(assessment, section) if assessment else []
+    return render(
+        request,
+        "assessments/section_history.html",
+        {"family": family, "section": Section(section), "history": history},
+    )
+
+
+@login_required
+@require_POST
+def contribution_add(request, family_pk: int):
+    family = assessment_family_for_user(request.user, family_pk, "contribute")
+    members = list(family_members(family))
+    form = ContributionForm(request.POST, members=members, document=_document())
+    if form.is_valid():
+        data = form.cleaned_data
+        assessment = Assessment.objects.filter(family=family).first()
+        try:
+            services.contribution_add(
+                family=family,
+                by=request.user,
+                section=data["section"],
+                text=data["text"],
+                child=Person.objects.filter(pk=data["child"]).first() if data["child"] else None,
+                scale=data["scale"],
+                indicators=form.cleaned_indicators(),
+                supersedes=form.cleaned_supersedes(assessment),
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, "Added to the family's assessment.")
+            return redirect("assessments:assessment", family_pk=family.pk)
+    return _page(request, family, form=form, status=400)

@@ -1,0 +1,51 @@
+"""Access to decisions and referral packages. Seeing follows the case (cases/permissions.py);
+proposing needs `pathways.add_decision`; deciding is checked by the services against the
+decide_pathway_N permissions, because it depends on where the case is and where it goes."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from cases.models import Case
+from cases.permissions import case_for_user, cases_visible_to, families_visible_to
+from pathways.models import Decision, ReferralPackage
+
+DECIDE_PERMISSIONS = [f"pathways.decide_pathway_{level}" for level in (1, 2, 3, 4)]
+
+
+def may_decide_anything(user) -> bool:
+    return any(user.has_perm(permission) for permission in DECIDE_PERMISSIONS)
+
+
+def case_for_decisions(user, case_id, action: str = "view") -> Case:
+    case = case_for_user(user, case_id)
+    if action in ("propose", "record") and not user.has_perm("pathways.add_decision"):
+        raise PermissionDenied("Your role cannot propose or record decisions.")
+    if action == "record" and not may_decide_anything(user):
+        raise PermissionDenied("Your role cannot decide: propose the decision instead.")
+    return case
+
+
+def decisions_visible_to(user) -> QuerySet[Decision]:
+    return Decision.objects.filter(case__in=cases_visible_to(user))
+
+
+def decision_for_user(user, decision_id, action: str = "view") -> Decision:
+    try:
+        decision = decisions_visible_to(user).select_related("case", "case__family").get(pk=decision_id)
+    except (Decision.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such decision.") from None
+    if action in ("confirm", "return") and not (
+        may_decide_anything(user) or decision.proposed_by_id == user.pk
+    ):
+        raise PermissionDenied("Your role cannot confirm or return decisions.")
+    return decision
+
+
+def packages_visible_to(user) -> QuerySet[ReferralPackage]:
+    """Children's services staff see every package of the families they can see; a partner's
+    agency sees a package only if the family agreed to share it with them."""
+    packages = ReferralPackage.objects.filter(family__in=families_visible_to(user))
+    if user.has_perm("cases.view_all_cases") or user.has_perm("cases.view_team_cases"):
+        return packages
+    return packages.filter(Q(decision__shared_with=user.agency_id)).distinct()

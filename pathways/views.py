@@ -1,0 +1,130 @@
+"""The decision screen of a case: what the assessment suggests, proposals waiting, the form to
+propose or record a decision, and the pathway history."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from assessments.models import Assessment
+from assessments.selectors import current_contributions, indicator_summary
+from config.forms import form_add_service_errors
+from pathways import services
+from pathways.choices import DecisionState
+from pathways.forms import DecisionConfirmForm, DecisionForm, DecisionReturnForm
+from pathways.models import Decision, PathwayTransition
+from pathways.permissions import (
+    case_for_decisions,
+    decision_for_user,
+    may_decide_anything,
+    packages_visible_to,
+)
+
+
+def _cited(case):
+    assessment = Assessment.objects.filter(family=case.family).first()
+    contributions = list(current_contributions(assessment)) if assessment else []
+    summary = indicator_summary(contributions)
+    cited = summary.immediate + [i for _, indicators in summary.by_level for i in indicators]
+    return summary, cited
+
+
+def _page(request, case, *, form=None, return_form=None, status=200):
+    summary, cited = _cited(case)
+    user = request.user
+    pending = (
+        Decision.objects.filter(case=case, state=DecisionState.PROPOSED).select_related("proposed_by").first()
+    )
+    context = {
+        "case": case,
+        "summary": summary,
+        "pending": pending,
+        "can_propose": user.has_perm("pathways.add_decision") and case.is_open,
+        "can_record": may_decide_anything(user),
+        "can_answer": pending is not None
+        and (may_decide_anything(user) or pending.proposed_by_id == user.pk),
+        "form": form or DecisionForm(initial={"version": case.version}, cited=cited),
+        "confirm_form": DecisionConfirmForm(initial={"version": case.version}),
+        "return_form": return_form or DecisionReturnForm(initial={"version": case.version}),
+        "decisions": Decision.objects.filter(case=case)
+        .select_related("proposed_by", "decided_by")
+        .order_by("-proposed_at"),
+        "history": PathwayTransition.objects.filter(case=case).select_related("by", "decision"),
+        "packages": packages_visible_to(user).filter(decision__case=case).order_by("-version"),
+    }
+    return render(request, "pathways/decision.html", context, status=status)
+
+
+@login_required
+def decision_page(request, case_pk: int):
+    return _page(request, case_for_decisions(request.user, case_pk))
+
+
+@login_required
+@require_POST
+def decision_submit(request, case_pk: int):
+    mode = "record" if request.POST.get("mode") == "record" else "propose"
+    case = case_for_decisions(request.user, case_pk, mode)
+    _, cited = _cited(case)
+    form = DecisionForm(request.POST, cited=cited)
+    if form.is_valid():
+        data = form.cleaned_data
+        details = services.DecisionDetails(
+            outcome=data["outcome"],
+            rationale=data["rationale"],
+            indicators=form.cleaned_indicators(),
+            family_view=data["family_view"],
+            consulted=data["consulted"],
+            family_consents_to_share=data["family_consents_to_share"],
+            shared_with=tuple(data["shared_with"]),
+            lawful_basis=data["lawful_basis"],
+            closure_reason=data["closure_reason"],
+            ecpp=data["ecpp"],
+        )
+        act = services.decision_record if mode == "record" else services.decision_propose
+        try:
+            decision = act(case=case, by=request.user, details=details, expected_version=data["version"])
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            verb = "recorded" if mode == "record" else "proposed for confirmation"
+            messages.success(request, f"Decision {verb}: {decision.get_outcome_display()}.")
+            return redirect("pathways:decision", case_pk=case.pk)
+    return _page(request, case, form=form, status=400)
+
+
+@login_required
+@require_POST
+def decision_confirm(request, decision_pk: int):
+    decision = decision_for_user(request.user, decision_pk, "confirm")
+    form = DecisionConfirmForm(request.POST)
+    version = form.cleaned_data["version"] if form.is_valid() else None
+    try:
+        services.decision_confirm(decision=decision, by=request.user, expected_version=version)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Decision confirmed: {decision.get_outcome_display()}.")
+    return redirect("pathways:decision", case_pk=decision.case_id)
+
+
+@login_required
+@require_POST
+def decision_return(request, decision_pk: int):
+    decision = decision_for_user(request.user, decision_pk, "return")
+    form = DecisionReturnForm(request.POST)
+    if form.is_valid():
+        try:
+            services.decision_return(
+                decision=decision,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, "The proposal went back to its proposer.")
+            return redirect("pathways:decision", case_pk=decision.case_id)
+    return _page(request, decision.case, return_form=form, status=400)
