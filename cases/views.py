@@ -22,6 +22,7 @@ from cases.forms import (
 from cases.models import Involvement, Person
 from cases.permissions import can, case_for_user, families_visible_to, person_for_user
 from config.forms import form_add_service_errors
+from pathways.selectors import cases_needing_ecpp
 
 HOME_LIST_SIZE = 25
 
@@ -31,6 +32,8 @@ def home(request):
     user = request.user
     role = user.primary_role
     sections = []
+    if role == Role.ECPP:
+        sections.append(("Immediate-referral indicators waiting for an ECPP", cases_needing_ecpp(user)))
     if role in (Role.FAMILY_HELP_WORKER, Role.SOCIAL_WORKER, Role.ECPP):
         sections.append(("My cases", selectors.cases_of_worker(user)))
         sections.append(("My team's cases", selectors.cases_of_teams(user)))

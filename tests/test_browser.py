@@ -122,3 +122,39 @@ def test_api_docs_render_under_the_content_security_policy(page, live_server, ca
     page.goto(live_server.url + "/api/docs/")
     page.get_by_text("Continuum API").first.wait_for(timeout=10000)
     assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_a_family_help_worker_contributes_and_proposes_pathway_3_and_a_social_worker_confirms(
+    browser, live_server, cast, world, thresholds
+):
+    worker = browser.new_context().new_page()
+    sign_in(worker, live_server.url, "fh.worker")
+    worker.goto(live_server.url + reverse("cases:case-detail", args=[world.north_case.pk]))
+    worker.get_by_role("link", name="The family's assessment").click()
+    worker.get_by_label("Part of the assessment").select_option("worried_about")
+    worker.get_by_label("Which child").select_option(label="Nia Northam")
+    worker.get_by_label("What you have learned or observed").fill("Nia says there is often no food at home")
+    basic_needs = thresholds.indicators.get(text__startswith="Unable to meet family's basic needs")
+    worker.get_by_label("Threshold indicators this evidences").select_option(str(basic_needs.pk))
+    worker.get_by_role("button", name="Add to the assessment").click()
+    worker.get_by_text("Added to the family's assessment.").wait_for()
+    assert worker.get_by_text("Nia says there is often no food at home").is_visible()
+    assert basic_needs.level.name in worker.locator("#indicator-summary").inner_text()
+
+    worker.get_by_role("link", name=re.compile("Decisions and pathway")).click()
+    worker.get_by_label("Pathway 3: support to reduce risk").check()
+    worker.get_by_label("Why").fill("Food poverty and growing worries at school")
+    worker.get_by_role("button", name="Propose for confirmation").click()
+    worker.get_by_text("Decision proposed for confirmation").wait_for()
+    assert worker.get_by_role("heading", name="Waiting for confirmation", exact=True).is_visible()
+    worker.context.close()
+
+    social = browser.new_context().new_page()
+    sign_in(social, live_server.url, "social.worker")
+    social.goto(live_server.url + reverse("pathways:decision", args=[world.north_case.pk]))
+    social.get_by_role("button", name="Confirm this decision").click()
+    social.get_by_text("Decision confirmed").wait_for()
+    assert "2 → 3" in social.locator("#pathway-history").inner_text()
+    social.context.close()
+    world.north_case.refresh_from_db()
+    assert world.north_case.pathway == 3 and world.north_case.key_worker == cast.fh_worker
