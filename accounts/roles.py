@@ -14,6 +14,8 @@ _PRACTICE = [
     "cases.add_involvement",
     "assessments.add_contribution",
     "pathways.add_decision",
+    "pathways.add_plan",
+    "pathways.change_plan",
 ]
 _DECIDE_1_2 = ["pathways.decide_pathway_1", "pathways.decide_pathway_2"]
 _DECIDE_1_3 = [*_DECIDE_1_2, "pathways.decide_pathway_3"]

@@ -117,6 +117,7 @@ class ChronologyKind(models.TextChoices):
     DECISION_RETURNED = "decision_returned", "Proposed decision returned"
     DECISION_RECORDED = "decision_recorded", "Decision recorded"
     PATHWAY_CHANGED = "pathway_changed", "Pathway changed"
+    PLAN_CHANGED = "plan_changed", "Plan started, changed or reviewed"
     # Recorded by practitioners.
     NOTE = "note", "Case note"
     HOME_VISIT = "home_visit", "Home visit"
@@ -145,6 +146,7 @@ SYSTEM_CHRONOLOGY_KINDS = frozenset(
         ChronologyKind.DECISION_RETURNED,
         ChronologyKind.DECISION_RECORDED,
         ChronologyKind.PATHWAY_CHANGED,
+        ChronologyKind.PLAN_CHANGED,
     }
 )
 PRACTITIONER_CHRONOLOGY_KINDS = [

@@ -199,6 +199,7 @@ SPECTACULAR_SETTINGS = {
         "ClosureReasonEnum": "cases.choices.ClosureReason",
         "PersonKindEnum": "cases.choices.PersonKind",
         "ChronologyKindEnum": "cases.choices.PRACTITIONER_CHRONOLOGY_KINDS",
+        "PlanKindEnum": "pathways.choices.PlanKind",
     },
 }
 

@@ -46,6 +46,14 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/thresholds/indicators/", assessment_apis.IndicatorListView.as_view(), name="api-indicators"),
+    path("api/v1/cases/<int:case_pk>/plan/", pathway_apis.CasePlanView.as_view(), name="api-plan"),
+    path("api/v1/cases/<int:case_pk>/plan/outcomes/", pathway_apis.PlanOutcomeView.as_view()),
+    path("api/v1/cases/<int:case_pk>/plan/actions/", pathway_apis.PlanActionView.as_view()),
+    path(
+        "api/v1/cases/<int:case_pk>/plan/actions/<int:action_pk>/status/",
+        pathway_apis.PlanActionStatusView.as_view(),
+    ),
+    path("api/v1/cases/<int:case_pk>/plan/reviews/", pathway_apis.PlanReviewView.as_view()),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI sets inline styles; allow them on this one page only.

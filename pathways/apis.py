@@ -1,17 +1,28 @@
 """REST API for decision points, the pathway history and referral packages."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.models import Agency, User
 from assessments.models import ThresholdIndicator
 from cases.choices import ClosureReason
 from pathways import services
-from pathways.choices import Outcome
-from pathways.models import Decision, PathwayTransition, ReferralPackage
-from pathways.permissions import case_for_decisions, decision_for_user, packages_visible_to
+from pathways.choices import ActionStatus, Outcome
+from pathways.models import (
+    Decision,
+    PathwayTransition,
+    Plan,
+    PlanAction,
+    PlanChange,
+    PlanOutcome,
+    PlanReview,
+    ReferralPackage,
+)
+from pathways.permissions import case_for_decisions, case_for_plan, decision_for_user, packages_visible_to
 
 
 class DecisionOutput(serializers.ModelSerializer):
@@ -208,3 +219,167 @@ class FamilyPackageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
         family = family_for_user(self.request.user, self.kwargs["family_pk"])
         return packages_visible_to(self.request.user).filter(family=family).order_by("-version")
+
+
+# --- plans ------------------------------------------------------------------------------------
+
+
+class PlanOutcomeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlanOutcome
+        fields = ["id", "text", "added_at"]
+        read_only_fields = ["added_at"]
+
+
+class PlanActionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlanAction
+        fields = ["id", "outcome", "what", "who", "by_when", "status"]
+
+
+class PlanReviewSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlanReview
+        fields = ["id", "due_on", "held_on", "notes", "recorded_at"]
+
+
+class PlanChangeSerializer(serializers.ModelSerializer):
+    by = serializers.CharField(source="by.__str__")
+
+    class Meta:
+        model = PlanChange
+        fields = ["summary", "from_kind", "to_kind", "decision", "at", "by"]
+
+
+class PlanOutput(serializers.ModelSerializer):
+    outcomes = PlanOutcomeSerializer(many=True)
+    actions = PlanActionSerializer(many=True)
+    reviews = PlanReviewSerializer(many=True)
+    changes = PlanChangeSerializer(many=True)
+
+    class Meta:
+        model = Plan
+        fields = [
+            "id",
+            "kind",
+            "started_on",
+            "ended_on",
+            "next_review_due",
+            "version",
+            "outcomes",
+            "actions",
+            "reviews",
+            "changes",
+        ]
+
+
+class PlanActionInput(serializers.Serializer):
+    what = serializers.CharField()
+    who = serializers.CharField(max_length=200)
+    by_when = serializers.DateField()
+    outcome_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class PlanReviewInput(serializers.Serializer):
+    held_on = serializers.DateField()
+    notes = serializers.CharField()
+    version = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+def _plan_or_404(case) -> Plan:
+    plan = Plan.objects.filter(case=case).first()
+    if plan is None:
+        raise Http404("This case has no plan yet.")
+    return plan
+
+
+def _plan_output(plan: Plan) -> dict:
+    plan = Plan.objects.prefetch_related("outcomes", "actions", "reviews", "changes__by").get(pk=plan.pk)
+    return PlanOutput(plan).data
+
+
+class CasePlanView(APIView):
+    @extend_schema(
+        summary="The case's plan, with outcomes, actions, reviews and history", responses=PlanOutput
+    )
+    def get(self, request, case_pk):
+        return Response(_plan_output(_plan_or_404(case_for_plan(request.user, case_pk))))
+
+    @extend_schema(
+        summary="Start the plan the case's pathway calls for", request=None, responses={201: PlanOutput}
+    )
+    def post(self, request, case_pk):
+        plan = services.plan_start(case=case_for_plan(request.user, case_pk, "start"), by=request.user)
+        return Response(_plan_output(plan), status=status.HTTP_201_CREATED)
+
+
+class PlanOutcomeView(APIView):
+    @extend_schema(
+        summary="Add an outcome to the plan", request=PlanOutcomeSerializer, responses={201: PlanOutput}
+    )
+    def post(self, request, case_pk):
+        plan = _plan_or_404(case_for_plan(request.user, case_pk, "change"))
+        data = PlanOutcomeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.plan_outcome_add(plan=plan, by=request.user, text=data.validated_data["text"])
+        return Response(_plan_output(plan), status=status.HTTP_201_CREATED)
+
+
+class PlanActionView(APIView):
+    @extend_schema(
+        summary="Add an action (who, what, by when) to the plan",
+        request=PlanActionInput,
+        responses={201: PlanOutput},
+    )
+    def post(self, request, case_pk):
+        plan = _plan_or_404(case_for_plan(request.user, case_pk, "change"))
+        data = PlanActionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        outcome_id = values.pop("outcome_id")
+        outcome = None
+        if outcome_id is not None:
+            outcome = plan.outcomes.filter(pk=outcome_id).first()
+            if outcome is None:
+                raise serializers.ValidationError({"outcome_id": ["Choose an outcome of this plan."]})
+        services.plan_action_add(plan=plan, by=request.user, outcome=outcome, **values)
+        return Response(_plan_output(plan), status=status.HTTP_201_CREATED)
+
+
+class PlanActionStatusView(APIView):
+    @extend_schema(
+        summary="Set an action's status",
+        request=inline_serializer(
+            "ActionStatusInput", {"status": serializers.ChoiceField(choices=ActionStatus.choices)}
+        ),
+        responses=PlanOutput,
+    )
+    def post(self, request, case_pk, action_pk):
+        plan = _plan_or_404(case_for_plan(request.user, case_pk, "change"))
+        action = plan.actions.filter(pk=action_pk).first()
+        if action is None:
+            raise Http404("No such action.")
+        services.plan_action_status_set(
+            action=action, by=request.user, status=str(request.data.get("status", ""))
+        )
+        return Response(_plan_output(plan))
+
+
+class PlanReviewView(APIView):
+    @extend_schema(
+        summary="Record a review; the next one is scheduled",
+        request=PlanReviewInput,
+        responses={201: PlanOutput},
+    )
+    def post(self, request, case_pk):
+        plan = _plan_or_404(case_for_plan(request.user, case_pk, "change"))
+        data = PlanReviewInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.plan_review_record(
+            plan=plan,
+            by=request.user,
+            held_on=data.validated_data["held_on"],
+            notes=data.validated_data["notes"],
+            expected_version=data.validated_data["version"],
+        )
+        return Response(_plan_output(plan), status=status.HTTP_201_CREATED)

@@ -76,3 +76,33 @@ DECISION_TRANSITIONS: dict[str, set[str]] = {
     DecisionState.RECORDED: set(),
     DecisionState.RETURNED: set(),
 }
+
+
+class PlanKind(models.TextChoices):
+    FAMILY_SUPPORT = "family_support", "Family support plan"
+    CHILD_IN_NEED = "child_in_need", "Child in need plan"
+    CHILD_PROTECTION = "child_protection", "Child protection plan"
+
+
+# The plan a pathway calls for. Pathway 1 keeps whatever support is in place as a family support plan.
+PATHWAY_PLAN = {
+    1: PlanKind.FAMILY_SUPPORT,
+    2: PlanKind.FAMILY_SUPPORT,
+    3: PlanKind.CHILD_IN_NEED,
+    4: PlanKind.CHILD_PROTECTION,
+}
+
+# Review timescales (DOMAIN.md defaults), in days: (first review, then every).
+# Stored as dates now; the clock engine will count them in working days.
+PLAN_REVIEW_DAYS = {
+    PlanKind.FAMILY_SUPPORT: (42, 91),  # 6 weeks, then 3-monthly
+    PlanKind.CHILD_IN_NEED: (84, 84),  # 12 weeks
+    PlanKind.CHILD_PROTECTION: (91, 182),  # review conference 3 months after the ICPC, then 6-monthly
+}
+
+
+class ActionStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    NOT_DONE = "not_done", "Not done"

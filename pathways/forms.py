@@ -4,7 +4,9 @@ from accounts.choices import Role
 from accounts.models import Agency, User
 from assessments.models import ThresholdIndicator
 from cases.choices import ClosureReason
+from config.forms import DateInput
 from pathways.choices import Outcome
+from pathways.models import PlanOutcome
 
 
 class DecisionForm(forms.Form):
@@ -84,5 +86,51 @@ class DecisionReturnForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Why it is going back",
         error_messages={"required": "Say why it is being returned, so the proposer knows what to change."},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class PlanOutcomeForm(forms.Form):
+    prefix = "outcome"
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Outcome",
+        help_text="What will be different for the child and family",
+        error_messages={"required": "Say what will be different for the child and family."},
+    )
+
+
+class PlanActionForm(forms.Form):
+    prefix = "action"
+    what = forms.CharField(label="What will be done", error_messages={"required": "Say what will be done."})
+    who = forms.CharField(
+        max_length=200, label="Who will do it", error_messages={"required": "Say who will do it."}
+    )
+    by_when = forms.DateField(
+        widget=DateInput,
+        label="By when",
+        error_messages={"required": "Say by when.", "invalid": "Enter a real date, like 2026-12-01."},
+    )
+    outcome = forms.ModelChoiceField(
+        queryset=PlanOutcome.objects.none(), required=False, label="For which outcome"
+    )
+
+    def __init__(self, *args, plan=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if plan is not None:
+            self.fields["outcome"].queryset = plan.outcomes.all()
+
+
+class PlanReviewForm(forms.Form):
+    prefix = "review"
+    held_on = forms.DateField(
+        widget=DateInput,
+        label="Date the review was held",
+        error_messages={"required": "Enter the date it was held."},
+    )
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="What the review found and decided",
+        error_messages={"required": "Record what the review found and decided."},
     )
     version = forms.IntegerField(widget=forms.HiddenInput)

@@ -11,7 +11,15 @@ from django.db import models
 from django.db.models import Q
 
 from cases.choices import ClosureReason
-from pathways.choices import CLOSING_OUTCOMES, OUTCOME_PATHWAY, STATUTORY_REQUIREMENT, DecisionState, Outcome
+from pathways.choices import (
+    CLOSING_OUTCOMES,
+    OUTCOME_PATHWAY,
+    STATUTORY_REQUIREMENT,
+    ActionStatus,
+    DecisionState,
+    Outcome,
+    PlanKind,
+)
 
 
 class Decision(models.Model):
@@ -162,3 +170,89 @@ class ReferralPackage(models.Model):
 
     def __str__(self) -> str:
         return f"Referral package v{self.version} to pathway {self.to_pathway}"
+
+
+class Plan(models.Model):
+    """The support plan of a case. One per case episode: when the pathway changes it continues
+    and is re-typed (family support -> child in need -> child protection and back), actions kept."""
+
+    case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="plan")
+    kind = models.CharField(max_length=24, choices=PlanKind.choices)
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    next_review_due = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.case.reference}"
+
+
+class PlanChange(models.Model):
+    """History of a plan: started, re-typed by a pathway change, reviewed, ended. Append-only."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="changes")
+    summary = models.CharField(max_length=300)
+    from_kind = models.CharField(max_length=24, choices=PlanKind.choices, blank=True)
+    to_kind = models.CharField(max_length=24, choices=PlanKind.choices, blank=True)
+    decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["at", "pk"]
+        triggers = [
+            pgtrigger.Protect(name="plan_change_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+class PlanOutcome(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="outcomes")
+    text = models.TextField(help_text="What will be different for the child and family")
+    added_at = models.DateTimeField()
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class PlanAction(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="actions")
+    outcome = models.ForeignKey(
+        PlanOutcome, null=True, blank=True, on_delete=models.PROTECT, related_name="actions"
+    )
+    what = models.TextField()
+    who = models.CharField(max_length=200, help_text="Who will do it: a practitioner, the family, an agency")
+    by_when = models.DateField()
+    status = models.CharField(max_length=16, choices=ActionStatus.choices, default=ActionStatus.NOT_STARTED)
+    added_at = models.DateTimeField()
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["by_when", "pk"]
+
+    def __str__(self) -> str:
+        return self.what[:80]
+
+
+class PlanReview(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="reviews")
+    due_on = models.DateField(null=True, blank=True)
+    held_on = models.DateField()
+    notes = models.TextField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+        triggers = [
+            pgtrigger.Protect(name="plan_review_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
+
+    def __str__(self) -> str:
+        return f"Review held {self.held_on:%d %b %Y}"

@@ -49,3 +49,11 @@ def packages_visible_to(user) -> QuerySet[ReferralPackage]:
     if user.has_perm("cases.view_all_cases") or user.has_perm("cases.view_team_cases"):
         return packages
     return packages.filter(Q(decision__shared_with=user.agency_id)).distinct()
+
+
+def case_for_plan(user, case_id, action: str = "view") -> Case:
+    case = case_for_user(user, case_id)
+    needed = {"start": "pathways.add_plan", "change": "pathways.change_plan"}.get(action)
+    if needed and not user.has_perm(needed):
+        raise PermissionDenied("Your role cannot change the plan.")
+    return case

@@ -8,6 +8,7 @@ move a case into, within or out of pathway 4. Nobody confirms their own proposal
 """
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -26,13 +27,26 @@ from pathways.choices import (
     CLOSING_OUTCOMES,
     DECISION_TRANSITIONS,
     OUTCOME_PATHWAY,
+    PATHWAY_PLAN,
     PATHWAY_TRANSITIONS,
+    PLAN_REVIEW_DAYS,
     STATUTORY_REQUIREMENT,
+    ActionStatus,
     DecisionState,
     Outcome,
     Pathway,
+    PlanKind,
 )
-from pathways.models import Decision, PathwayTransition, ReferralPackage
+from pathways.models import (
+    Decision,
+    PathwayTransition,
+    Plan,
+    PlanAction,
+    PlanChange,
+    PlanOutcome,
+    PlanReview,
+    ReferralPackage,
+)
 
 DEFAULT_CLOSURE_REASON = {
     Outcome.CLOSE: ClosureReason.RC7,
@@ -276,6 +290,7 @@ def _apply(decision: Decision, case: Case, by: User) -> None:
             case=case, from_pathway=case.pathway, to_pathway=None, decision=decision, at=now, by=by
         )
         reason = decision.closure_reason or DEFAULT_CLOSURE_REASON[decision.outcome]
+        _plan_follow_pathway(case, decision, by)
         case_close(case=case, reason=reason, by=by, note=decision.rationale)
         return
     target = decision.to_pathway
@@ -293,6 +308,7 @@ def _apply(decision: Decision, case: Case, by: User) -> None:
         case.pathway = target
     case.version += 1
     case.save(update_fields=["pathway", "version"])
+    _plan_follow_pathway(case, decision, by)
     if target == Pathway.PREVENT_HARM:
         _ensure_ecpp(case, decision, by)
     _package_create(decision, case)
@@ -345,3 +361,181 @@ def _package_create(decision: Decision, case: Case) -> ReferralPackage:
         created_at=decision.decided_at,
         snapshot=snapshot,
     )
+
+
+# --- plans ------------------------------------------------------------------------------------
+
+
+def _first_review(kind: str, start: date) -> date:
+    first, _ = PLAN_REVIEW_DAYS[kind]
+    return start + timedelta(days=first)
+
+
+@transaction.atomic
+def plan_start(*, case: Case, by: User) -> Plan:
+    """Start the case's plan, of the kind its pathway calls for."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.state != CaseState.OPEN:
+        raise ValidationError("A closed case cannot start a plan.")
+    if Plan.objects.filter(case=case).exists():
+        raise ValidationError("This case already has a plan: it continues whatever the pathway.")
+    if case.pathway == Pathway.ADVICE:
+        raise ValidationError(
+            "Pathway 1 (advice and information) has no plan; record the advice as a case note."
+        )
+    kind = PATHWAY_PLAN[case.pathway]
+    today = timezone.localdate()
+    plan = Plan.objects.create(
+        case=case, kind=kind, started_on=today, next_review_due=_first_review(kind, today)
+    )
+    PlanChange.objects.create(
+        plan=plan, summary=f"{plan.get_kind_display()} started", to_kind=kind, at=timezone.now(), by=by
+    )
+    chronology_write(
+        family=case.family,
+        case=case,
+        kind=ChronologyKind.PLAN_CHANGED,
+        summary=f"{plan.get_kind_display()} started",
+        author=by,
+    )
+    return plan
+
+
+def _plan_follow_pathway(case: Case, decision: Decision, by: User) -> None:
+    """Carry the plan over a pathway change: same plan, same actions, re-typed; its next review
+    follows the new pathway's timescale. Closing the case ends the plan."""
+    plan = Plan.objects.select_for_update().filter(case=case, ended_on__isnull=True).first()
+    if plan is None:
+        return
+    now = timezone.now()
+    if decision.is_closing:
+        plan.ended_on = timezone.localdate()
+        plan.version += 1
+        plan.save(update_fields=["ended_on", "version"])
+        PlanChange.objects.create(
+            plan=plan, summary="Plan ended with the case", decision=decision, at=now, by=by
+        )
+        return
+    kind = PATHWAY_PLAN[case.pathway]
+    if kind == plan.kind:
+        return
+    summary = f"{plan.get_kind_display()} continues as a {PlanKind(kind).label.lower()}"
+    PlanChange.objects.create(
+        plan=plan, summary=summary, from_kind=plan.kind, to_kind=kind, decision=decision, at=now, by=by
+    )
+    plan.kind = kind
+    plan.next_review_due = _first_review(kind, timezone.localdate())
+    plan.version += 1
+    plan.save(update_fields=["kind", "next_review_due", "version"])
+    chronology_write(
+        family=case.family, case=case, kind=ChronologyKind.PLAN_CHANGED, summary=summary, author=by
+    )
+
+
+def _open_plan(plan: Plan, expected_version: int | None) -> Plan:
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    if plan.ended_on:
+        raise ValidationError("This plan has ended.")
+    if expected_version is not None and plan.version != expected_version:
+        raise ValidationError({"version": STALE_EDIT.replace("case", "plan")}, code="stale")
+    return plan
+
+
+@transaction.atomic
+def plan_outcome_add(*, plan: Plan, by: User, text: str) -> PlanOutcome:
+    plan = _open_plan(plan, None)
+    if not text.strip():
+        raise ValidationError({"text": "Say what will be different for the child and family."})
+    return PlanOutcome.objects.create(plan=plan, text=text.strip(), added_at=timezone.now(), added_by=by)
+
+
+@transaction.atomic
+def plan_action_add(
+    *, plan: Plan, by: User, what: str, who: str, by_when: date, outcome: PlanOutcome | None = None
+) -> PlanAction:
+    plan = _open_plan(plan, None)
+    errors = {}
+    if not what.strip():
+        errors["what"] = "Say what will be done."
+    if not who.strip():
+        errors["who"] = "Say who will do it."
+    if by_when is None:
+        errors["by_when"] = "Say by when."
+    elif by_when < plan.started_on:
+        errors["by_when"] = "The date must be after the plan started."
+    if outcome is not None and outcome.plan_id != plan.pk:
+        errors["outcome"] = "Choose an outcome of this plan."
+    if errors:
+        raise ValidationError(errors)
+    return PlanAction.objects.create(
+        plan=plan,
+        outcome=outcome,
+        what=what.strip(),
+        who=who.strip(),
+        by_when=by_when,
+        added_at=timezone.now(),
+        added_by=by,
+    )
+
+
+@transaction.atomic
+def plan_action_status_set(*, action: PlanAction, by: User, status: str) -> PlanAction:
+    if status not in ActionStatus.values:
+        raise ValidationError({"status": "Choose a status from the list."})
+    plan = _open_plan(action.plan, None)
+    action = PlanAction.objects.select_for_update().get(pk=action.pk)
+    if action.status == status:
+        return action
+    before = action.get_status_display()
+    action.status = status
+    action.save(update_fields=["status"])
+    PlanChange.objects.create(
+        plan=plan,
+        summary=f"Action '{action.what[:80]}': {before} → {action.get_status_display()}",
+        at=timezone.now(),
+        by=by,
+    )
+    return action
+
+
+@transaction.atomic
+def plan_review_record(
+    *, plan: Plan, by: User, held_on: date, notes: str, expected_version: int | None = None
+) -> PlanReview:
+    plan = _open_plan(plan, expected_version)
+    errors = {}
+    if held_on is None or held_on > timezone.localdate():
+        errors["held_on"] = "Enter the date the review was held (today or earlier)."
+    elif held_on < plan.started_on:
+        errors["held_on"] = "A review cannot be before the plan started."
+    if not notes.strip():
+        errors["notes"] = "Record what the review found and decided."
+    if errors:
+        raise ValidationError(errors)
+    review = PlanReview.objects.create(
+        plan=plan,
+        due_on=plan.next_review_due,
+        held_on=held_on,
+        notes=notes.strip(),
+        recorded_by=by,
+        recorded_at=timezone.now(),
+    )
+    _, every = PLAN_REVIEW_DAYS[plan.kind]
+    plan.next_review_due = held_on + timedelta(days=every)
+    plan.version += 1
+    plan.save(update_fields=["next_review_due", "version"])
+    PlanChange.objects.create(
+        plan=plan,
+        summary=f"Reviewed; next review due {plan.next_review_due:%d %b %Y}",
+        at=timezone.now(),
+        by=by,
+    )
+    chronology_write(
+        family=plan.case.family,
+        case=plan.case,
+        kind=ChronologyKind.PLAN_CHANGED,
+        summary=f"{plan.get_kind_display()} reviewed",
+        detail=review.notes,
+        author=by,
+    )
+    return review

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pathways import views
+from pathways import plan_views, views
 
 app_name = "pathways"
 
@@ -9,4 +9,14 @@ urlpatterns = [
     path("cases/<int:case_pk>/decision/submit/", views.decision_submit, name="decision-submit"),
     path("decisions/<int:decision_pk>/confirm/", views.decision_confirm, name="decision-confirm"),
     path("decisions/<int:decision_pk>/return/", views.decision_return, name="decision-return"),
+    path("cases/<int:case_pk>/plan/", plan_views.plan_page, name="plan"),
+    path("cases/<int:case_pk>/plan/start/", plan_views.plan_start, name="plan-start"),
+    path("cases/<int:case_pk>/plan/outcomes/", plan_views.plan_outcome_add, name="plan-outcome-add"),
+    path("cases/<int:case_pk>/plan/actions/", plan_views.plan_action_add, name="plan-action-add"),
+    path(
+        "cases/<int:case_pk>/plan/actions/<int:action_pk>/status/",
+        plan_views.plan_action_status,
+        name="plan-action-status",
+    ),
+    path("cases/<int:case_pk>/plan/reviews/", plan_views.plan_review_add, name="plan-review-add"),
 ]
