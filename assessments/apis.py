@@ -6,8 +6,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments import selectors, services
-from assessments.choices import Section
-from assessments.models import Assessment, Contribution, ThresholdDocument, ThresholdIndicator
+from assessments.choices import ConversationKind, Section
+from assessments.models import Assessment, Contribution, Conversation, ThresholdDocument, ThresholdIndicator
 from assessments.permissions import assessment_family_for_user
 from cases.models import Person
 
@@ -131,3 +131,116 @@ class IndicatorListView(APIView):
             return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
         indicators = document.indicators.select_related("level").order_by("position")
         return Response(IndicatorSerializer(indicators, many=True).data)
+
+
+class ContributionDraftInput(serializers.Serializer):
+    section = serializers.ChoiceField(choices=Section.choices)
+    text = serializers.CharField(max_length=services.MAX_TEXT)
+    child_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    scale = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0, max_value=10)
+    indicator_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+
+
+class ConversationInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ConversationKind.choices)
+    occurred_at = serializers.DateTimeField()
+    location = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    present = serializers.CharField(required=False, allow_blank=True, default="")
+    children_seen_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    children_seen_alone_ids = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list
+    )
+    discussed = serializers.CharField()
+    family_words = serializers.CharField(required=False, allow_blank=True, default="")
+    child_words = serializers.CharField(required=False, allow_blank=True, default="")
+    contributions = ContributionDraftInput(many=True, required=False, default=list)
+
+
+class ConversationOutput(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.__str__")
+    author_agency = serializers.StringRelatedField()
+    children_seen = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    children_seen_alone = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    contribution_ids = serializers.PrimaryKeyRelatedField(source="contributions", many=True, read_only=True)
+
+    class Meta:
+        model = Conversation
+        fields = [
+            "id",
+            "kind",
+            "occurred_at",
+            "location",
+            "present",
+            "children_seen",
+            "children_seen_alone",
+            "discussed",
+            "family_words",
+            "child_words",
+            "contribution_ids",
+            "chronology_entry",
+            "author",
+            "author_agency",
+        ]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Conversations and visits with the family, newest first"),
+    create=extend_schema(
+        summary="Record a conversation or visit",
+        request=ConversationInput,
+        responses={201: ConversationOutput},
+    ),
+)
+class ConversationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    serializer_class = ConversationOutput
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Conversation.objects.none()
+        family = assessment_family_for_user(self.request.user, self.kwargs["family_pk"])
+        return (
+            Conversation.objects.filter(family=family)
+            .select_related("author", "author_agency")
+            .prefetch_related("children_seen", "children_seen_alone", "contributions")
+        )
+
+    def create(self, request, *args, **kwargs):
+        family = assessment_family_for_user(request.user, self.kwargs["family_pk"], "contribute")
+        data = ConversationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        people = {p.pk: p for p in Person.objects.filter(memberships__family=family)}
+        errors = {}
+        seen = [people[pk] for pk in values.pop("children_seen_ids") if pk in people]
+        alone = [people[pk] for pk in values.pop("children_seen_alone_ids") if pk in people]
+        if len(seen) != len(data.validated_data["children_seen_ids"]) or len(alone) != len(
+            data.validated_data["children_seen_alone_ids"]
+        ):
+            errors["children_seen_ids"] = ["Choose children of this family."]
+        drafts = []
+        for number, draft in enumerate(values.pop("contributions"), start=1):
+            indicators = tuple(ThresholdIndicator.objects.filter(pk__in=draft["indicator_ids"]))
+            child = people.get(draft["child_id"]) if draft["child_id"] is not None else None
+            if draft["child_id"] is not None and child is None:
+                errors[f"contributions.{number}.child_id"] = ["Choose a child in this family."]
+            drafts.append(
+                services.ContributionDraft(
+                    section=draft["section"],
+                    text=draft["text"],
+                    child=child,
+                    scale=draft["scale"],
+                    indicators=indicators,
+                )
+            )
+        if errors:
+            raise serializers.ValidationError(errors)
+        conversation = services.conversation_record(
+            family=family,
+            case=family.cases.filter(state="open").first(),
+            by=request.user,
+            children_seen=seen,
+            children_seen_alone=alone,
+            contributions=drafts,
+            **values,
+        )
+        return Response(ConversationOutput(conversation).data, status=status.HTTP_201_CREATED)

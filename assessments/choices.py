@@ -94,3 +94,12 @@ SECTION_GROUPS: dict[str, list[str]] = {
 CHILD_SECTIONS = frozenset(SECTION_GROUPS[SectionGroup.CHILD_DEVELOPMENT]) | {Section.VOICE_OF_CHILD}
 # The Signs of Safety scale: 0 (certain the child will be harmed) to 10 (safe enough to close).
 SCALE_SECTION = Section.HOW_WORRIED
+
+
+class ConversationKind(models.TextChoices):
+    CONVERSATION = "conversation", "Conversation with the family"
+    FAMILY_SUPPORT_CONVERSATION = "family_support_conversation", "Family support conversation (pathway 1)"
+    HOME_VISIT = "home_visit", "Home visit"
+    OFFICE_VISIT = "office_visit", "Office or centre visit"
+    SCHOOL_VISIT = "school_visit", "Visit at school or nursery"
+    PHONE_OR_VIDEO = "phone_or_video", "Phone or video call"

@@ -1,7 +1,9 @@
 from django import forms
+from django.utils import timezone
 
-from assessments.choices import SECTION_GROUPS, Section, SectionGroup
+from assessments.choices import SECTION_GROUPS, ConversationKind, Section, SectionGroup
 from assessments.models import Contribution, ThresholdIndicator
+from config.forms import DateTimeInput
 
 
 def indicator_choices(document) -> list:
@@ -73,3 +75,65 @@ class ContributionForm(forms.Form):
         if not pk or assessment is None:
             return None
         return Contribution.objects.filter(pk=pk, assessment=assessment).first()
+
+
+class ConversationForm(forms.Form):
+    """A conversation or visit, with (optionally) what it adds to the assessment."""
+
+    prefix = "conversation"
+
+    kind = forms.ChoiceField(
+        choices=[("", "Choose"), *ConversationKind.choices],
+        label="What kind",
+        error_messages={"required": "Choose what kind of conversation or visit it was."},
+    )
+    occurred_at = forms.DateTimeField(
+        widget=DateTimeInput,
+        label="When",
+        error_messages={"required": "Enter when it happened.", "invalid": "Enter a real date and time."},
+    )
+    location = forms.CharField(required=False, max_length=200, label="Where")
+    present = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Who was present"
+    )
+    children_seen = forms.TypedMultipleChoiceField(
+        required=False, coerce=int, widget=forms.CheckboxSelectMultiple, label="Children seen"
+    )
+    children_seen_alone = forms.TypedMultipleChoiceField(
+        required=False, coerce=int, widget=forms.CheckboxSelectMultiple, label="Children seen alone"
+    )
+    discussed = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="What was discussed",
+        error_messages={"required": "Record what was discussed."},
+    )
+    family_words = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="In the family's words"
+    )
+    child_words = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="In the child's words"
+    )
+    section = forms.ChoiceField(required=False, label="Add to the assessment (optional): which part")
+    contribution = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="What this adds to the assessment"
+    )
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        children = [(m.person_id, str(m.person)) for m in members if m.person.is_child]
+        self.fields["children_seen"].choices = children
+        self.fields["children_seen_alone"].choices = children
+        self.fields["section"].choices = [("", "Nothing to add")] + [
+            (SectionGroup(group).label, [(s, Section(s).label) for s in sections if s != Section.HOW_WORRIED])
+            for group, sections in SECTION_GROUPS.items()
+        ]
+        if not self.is_bound:
+            self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("section") and not (data.get("contribution") or "").strip():
+            self.add_error(
+                "contribution", "Write what this adds to the assessment, or choose 'Nothing to add'."
+            )
+        return data

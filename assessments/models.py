@@ -12,7 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from assessments.choices import Domain, Section
+from assessments.choices import ConversationKind, Domain, Section
 from pathways.choices import Pathway
 
 
@@ -112,6 +112,9 @@ class Contribution(models.Model):
         related_name="superseded_by",
         help_text="The earlier contribution this one corrects or replaces",
     )
+    conversation = models.ForeignKey(
+        "Conversation", null=True, blank=True, on_delete=models.PROTECT, related_name="contributions"
+    )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     author_agency = models.ForeignKey(
         "accounts.Agency", null=True, on_delete=models.PROTECT, related_name="+"
@@ -138,3 +141,40 @@ class Contribution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_section_display()}: {self.text[:60]}"
+
+
+class Conversation(models.Model):
+    """A conversation with the family or a visit: who was there, whether each child was seen
+    (and seen alone), what was discussed, in the family's and the child's own words. Each is a
+    chronology entry, and may carry contributions to the assessment."""
+
+    family = models.ForeignKey("cases.Family", on_delete=models.PROTECT, related_name="conversations")
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="conversations"
+    )
+    kind = models.CharField(max_length=32, choices=ConversationKind.choices)
+    occurred_at = models.DateTimeField()
+    location = models.CharField(max_length=200, blank=True)
+    present = models.TextField("who was present", blank=True)
+    children_seen = models.ManyToManyField("cases.Person", blank=True, related_name="seen_in")
+    children_seen_alone = models.ManyToManyField("cases.Person", blank=True, related_name="seen_alone_in")
+    discussed = models.TextField("what was discussed")
+    family_words = models.TextField("the family's own words", blank=True)
+    child_words = models.TextField("the child's own words", blank=True)
+    chronology_entry = models.OneToOneField(
+        "cases.ChronologyEntry", on_delete=models.PROTECT, related_name="conversation"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author_agency = models.ForeignKey(
+        "accounts.Agency", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        triggers = [
+            pgtrigger.Protect(name="conversation_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.occurred_at:%d %b %Y}"

@@ -1,17 +1,27 @@
 """Writes for the living assessment and the threshold documents."""
 
 import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import User
-from assessments.choices import SCALE_SECTION, Domain, Section
-from assessments.models import Assessment, Contribution, ThresholdDocument, ThresholdIndicator, ThresholdLevel
+from assessments.choices import SCALE_SECTION, ConversationKind, Domain, Section
+from assessments.models import (
+    Assessment,
+    Contribution,
+    Conversation,
+    ThresholdDocument,
+    ThresholdIndicator,
+    ThresholdLevel,
+)
 from cases.choices import ChronologyKind
-from cases.models import Family, FamilyMember, Person
+from cases.models import Case, Family, FamilyMember, Person
 from cases.services import chronology_write
 from pathways.choices import Pathway
 
@@ -123,6 +133,7 @@ def contribution_add(
     scale: int | None = None,
     indicators: list[ThresholdIndicator] = (),
     supersedes: Contribution | None = None,
+    conversation: Conversation | None = None,
 ) -> Contribution:
     """Add what a practitioner has learned to the family's assessment. To correct an earlier
     contribution, pass it as `supersedes`: it stays in the history, no longer in the picture."""
@@ -171,6 +182,7 @@ def contribution_add(
                 scale=scale,
                 child=child,
                 supersedes=supersedes,
+                conversation=conversation,
                 author=by,
                 author_agency=by.agency,
             )
@@ -190,3 +202,119 @@ def contribution_add(
             author=by,
         )
     return contribution
+
+
+# --- conversations and visits -----------------------------------------------------------------
+
+CONVERSATION_CHRONOLOGY_KIND = {
+    "home_visit": ChronologyKind.HOME_VISIT,
+    "office_visit": ChronologyKind.MEETING,
+    "school_visit": ChronologyKind.SCHOOL_CONTACT,
+    "phone_or_video": ChronologyKind.PHONE_CALL,
+}
+
+
+@dataclass(frozen=True)
+class ContributionDraft:
+    """A contribution made in a conversation (saved with it, in the same transaction)."""
+
+    section: str
+    text: str
+    child: Person | None = None
+    scale: int | None = None
+    indicators: tuple[ThresholdIndicator, ...] = ()
+
+
+@transaction.atomic
+def conversation_record(
+    *,
+    family: Family,
+    by: User,
+    kind: str,
+    occurred_at: datetime,
+    discussed: str,
+    case: Case | None = None,
+    location: str = "",
+    present: str = "",
+    children_seen: list[Person] = (),
+    children_seen_alone: list[Person] = (),
+    family_words: str = "",
+    child_words: str = "",
+    contributions: list[ContributionDraft] = (),
+) -> Conversation:
+    errors: dict[str, str] = {}
+    if kind not in ConversationKind.values:
+        errors["kind"] = "Choose what kind of conversation or visit it was."
+    if occurred_at is None:
+        errors["occurred_at"] = "Enter when it happened."
+    elif occurred_at > timezone.now() + timedelta(minutes=5):
+        errors["occurred_at"] = "When it happened must be now or in the past."
+    elif occurred_at.year < 1900:
+        errors["occurred_at"] = "When it happened must be after 1900."
+    if not (discussed or "").strip():
+        errors["discussed"] = "Record what was discussed."
+    children = set(
+        FamilyMember.objects.filter(family=family, person__kind__in=["child", "unborn"]).values_list(
+            "person_id", flat=True
+        )
+    )
+    seen = {person.pk for person in children_seen}
+    alone = {person.pk for person in children_seen_alone}
+    if not seen <= children or not alone <= children:
+        errors["children_seen"] = "Choose children of this family."
+    elif not alone <= seen:
+        errors["children_seen_alone"] = "A child seen alone was seen: tick them as seen too."
+    if case is not None and case.family_id != family.pk:
+        errors["case"] = "That case belongs to another family."
+    if errors:
+        raise ValidationError(errors)
+    entry = chronology_write(
+        family=family,
+        case=case,
+        kind=CONVERSATION_CHRONOLOGY_KIND.get(kind, ChronologyKind.CONVERSATION),
+        summary=f"{ConversationKind(kind).label}: {discussed.strip()[:200]}",
+        detail=_seen_summary(children_seen, children_seen_alone),
+        occurred_at=occurred_at,
+        author=by,
+    )
+    conversation = Conversation.objects.create(
+        family=family,
+        case=case,
+        kind=kind,
+        occurred_at=occurred_at,
+        location=location.strip(),
+        present=present.strip(),
+        discussed=discussed.strip(),
+        family_words=family_words.strip(),
+        child_words=child_words.strip(),
+        chronology_entry=entry,
+        author=by,
+        author_agency=by.agency,
+    )
+    conversation.children_seen.set(children_seen)
+    conversation.children_seen_alone.set(children_seen_alone)
+    for number, draft in enumerate(contributions, start=1):
+        try:
+            contribution_add(
+                family=family,
+                by=by,
+                section=draft.section,
+                text=draft.text,
+                child=draft.child,
+                scale=draft.scale,
+                indicators=list(draft.indicators),
+                conversation=conversation,
+            )
+        except ValidationError as exc:
+            raise ValidationError(
+                {f"contributions.{number}.{field}": messages for field, messages in exc.message_dict.items()}
+            ) from None
+    return conversation
+
+
+def _seen_summary(seen, alone) -> str:
+    if not seen:
+        return "No child was seen."
+    names = ", ".join(str(child) for child in seen)
+    alone_names = ", ".join(str(child) for child in alone)
+    return f"Seen: {names}." + (f" Seen alone: {alone_names}." if alone_names else "")

@@ -9,6 +9,7 @@ urlpatterns = [
     path(
         "families/<int:family_pk>/assessment/contributions/", views.contribution_add, name="contribution-add"
     ),
+    path("families/<int:family_pk>/conversations/new/", views.conversation_add, name="conversation-add"),
     path(
         "families/<int:family_pk>/assessment/<slug:section>/", views.section_history, name="section-history"
     ),

@@ -5,11 +5,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments import selectors, services
 from assessments.choices import Section
-from assessments.forms import ContributionForm
+from assessments.forms import ContributionForm, ConversationForm
 from assessments.models import Assessment, Contribution, ThresholdDocument
 from assessments.permissions import assessment_family_for_user, can_contribute
 from cases.models import Person
@@ -104,3 +104,54 @@ def contribution_add(request, family_pk: int):
             messages.success(request, "Added to the family's assessment.")
             return redirect("assessments:assessment", family_pk=family.pk)
     return _page(request, family, form=form, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def conversation_add(request, family_pk: int):
+    family = assessment_family_for_user(
+        request.user, family_pk, "contribute" if request.method == "POST" else "view"
+    )
+    members = list(family_members(family))
+    case = family.cases.filter(state="open").first()
+    form = ConversationForm(request.POST or None, members=members)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            children = {m.person_id: m.person for m in members}
+            drafts = []
+            if data["section"]:
+                drafts.append(services.ContributionDraft(section=data["section"], text=data["contribution"]))
+            try:
+                services.conversation_record(
+                    family=family,
+                    case=case,
+                    by=request.user,
+                    kind=data["kind"],
+                    occurred_at=data["occurred_at"],
+                    location=data["location"],
+                    present=data["present"],
+                    discussed=data["discussed"],
+                    family_words=data["family_words"],
+                    child_words=data["child_words"],
+                    children_seen=[children[pk] for pk in data["children_seen"] if pk in children],
+                    children_seen_alone=[
+                        children[pk] for pk in data["children_seen_alone"] if pk in children
+                    ],
+                    contributions=drafts,
+                )
+            except ValidationError as exc:
+                form_add_service_errors(form, exc)
+            else:
+                messages.success(request, "Conversation recorded in the chronology.")
+                if case:
+                    return redirect("cases:case-detail", pk=case.pk)
+                return redirect("assessments:assessment", family_pk=family.pk)
+        status = 400
+    return render(
+        request,
+        "assessments/conversation_form.html",
+        {"family": family, "case": case, "form": form},
+        status=status,
+    )

@@ -4,7 +4,7 @@ cases/permissions.py, so nothing here can show a user what they may not see."""
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from cases.choices import CaseState
@@ -42,6 +42,11 @@ def family_members(family: Family) -> QuerySet[FamilyMember]:
     return (
         FamilyMember.objects.filter(family=family)
         .select_related("person")
+        # Derived, never stored: when each child was last seen, and last seen alone.
+        .annotate(
+            last_seen=Max("person__seen_in__occurred_at"),
+            last_seen_alone=Max("person__seen_alone_in__occurred_at"),
+        )
         .prefetch_related(current_address, "person__relationships_from__relative")
         .order_by("role", "person__date_of_birth", "person__pk")
     )

@@ -200,6 +200,7 @@ SPECTACULAR_SETTINGS = {
         "PersonKindEnum": "cases.choices.PersonKind",
         "ChronologyKindEnum": "cases.choices.PRACTITIONER_CHRONOLOGY_KINDS",
         "PlanKindEnum": "pathways.choices.PlanKind",
+        "ConversationKindEnum": "assessments.choices.ConversationKind",
     },
 }
 

@@ -30,6 +30,11 @@ router.register(
     basename="family-contribution",
 )
 router.register(
+    r"families/(?P<family_pk>\d+)/conversations",
+    assessment_apis.ConversationViewSet,
+    basename="family-conversation",
+)
+router.register(
     r"families/(?P<family_pk>\d+)/referral-packages",
     pathway_apis.FamilyPackageViewSet,
     basename="family-package",
