@@ -1,5 +1,6 @@
 """Continuum settings. Every value that varies between machines comes from config/env.py."""
 
+from datetime import date
 from pathlib import Path
 
 import dj_database_url
@@ -23,6 +24,13 @@ LOCAL_AUTHORITY_NAME = env_str("LOCAL_AUTHORITY_NAME", "Continuum demo council")
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "continuum-demo")
 # Which loaded threshold document (levels of need) the decision screens use.
 THRESHOLD_DOCUMENT = env_str("THRESHOLD_DOCUMENT", "nottingham")
+# The local authority's own closure days (YYYY-MM-DD, comma-separated), beyond bank holidays.
+LA_CLOSURE_DAYS = frozenset(env_list("LA_CLOSURE_DAYS", []))
+for _day in LA_CLOSURE_DAYS:
+    try:
+        date.fromisoformat(_day)
+    except ValueError:
+        raise ImproperlyConfigured(f"LA_CLOSURE_DAYS: {_day!r} is not a date like 2026-12-24.") from None
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -12,6 +12,7 @@ from assessments.models import ThresholdIndicator
 from cases.choices import ClosureReason
 from pathways import services
 from pathways.choices import ActionStatus, Outcome
+from pathways.codes import PrimaryNeed, ReferralSource
 from pathways.models import (
     Decision,
     PathwayTransition,
@@ -73,6 +74,12 @@ class DecisionInput(serializers.Serializer):
         choices=ClosureReason.choices, required=False, allow_blank=True, default=""
     )
     ecpp_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    referral_source = serializers.ChoiceField(
+        choices=ReferralSource.choices, required=False, allow_blank=True, default=""
+    )
+    primary_need = serializers.ChoiceField(
+        choices=PrimaryNeed.choices, required=False, allow_blank=True, default=""
+    )
     version = serializers.IntegerField(help_text="The case version you last saw; a stale one is refused")
 
 
@@ -154,6 +161,8 @@ class CaseDecisionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewse
             lawful_basis=values["lawful_basis"],
             closure_reason=values["closure_reason"],
             ecpp=ecpp,
+            referral_source=values["referral_source"],
+            primary_need=values["primary_need"],
         )
         act = services.decision_record if values["mode"] == "record" else services.decision_propose
         decision = act(case=case, by=request.user, details=details, expected_version=values["version"])

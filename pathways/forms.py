@@ -6,6 +6,7 @@ from assessments.models import ThresholdIndicator
 from cases.choices import ClosureReason
 from config.forms import DateInput
 from pathways.choices import Outcome
+from pathways.codes import PrimaryNeed, ReferralSource
 from pathways.models import PlanOutcome
 
 
@@ -54,6 +55,16 @@ class DecisionForm(forms.Form):
         required=False,
         choices=[("", "Not closing"), *ClosureReason.choices],
         label="Closure reason (if closing)",
+    )
+    referral_source = forms.ChoiceField(
+        required=False,
+        choices=[("", "Not a referral into pathway 3 or 4"), *ReferralSource.choices],
+        label="Referral source (census), when first moving into pathway 3 or 4",
+    )
+    primary_need = forms.ChoiceField(
+        required=False,
+        choices=[("", "Not a referral into pathway 3 or 4"), *PrimaryNeed.choices],
+        label="Primary need (census)",
     )
     ecpp = forms.ModelChoiceField(
         queryset=User.objects.none(),

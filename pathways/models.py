@@ -7,6 +7,7 @@ chronology entry in the same transaction.
 
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
@@ -20,6 +21,7 @@ from pathways.choices import (
     Outcome,
     PlanKind,
 )
+from pathways.codes import PrimaryNeed, ReferralSource, S47Outcome
 
 
 class Decision(models.Model):
@@ -68,6 +70,8 @@ class Decision(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     returned_reason = models.TextField(blank=True)
+    referral_source = models.CharField(max_length=2, choices=ReferralSource.choices, blank=True)
+    primary_need = models.CharField(max_length=2, choices=PrimaryNeed.choices, blank=True)
 
     class Meta:
         ordering = ["-proposed_at", "-pk"]
@@ -256,3 +260,38 @@ class PlanReview(models.Model):
 
     def __str__(self) -> str:
         return f"Review held {self.held_on:%d %b %Y}"
+
+
+class CinRecord(models.Model):
+    """The census facts of one case episode, written by the services as the events happen."""
+
+    case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="cin_record")
+    referral_date = models.DateField(null=True, blank=True)
+    referral_source = models.CharField(max_length=2, choices=ReferralSource.choices, blank=True)
+    primary_need = models.CharField(max_length=2, choices=PrimaryNeed.choices, blank=True)
+    assessment_start = models.DateField(null=True, blank=True)
+    assessment_authorised = models.DateField(null=True, blank=True)
+    factors = ArrayField(models.CharField(max_length=3), default=list, blank=True)
+    s47_start = models.DateField("strategy discussion / s47 start", null=True, blank=True)
+    s47_outcome = models.CharField(max_length=16, choices=S47Outcome.choices, blank=True)
+    icpc_target = models.DateField(null=True, blank=True)
+    icpc_date = models.DateField(null=True, blank=True)
+    cp_plan_start = models.DateField(null=True, blank=True)
+    cp_categories = ArrayField(models.CharField(max_length=3), default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(assessment_start__isnull=True)
+                | Q(referral_date__isnull=True)
+                | Q(assessment_start__gte=models.F("referral_date")),
+                name="cin_assessment_not_before_referral",
+            ),
+            models.CheckConstraint(
+                condition=Q(cp_plan_start__isnull=True) | Q(cp_plan_start=models.F("icpc_date")),
+                name="cin_cp_plan_starts_on_icpc_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"CIN record of {self.case.reference}"

@@ -22,6 +22,7 @@ from assessments.services import assessment_of
 from cases.choices import AllocationRole, CaseState, ChronologyKind, ClosureReason
 from cases.models import Allocation, Case
 from cases.services import STALE_EDIT, case_allocate, case_close, chronology_write
+from escalation.calendar import working_days_after
 from pathways.choices import (
     CLOSED,
     CLOSING_OUTCOMES,
@@ -37,7 +38,17 @@ from pathways.choices import (
     Pathway,
     PlanKind,
 )
+from pathways.codes import (
+    ASSESSMENT_FACTORS,
+    ICPC_TARGET_DAYS,
+    NO_FACTORS,
+    AbuseCategory,
+    PrimaryNeed,
+    ReferralSource,
+    S47Outcome,
+)
 from pathways.models import (
+    CinRecord,
     Decision,
     PathwayTransition,
     Plan,
@@ -105,6 +116,16 @@ class DecisionDetails:
     lawful_basis: str = ""
     closure_reason: str = ""
     ecpp: User | None = None
+    referral_source: str = ""  # census codes, needed when the case first enters pathway 3 or 4
+    primary_need: str = ""
+
+
+def _needs_referral_codes(case: Case, outcome: str) -> bool:
+    target = OUTCOME_PATHWAY.get(outcome)
+    if target is None or target < 3 or case.pathway >= 3:
+        return False
+    record = CinRecord.objects.filter(case=case).first()
+    return record is None or record.referral_date is None
 
 
 def _validate(case: Case, details: DecisionDetails) -> None:
@@ -131,6 +152,19 @@ def _validate(case: Case, details: DecisionDetails) -> None:
         errors["ecpp"] = f"{details.ecpp} is not an expert child protection practitioner."
     if len({indicator.document_id for indicator in details.indicators}) > 1:
         errors["indicators"] = "Cite indicators from one threshold document."
+    if details.referral_source and details.referral_source not in ReferralSource.values:
+        errors["referral_source"] = "Choose a referral source from the census list."
+    if details.primary_need and details.primary_need not in PrimaryNeed.values:
+        errors["primary_need"] = "Choose a primary need code from the census list (N0-N9)."
+    if outcome in Outcome.values and _needs_referral_codes(case, outcome):
+        if not details.referral_source:
+            errors["referral_source"] = (
+                "This is a referral into pathway 3 or 4: record where the referral came from."
+            )
+        if not details.primary_need:
+            errors["primary_need"] = (
+                "This is a referral into pathway 3 or 4: record the child's primary need."
+            )
     if errors:
         raise ValidationError(errors)
     _transition_check(case, outcome)
@@ -154,6 +188,8 @@ def _create(case: Case, by: User, state: str, details: DecisionDetails) -> Decis
                 lawful_basis=(details.lawful_basis or "").strip(),
                 closure_reason=details.closure_reason or "",
                 ecpp=details.ecpp,
+                referral_source=details.referral_source or "",
+                primary_need=details.primary_need or "",
                 proposed_by=by,
                 proposed_at=now,
                 decided_by=by if decided else None,
@@ -197,10 +233,10 @@ def decision_record(
 ) -> Decision:
     """Record a decision the person is entitled to make, and act on it."""
     case = _lock(case, expected_version)
-    _validate(case, details)
-    refusal = decider_refusal(by, case, details.outcome)
+    refusal = decider_refusal(by, case, details.outcome) if details.outcome in Outcome.values else None
     if refusal:
         raise ValidationError({"outcome": refusal}, code="not_entitled")
+    _validate(case, details)
     if Decision.objects.filter(case=case, state=DecisionState.PROPOSED).exists():
         raise ValidationError("A proposed decision is waiting on this case: confirm or return it first.")
     decision = _create(case, by, DecisionState.RECORDED, details)
@@ -308,6 +344,7 @@ def _apply(decision: Decision, case: Case, by: User) -> None:
         case.pathway = target
     case.version += 1
     case.save(update_fields=["pathway", "version"])
+    _census_on_entry(case, decision)
     _plan_follow_pathway(case, decision, by)
     if target == Pathway.PREVENT_HARM:
         _ensure_ecpp(case, decision, by)
@@ -539,3 +576,157 @@ def plan_review_record(
         author=by,
     )
     return review
+
+
+# --- census facts (Children in Need census, Annex A) ---------------------------------------------
+
+
+def _census_on_entry(case: Case, decision: Decision) -> None:
+    """Write the census facts a decision creates: the referral into pathways 3-4, the start of a
+    section 17 assessment, the strategy discussion that starts a section 47 enquiry."""
+    target = decision.to_pathway
+    if target is None or target < 3:
+        return
+    on = timezone.localdate(decision.decided_at)
+    record, _ = CinRecord.objects.select_for_update().get_or_create(case=case)
+    fields = []
+    if record.referral_date is None and decision.referral_source:
+        record.referral_date = on
+        record.referral_source = decision.referral_source
+        record.primary_need = decision.primary_need
+        fields += ["referral_date", "referral_source", "primary_need"]
+    if target >= 3 and record.assessment_start is None:
+        record.assessment_start = on
+        fields.append("assessment_start")
+    if target == 4 and (record.s47_start is None or record.s47_outcome):
+        record.s47_start = on
+        record.s47_outcome = ""
+        record.icpc_target = working_days_after(on, ICPC_TARGET_DAYS)
+        fields += ["s47_start", "s47_outcome", "icpc_target"]
+    if fields:
+        record.save(update_fields=fields)
+
+
+def _cin_record(case: Case) -> CinRecord:
+    """The case's census record, with the case row locked (and re-read) for the change."""
+    Case.objects.select_for_update().get(pk=case.pk)
+    record = CinRecord.objects.select_for_update().select_related("case").filter(case=case).first()
+    if record is None:
+        raise ValidationError(
+            "This case has not been referred into pathway 3 or 4, so it has no census record."
+        )
+    return record
+
+
+@transaction.atomic
+def assessment_authorise(*, case: Case, by: User, factors: list[str], on: date | None = None) -> CinRecord:
+    """A manager authorises the section 17 assessment, with the factors it identified."""
+    if not by.has_perm("pathways.decide_pathway_3"):
+        raise ValidationError("Your role cannot authorise an assessment.", code="not_entitled")
+    record = _cin_record(case)
+    on = on or timezone.localdate()
+    errors = {}
+    unknown = [factor for factor in factors if factor not in ASSESSMENT_FACTORS]
+    if not factors:
+        errors["factors"] = "Record the factors identified, or 21 (no factors identified)."
+    elif unknown:
+        errors["factors"] = f"Not census factor codes: {', '.join(unknown)}."
+    elif NO_FACTORS in factors and len(factors) > 1:
+        errors["factors"] = "21 (no factors identified) cannot go with other factors."
+    if record.assessment_start is None:
+        errors["factors"] = "No section 17 assessment has started on this case."
+    elif on < record.assessment_start or on > timezone.localdate():
+        errors["on"] = "The authorisation date must be between the assessment's start and today."
+    if errors:
+        raise ValidationError(errors)
+    record.factors = sorted(set(factors), key=list(ASSESSMENT_FACTORS).index)
+    record.assessment_authorised = on
+    record.save(update_fields=["factors", "assessment_authorised"])
+    chronology_write(
+        family=case.family,
+        case=case,
+        kind=ChronologyKind.DECISION_RECORDED,
+        summary="Section 17 assessment authorised",
+        detail=", ".join(ASSESSMENT_FACTORS[f] for f in record.factors),
+        author=by,
+    )
+    return record
+
+
+def _require_ecpp_decision(by: User) -> None:
+    if not by.has_perm("pathways.decide_pathway_4"):
+        raise ValidationError(
+            "Only an expert child protection practitioner makes this decision.", code="not_entitled"
+        )
+
+
+@transaction.atomic
+def s47_outcome_record(*, case: Case, by: User, outcome: str, rationale: str) -> CinRecord:
+    """The ECPP's decision at the end of a section 47 enquiry, including whether to hold an ICPC."""
+    _require_ecpp_decision(by)
+    record = _cin_record(case)
+    errors = {}
+    if outcome not in S47Outcome.values:
+        errors["outcome"] = "Choose the outcome of the enquiry."
+    if not (rationale or "").strip():
+        errors["rationale"] = "Explain the outcome."
+    if record.s47_start is None or record.case.pathway != Pathway.PREVENT_HARM:
+        errors["outcome"] = "No section 47 enquiry is open on this case."
+    elif record.s47_outcome:
+        errors["outcome"] = "This enquiry already has an outcome."
+    if errors:
+        raise ValidationError(errors)
+    record.s47_outcome = outcome
+    record.save(update_fields=["s47_outcome"])
+    chronology_write(
+        family=case.family,
+        case=case,
+        kind=ChronologyKind.DECISION_RECORDED,
+        summary=f"Section 47 outcome: {S47Outcome(outcome).label}",
+        detail=rationale.strip(),
+        author=by,
+    )
+    return record
+
+
+@transaction.atomic
+def icpc_record(
+    *, case: Case, by: User, held_on: date, cp_plan: bool, categories: list[str] = ()
+) -> CinRecord:
+    """The initial child protection conference, and whether the child became subject to a plan."""
+    _require_ecpp_decision(by)
+    record = _cin_record(case)
+    errors = {}
+    if record.s47_outcome != S47Outcome.HOLD_ICPC:
+        errors["held_on"] = "An ICPC follows an ECPP's decision to hold one at the end of the s47 enquiry."
+    elif held_on is None or held_on > timezone.localdate():
+        errors["held_on"] = "Enter the date the conference was held (today or earlier)."
+    elif held_on.weekday() >= 5:
+        errors["held_on"] = "An ICPC cannot be held on a weekend (census rule): check the date."
+    elif held_on < record.s47_start:
+        errors["held_on"] = "The conference cannot be before the strategy discussion."
+    categories = list(dict.fromkeys(categories))
+    if cp_plan:
+        if not categories:
+            errors["categories"] = "Record the category of abuse for the child protection plan."
+        elif any(category not in AbuseCategory.values for category in categories):
+            errors["categories"] = "Choose categories from the list (NEG, PHY, SAB, EMO, MUL)."
+        elif AbuseCategory.MUL in categories and len(categories) > 1:
+            errors["categories"] = "Multiple (MUL) stands alone: it means more than one category."
+    elif categories:
+        errors["categories"] = "Categories of abuse go with a child protection plan."
+    if errors:
+        raise ValidationError(errors)
+    record.icpc_date = held_on
+    record.cp_plan_start = held_on if cp_plan else None
+    record.cp_categories = categories if cp_plan else []
+    record.save(update_fields=["icpc_date", "cp_plan_start", "cp_categories"])
+    outcome = f"child protection plan ({', '.join(categories)})" if cp_plan else "no child protection plan"
+    chronology_write(
+        family=case.family,
+        case=case,
+        kind=ChronologyKind.DECISION_RECORDED,
+        summary=f"Initial child protection conference held: {outcome}",
+        author=by,
+    )
+    return record

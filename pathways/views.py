@@ -81,6 +81,8 @@ def decision_submit(request, case_pk: int):
             lawful_basis=data["lawful_basis"],
             closure_reason=data["closure_reason"],
             ecpp=data["ecpp"],
+            referral_source=data["referral_source"],
+            primary_need=data["primary_need"],
         )
         act = services.decision_record if mode == "record" else services.decision_propose
         try:

@@ -144,6 +144,8 @@ def test_a_family_help_worker_contributes_and_proposes_pathway_3_and_a_social_wo
     worker.get_by_role("link", name=re.compile("Decisions and pathway")).click()
     worker.get_by_label("Pathway 3: support to reduce risk").check()
     worker.get_by_label("Why").fill("Food poverty and growing worries at school")
+    worker.get_by_label("Referral source (census)").select_option("2A")
+    worker.get_by_label("Primary need (census)").select_option("N7")
     worker.get_by_role("button", name="Propose for confirmation").click()
     worker.get_by_text("Decision proposed for confirmation").wait_for()
     assert worker.get_by_role("heading", name="Waiting for confirmation", exact=True).is_visible()

@@ -31,7 +31,8 @@ RECORD_PATHWAY_3 = {
 
 
 def body(**extra):
-    return {"outcome": "pathway_3", "rationale": "Needs are growing", "mode": "record", **extra}
+    codes = {"referral_source": "2A", "primary_need": "N1"}
+    return {"outcome": "pathway_3", "rationale": "Needs are growing", "mode": "record", **codes, **extra}
 
 
 @pytest.mark.parametrize("role", ROLES)

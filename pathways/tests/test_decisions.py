@@ -25,6 +25,10 @@ pytestmark = pytest.mark.django_db
 
 
 def details(outcome, **extra):
+    """A decision; moving into pathway 3 or 4 carries the census referral codes by default."""
+    if outcome in (Outcome.PATHWAY_3, Outcome.PATHWAY_4):
+        extra.setdefault("referral_source", "2A")
+        extra.setdefault("primary_need", "N1")
     return DecisionDetails(
         outcome=outcome, rationale=extra.pop("rationale", "Needs and strengths weighed"), **extra
     )

@@ -24,6 +24,9 @@ pytestmark = pytest.mark.django_db
 
 def move(case, by, outcome, **extra):
     case.refresh_from_db()
+    if outcome in (Outcome.PATHWAY_3, Outcome.PATHWAY_4):
+        extra.setdefault("referral_source", "6")
+        extra.setdefault("primary_need", "N4")
     return decision_record(
         case=case, by=by, details=DecisionDetails(outcome=outcome, rationale="Weighed", **extra)
     )
