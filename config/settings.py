@@ -209,6 +209,8 @@ SPECTACULAR_SETTINGS = {
         "ChronologyKindEnum": "cases.choices.PRACTITIONER_CHRONOLOGY_KINDS",
         "PlanKindEnum": "pathways.choices.PlanKind",
         "ConversationKindEnum": "assessments.choices.ConversationKind",
+        "DecisionOutcomeEnum": "pathways.choices.Outcome",
+        "S47OutcomeEnum": "pathways.codes.S47Outcome",
     },
 }
 

@@ -59,6 +59,15 @@ urlpatterns = [
         pathway_apis.PlanActionStatusView.as_view(),
     ),
     path("api/v1/cases/<int:case_pk>/plan/reviews/", pathway_apis.PlanReviewView.as_view()),
+    path(
+        "api/v1/cases/<int:case_pk>/cin-record/", pathway_apis.CinRecordView.as_view(), name="api-cin-record"
+    ),
+    path(
+        "api/v1/cases/<int:case_pk>/cin-record/assessment-authorisation/",
+        pathway_apis.AssessmentAuthoriseView.as_view(),
+    ),
+    path("api/v1/cases/<int:case_pk>/cin-record/s47-outcome/", pathway_apis.S47OutcomeView.as_view()),
+    path("api/v1/cases/<int:case_pk>/cin-record/icpc/", pathway_apis.IcpcView.as_view()),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI sets inline styles; allow them on this one page only.

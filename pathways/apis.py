@@ -12,8 +12,9 @@ from assessments.models import ThresholdIndicator
 from cases.choices import ClosureReason
 from pathways import services
 from pathways.choices import ActionStatus, Outcome
-from pathways.codes import PrimaryNeed, ReferralSource
+from pathways.codes import AbuseCategory, PrimaryNeed, ReferralSource, S47Outcome
 from pathways.models import (
+    CinRecord,
     Decision,
     PathwayTransition,
     Plan,
@@ -392,3 +393,98 @@ class PlanReviewView(APIView):
             expected_version=data.validated_data["version"],
         )
         return Response(_plan_output(plan), status=status.HTTP_201_CREATED)
+
+
+# --- census record ----------------------------------------------------------------------------
+
+
+class CinRecordOutput(serializers.ModelSerializer):
+    class Meta:
+        model = CinRecord
+        fields = [
+            "referral_date",
+            "referral_source",
+            "primary_need",
+            "assessment_start",
+            "assessment_authorised",
+            "factors",
+            "s47_start",
+            "s47_outcome",
+            "icpc_target",
+            "icpc_date",
+            "cp_plan_start",
+            "cp_categories",
+        ]
+
+
+class AuthoriseInput(serializers.Serializer):
+    factors = serializers.ListField(child=serializers.CharField(max_length=3))
+    on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class S47OutcomeInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=S47Outcome.choices)
+    rationale = serializers.CharField()
+
+
+class IcpcInput(serializers.Serializer):
+    held_on = serializers.DateField()
+    cp_plan = serializers.BooleanField()
+    categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=AbuseCategory.choices), required=False, default=list
+    )
+
+
+def _record_or_404(case) -> CinRecord:
+    record = CinRecord.objects.filter(case=case).first()
+    if record is None:
+        raise Http404("This case has no census record: it has not been referred into pathway 3 or 4.")
+    return record
+
+
+class CinRecordView(APIView):
+    @extend_schema(summary="The case's census facts (Children in Need census)", responses=CinRecordOutput)
+    def get(self, request, case_pk):
+        return Response(CinRecordOutput(_record_or_404(case_for_decisions(request.user, case_pk))).data)
+
+
+class AssessmentAuthoriseView(APIView):
+    @extend_schema(
+        summary="Authorise the s17 assessment with the factors identified",
+        request=AuthoriseInput,
+        responses=CinRecordOutput,
+    )
+    def post(self, request, case_pk):
+        case = case_for_decisions(request.user, case_pk, "propose")
+        data = AuthoriseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        record = services.assessment_authorise(case=case, by=request.user, **data.validated_data)
+        return Response(CinRecordOutput(record).data)
+
+
+class S47OutcomeView(APIView):
+    @extend_schema(
+        summary="Record the outcome of the s47 enquiry (ECPP only)",
+        request=S47OutcomeInput,
+        responses=CinRecordOutput,
+    )
+    def post(self, request, case_pk):
+        case = case_for_decisions(request.user, case_pk, "propose")
+        data = S47OutcomeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        record = services.s47_outcome_record(case=case, by=request.user, **data.validated_data)
+        return Response(CinRecordOutput(record).data)
+
+
+class IcpcView(APIView):
+    @extend_schema(
+        summary="Record the initial child protection conference (ECPP only)",
+        request=IcpcInput,
+        responses=CinRecordOutput,
+    )
+    def post(self, request, case_pk):
+        case = case_for_decisions(request.user, case_pk, "propose")
+        data = IcpcInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        record = services.icpc_record(case=case, by=request.user, **data.validated_data)
+        return Response(CinRecordOutput(record).data)

@@ -6,7 +6,7 @@ from assessments.models import ThresholdIndicator
 from cases.choices import ClosureReason
 from config.forms import DateInput
 from pathways.choices import Outcome
-from pathways.codes import PrimaryNeed, ReferralSource
+from pathways.codes import ASSESSMENT_FACTORS, AbuseCategory, PrimaryNeed, ReferralSource, S47Outcome
 from pathways.models import PlanOutcome
 
 
@@ -145,3 +145,44 @@ class PlanReviewForm(forms.Form):
         error_messages={"required": "Record what the review found and decided."},
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AssessmentAuthoriseForm(forms.Form):
+    prefix = "authorise"
+    factors = forms.MultipleChoiceField(
+        choices=list(ASSESSMENT_FACTORS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        label="Factors identified at the end of the assessment",
+        error_messages={"required": "Record the factors identified, or 21 (no factors identified)."},
+    )
+
+
+class S47OutcomeForm(forms.Form):
+    prefix = "s47"
+    outcome = forms.ChoiceField(
+        choices=S47Outcome.choices,
+        widget=forms.RadioSelect,
+        label="Outcome of the section 47 enquiry",
+        error_messages={"required": "Choose the outcome of the enquiry."},
+    )
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why",
+        error_messages={"required": "Explain the outcome."},
+    )
+
+
+class IcpcForm(forms.Form):
+    prefix = "icpc"
+    held_on = forms.DateField(
+        widget=DateInput,
+        label="Date of the initial child protection conference",
+        error_messages={"required": "Enter the date the conference was held."},
+    )
+    cp_plan = forms.BooleanField(required=False, label="The child became subject to a child protection plan")
+    categories = forms.MultipleChoiceField(
+        required=False,
+        choices=AbuseCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label="Category of abuse",
+    )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("cases/<int:case_pk>/decision/submit/", views.decision_submit, name="decision-submit"),
     path("decisions/<int:decision_pk>/confirm/", views.decision_confirm, name="decision-confirm"),
     path("decisions/<int:decision_pk>/return/", views.decision_return, name="decision-return"),
+    path("cases/<int:case_pk>/census/<slug:step>/", views.census_record, name="census"),
     path("cases/<int:case_pk>/plan/", plan_views.plan_page, name="plan"),
     path("cases/<int:case_pk>/plan/start/", plan_views.plan_start, name="plan-start"),
     path("cases/<int:case_pk>/plan/outcomes/", plan_views.plan_outcome_add, name="plan-outcome-add"),

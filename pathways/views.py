@@ -4,6 +4,7 @@ propose or record a decision, and the pathway history."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -12,8 +13,15 @@ from assessments.selectors import current_contributions, indicator_summary
 from config.forms import form_add_service_errors
 from pathways import services
 from pathways.choices import DecisionState
-from pathways.forms import DecisionConfirmForm, DecisionForm, DecisionReturnForm
-from pathways.models import Decision, PathwayTransition
+from pathways.forms import (
+    AssessmentAuthoriseForm,
+    DecisionConfirmForm,
+    DecisionForm,
+    DecisionReturnForm,
+    IcpcForm,
+    S47OutcomeForm,
+)
+from pathways.models import CinRecord, Decision, PathwayTransition
 from pathways.permissions import (
     case_for_decisions,
     decision_for_user,
@@ -30,7 +38,8 @@ def _cited(case):
     return summary, cited
 
 
-def _page(request, case, *, form=None, return_form=None, status=200):
+def _page(request, case, *, form=None, return_form=None, census_forms=None, status=200):
+    census_forms = census_forms or {}
     summary, cited = _cited(case)
     user = request.user
     pending = (
@@ -52,6 +61,12 @@ def _page(request, case, *, form=None, return_form=None, status=200):
         .order_by("-proposed_at"),
         "history": PathwayTransition.objects.filter(case=case).select_related("by", "decision"),
         "packages": packages_visible_to(user).filter(decision__case=case).order_by("-version"),
+        "cin": CinRecord.objects.filter(case=case).first(),
+        "can_authorise": user.has_perm("pathways.decide_pathway_3") and case.is_open,
+        "can_cp_decide": user.has_perm("pathways.decide_pathway_4") and case.is_open,
+        "authorise_form": census_forms.get("authorise") or AssessmentAuthoriseForm(),
+        "s47_form": census_forms.get("s47") or S47OutcomeForm(),
+        "icpc_form": census_forms.get("icpc") or IcpcForm(),
     }
     return render(request, "pathways/decision.html", context, status=status)
 
@@ -130,3 +145,41 @@ def decision_return(request, decision_pk: int):
             messages.success(request, "The proposal went back to its proposer.")
             return redirect("pathways:decision", case_pk=decision.case_id)
     return _page(request, decision.case, return_form=form, status=400)
+
+
+CENSUS_ACTIONS = {
+    "authorise": (
+        AssessmentAuthoriseForm,
+        lambda case, by, data: services.assessment_authorise(case=case, by=by, factors=data["factors"]),
+        "Assessment authorised.",
+    ),
+    "s47": (
+        S47OutcomeForm,
+        lambda case, by, data: services.s47_outcome_record(case=case, by=by, **data),
+        "Section 47 outcome recorded.",
+    ),
+    "icpc": (
+        IcpcForm,
+        lambda case, by, data: services.icpc_record(case=case, by=by, **data),
+        "Initial child protection conference recorded.",
+    ),
+}
+
+
+@login_required
+@require_POST
+def census_record(request, case_pk: int, step: str):
+    if step not in CENSUS_ACTIONS:
+        raise Http404("No such step.")
+    case = case_for_decisions(request.user, case_pk, "propose")
+    form_class, act, success = CENSUS_ACTIONS[step]
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            act(case, request.user, form.cleaned_data)
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect("pathways:decision", case_pk=case.pk)
+    return _page(request, case, census_forms={step: form}, status=400)

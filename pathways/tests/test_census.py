@@ -121,3 +121,50 @@ def test_authorising_the_assessment_records_valid_factors(cast, world):
     record = assessment_authorise(case=case, by=cast.team_manager, factors=["3B", "1B", "3B"])
     assert record.factors == ["1B", "3B"] and record.assessment_authorised == timezone.localdate()
     assert "21" in ASSESSMENT_FACTORS and "24A" in ASSESSMENT_FACTORS
+
+
+def test_census_steps_through_the_api_and_the_page(cast, world, api_for, client_for):
+    from django.urls import reverse
+
+    case = world.north_case
+    api = api_for(cast.ecpp)
+    assert api.get(f"/api/v1/cases/{case.pk}/cin-record/").status_code == 404
+    moved = api.post(
+        f"/api/v1/cases/{case.pk}/decisions/",
+        {
+            "mode": "record",
+            "outcome": "pathway_4",
+            "rationale": "Injury",
+            "lawful_basis": "s47",
+            "referral_source": "6",
+            "primary_need": "N1",
+            "version": case.version,
+        },
+        format="json",
+    )
+    assert moved.status_code == 201
+    record = api.get(f"/api/v1/cases/{case.pk}/cin-record/").json()
+    assert record["referral_source"] == "6" and record["s47_start"] and record["icpc_target"]
+    refused = api_for(cast.social_worker).post(
+        f"/api/v1/cases/{case.pk}/cin-record/s47-outcome/",
+        {"outcome": "hold_icpc", "rationale": "x"},
+        format="json",
+    )
+    assert refused.status_code == 400 and "expert child protection" in refused.json()["non_field_errors"][0]
+    page = client_for(cast.ecpp).get(reverse("pathways:decision", args=[case.pk])).content.decode()
+    assert "Record the outcome of the section 47 enquiry" in page
+    done = client_for(cast.ecpp).post(
+        reverse("pathways:census", args=[case.pk, "s47"]),
+        {"s47-outcome": "hold_icpc", "s47-rationale": "Substantiated"},
+    )
+    assert done.status_code == 302
+    bad = client_for(cast.ecpp).post(
+        reverse("pathways:census", args=[case.pk, "icpc"]), {"icpc-cp_plan": "on"}
+    )
+    assert bad.status_code == 400 and "Enter the date the conference was held" in bad.content.decode()
+    auth = api_for(cast.team_manager).post(
+        f"/api/v1/cases/{case.pk}/cin-record/assessment-authorisation/",
+        {"factors": ["18A", "3B"]},
+        format="json",
+    )
+    assert auth.status_code == 200 and auth.json()["factors"] == ["3B", "18A"]
