@@ -40,6 +40,13 @@ def test_seed_demo_builds_a_demo_authority_and_is_idempotent(settings):
     assert Case.objects.filter(state="closed").exists()
     assert all(case.ecpp_id for case in Case.objects.filter(pathway=4, state="open"))
     assert User.objects.get(username="school.dsl").involvements.exists()
+    # The heart is populated: every family has its assessment, families beyond pathway 1 a plan.
+    from assessments.models import Assessment, Conversation
+    from pathways.models import Decision, Plan
+
+    assert Assessment.objects.count() == 50 and Conversation.objects.count() == 50
+    assert Plan.objects.count() == Case.objects.filter(pathway__gte=2).count()
+    assert Decision.objects.filter(state="proposed").exists()
     counts = (
         Family.objects.count(),
         Case.objects.count(),

@@ -17,6 +17,9 @@ from faker import Faker
 from accounts.choices import AgencyKind, Role, TeamKind
 from accounts.models import Agency, Team, User
 from accounts.services import user_create
+from assessments.choices import Section
+from assessments.models import ThresholdIndicator
+from assessments.services import contribution_add, conversation_record
 from cases import services
 from cases.choices import (
     AllocationRole,
@@ -29,7 +32,9 @@ from cases.choices import (
 )
 from cases.models import Family
 from cases.validators import upn_check_letter
-from pathways.choices import Pathway
+from pathways.choices import Outcome, Pathway
+from pathways.codes import ReferralSource
+from pathways.services import DecisionDetails, decision_propose, plan_action_add, plan_outcome_add, plan_start
 
 LA = "Continuum demo council children's services"
 FAMILY_COUNT = 50
@@ -379,12 +384,87 @@ class Command(BaseCommand):
                 occurred_at=now - timedelta(days=days_ago, hours=rng.randint(0, 8)),
                 subject=rng.choice(children) if children and rng.random() < 0.5 else None,
             )
+        self._assessment(family, case, pathway, key_worker, users, rng, children)
         if closed:
             services.case_close(
                 case=case,
                 reason=ClosureReason.RC9,
                 note="Stepped down to early help with the family's agreement.",
                 by=manager,
+            )
+
+    def _assessment(self, family, case, pathway, worker, users, rng, children) -> None:
+        """Contributions from the worker (and the school where involved), a visit, a plan, and
+        now and then a proposal waiting for a social worker to confirm."""
+        level = {1: "universal", 2: "early_help", 3: "targeted_early_help", 4: "protection_specialist"}[
+            pathway
+        ]
+        indicators = list(ThresholdIndicator.objects.filter(document__code="nottingham", level__code=level))
+        child = children[0] if children else None
+        contribution_add(
+            family=family,
+            by=worker,
+            section=Section.WORRIED_ABOUT,
+            child=child,
+            text=f"{child.first_name if child else 'The children'} is often late to school and tired.",
+            indicators=rng.sample(indicators, min(2, len(indicators))),
+        )
+        contribution_add(
+            family=family,
+            by=worker,
+            section=Section.WORKING_WELL,
+            text="Mum and the children are close; grandparents help at weekends.",
+        )
+        contribution_add(
+            family=family,
+            by=worker,
+            section=Section.HOW_WORRIED,
+            text="Agreed at the family meeting.",
+            scale={1: 8, 2: 6, 3: 4, 4: 2}[pathway],
+        )
+        if family.involvements.filter(user=users["school.dsl"]).exists():
+            contribution_add(
+                family=family,
+                by=users["school.dsl"],
+                section=Section.EDUCATION,
+                child=child,
+                text="Attendance this term is 88%; settled in class when fed.",
+            )
+        conversation_record(
+            family=family,
+            case=case,
+            by=worker,
+            kind="home_visit",
+            occurred_at=timezone.now() - timedelta(days=rng.randint(1, 20)),
+            location="Family home",
+            present="Parent(s) and children",
+            discussed="How the week has gone and what would help.",
+            children_seen=children,
+            children_seen_alone=children[:1],
+        )
+        if pathway >= Pathway.FAMILY_HELP:
+            plan = plan_start(case=case, by=worker)
+            outcome = plan_outcome_add(
+                plan=plan, by=worker, text="The children get to school on time, fed and rested."
+            )
+            plan_action_add(
+                plan=plan,
+                by=worker,
+                outcome=outcome,
+                what="Breakfast club place",
+                who="School",
+                by_when=timezone.localdate() + timedelta(days=21),
+            )
+        if pathway == Pathway.FAMILY_HELP and worker.username == "fh.worker" and rng.random() < 0.2:
+            decision_propose(
+                case=case,
+                by=worker,
+                details=DecisionDetails(
+                    outcome=Outcome.PATHWAY_3,
+                    rationale="Worries are growing despite family help.",
+                    referral_source=ReferralSource.EARLY_HELP,
+                    primary_need="N4",
+                ),
             )
 
     def _person(self, by, rng, fake, kind, last, sex, born):
