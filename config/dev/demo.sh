@@ -9,7 +9,7 @@ export DEBUG="${DEBUG:-1}"
 mkdir -p var/log
 
 $BIN/python manage.py migrate --no-input
-$BIN/python manage.py seed_demo
+$BIN/python manage.py seed_demo  # also loads the default threshold document
 
 pids=()
 stop() {
