@@ -30,6 +30,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cases.add_case",
         "cases.allocate_case",
         "cases.close_case",
+        "pathways.authorise_assessment",
         *_PRACTICE,
         *_DECIDE_1_3,
     ],

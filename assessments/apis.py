@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from assessments import selectors, services
 from assessments.choices import ConversationKind, Section
 from assessments.models import Assessment, Contribution, Conversation, ThresholdDocument, ThresholdIndicator
-from assessments.permissions import assessment_family_for_user
+from assessments.permissions import assessment_family_for_user, restrict_to_viewer
 from cases.models import Person
 
 
@@ -78,7 +78,7 @@ class ContributionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewse
         assessment = Assessment.objects.filter(family=family).first()
         if assessment is None:
             return Contribution.objects.none()
-        queryset = selectors.contributions_of(assessment).order_by("-recorded_at", "-pk")
+        queryset = selectors.contributions_of(assessment, self.request.user).order_by("-recorded_at", "-pk")
         if self.request.query_params.get("current") in ("1", "true"):
             queryset = queryset.filter(is_superseded=False)
         return queryset
@@ -99,9 +99,11 @@ class ContributionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewse
             errors["indicator_ids"] = ["Some of these indicators do not exist."]
         supersedes = None
         if values["supersedes_id"] is not None:
-            supersedes = Contribution.objects.filter(
-                pk=values["supersedes_id"], assessment__family=family
-            ).first()
+            supersedes = (
+                restrict_to_viewer(request.user, Contribution.objects.filter(assessment__family=family))
+                .filter(pk=values["supersedes_id"])
+                .first()
+            )
             if supersedes is None:
                 errors["supersedes_id"] = ["No such contribution in this family's assessment."]
         if errors:
@@ -199,7 +201,7 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewse
             return Conversation.objects.none()
         family = assessment_family_for_user(self.request.user, self.kwargs["family_pk"])
         return (
-            Conversation.objects.filter(family=family)
+            restrict_to_viewer(self.request.user, Conversation.objects.filter(family=family))
             .select_related("author", "author_agency")
             .prefetch_related("children_seen", "children_seen_alone", "contributions")
         )

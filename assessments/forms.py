@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from assessments.choices import SECTION_GROUPS, ConversationKind, Section, SectionGroup
-from assessments.models import Contribution, ThresholdIndicator
+from assessments.models import ThresholdIndicator
 from config.forms import DateTimeInput
 
 
@@ -70,12 +70,6 @@ class ContributionForm(forms.Form):
         ids = self.cleaned_data.get("indicators") or []
         return list(ThresholdIndicator.objects.filter(pk__in=ids, document=self.document))
 
-    def cleaned_supersedes(self, assessment) -> Contribution | None:
-        pk = self.cleaned_data.get("supersedes")
-        if not pk or assessment is None:
-            return None
-        return Contribution.objects.filter(pk=pk, assessment=assessment).first()
-
 
 class ConversationForm(forms.Form):
     """A conversation or visit, with (optionally) what it adds to the assessment."""
@@ -114,6 +108,13 @@ class ConversationForm(forms.Form):
         required=False, widget=forms.Textarea(attrs={"rows": 2}), label="In the child's words"
     )
     section = forms.ChoiceField(required=False, label="Add to the assessment (optional): which part")
+    contribution_child = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        label="About which child",
+        help_text="Needed for the voice of the child",
+    )
     contribution = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 3}), label="What this adds to the assessment"
     )
@@ -123,6 +124,7 @@ class ConversationForm(forms.Form):
         children = [(m.person_id, str(m.person)) for m in members if m.person.is_child]
         self.fields["children_seen"].choices = children
         self.fields["children_seen_alone"].choices = children
+        self.fields["contribution_child"].choices = [("", "The whole family"), *children]
         self.fields["section"].choices = [("", "Nothing to add")] + [
             (SectionGroup(group).label, [(s, Section(s).label) for s in sections if s != Section.HOW_WORRIED])
             for group, sections in SECTION_GROUPS.items()

@@ -1,9 +1,18 @@
-"""Access to a family's assessment follows access to the family (cases/permissions.py)."""
+"""Access to a family's assessment follows access to the family (cases/permissions.py), with one
+more rule: children's services staff see the whole assessment; a partner agency's practitioner
+sees what their own agency contributed, and the rest only through referral packages the family
+agreed to share with their agency (pathways/permissions.py)."""
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 
 from cases.models import Family
 from cases.permissions import family_for_user
+
+
+def sees_whole_record(user) -> bool:
+    """Children's services staff (and auditors): not limited to their own agency's entries."""
+    return user.has_perm("cases.view_all_cases") or user.has_perm("cases.view_team_cases")
 
 
 def assessment_family_for_user(user, family_id, action: str = "view") -> Family:
@@ -12,6 +21,15 @@ def assessment_family_for_user(user, family_id, action: str = "view") -> Family:
     if action == "contribute" and not user.has_perm("assessments.add_contribution"):
         raise PermissionDenied("Your role cannot add to the assessment.")
     return family
+
+
+def restrict_to_viewer(user, queryset: QuerySet, agency_field: str = "author_agency") -> QuerySet:
+    """Contributions or conversations the user may read."""
+    if sees_whole_record(user):
+        return queryset
+    if user.agency_id is None:
+        return queryset.none()
+    return queryset.filter(**{f"{agency_field}_id": user.agency_id})
 
 
 def can_contribute(user) -> bool:

@@ -8,20 +8,24 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from assessments.choices import SECTION_GROUPS, Section, SectionGroup
 from assessments.models import Assessment, Contribution, ThresholdIndicator, ThresholdLevel
+from assessments.permissions import restrict_to_viewer
 
 
-def contributions_of(assessment: Assessment) -> QuerySet[Contribution]:
+def contributions_of(assessment: Assessment, viewer=None) -> QuerySet[Contribution]:
+    """Contributions to the assessment; with `viewer`, only those that person may read."""
+    queryset = Contribution.objects.filter(assessment=assessment)
+    if viewer is not None:
+        queryset = restrict_to_viewer(viewer, queryset)
     return (
-        Contribution.objects.filter(assessment=assessment)
-        .annotate(is_superseded=Exists(Contribution.objects.filter(supersedes=OuterRef("pk"))))
+        queryset.annotate(is_superseded=Exists(Contribution.objects.filter(supersedes=OuterRef("pk"))))
         .select_related("author", "author_agency", "child", "supersedes")
         .prefetch_related(Prefetch("indicators", queryset=ThresholdIndicator.objects.select_related("level")))
     )
 
 
-def current_contributions(assessment: Assessment) -> QuerySet[Contribution]:
+def current_contributions(assessment: Assessment, viewer=None) -> QuerySet[Contribution]:
     """The picture now: every contribution nothing has superseded."""
-    return contributions_of(assessment).filter(is_superseded=False)
+    return contributions_of(assessment, viewer).filter(is_superseded=False)
 
 
 @dataclass
@@ -37,10 +41,10 @@ class SectionPicture:
         return scales[0] if scales else None
 
 
-def assessment_picture(assessment: Assessment) -> list[tuple[str, list[SectionPicture]]]:
+def assessment_picture(assessment: Assessment, viewer=None) -> list[tuple[str, list[SectionPicture]]]:
     """Sections grouped as on the Assessment Triangle and Signs of Safety, newest first."""
     by_section: dict[str, SectionPicture] = {s: SectionPicture(s, Section(s).label) for s in Section.values}
-    for contribution in contributions_of(assessment).order_by("-recorded_at", "-pk"):
+    for contribution in contributions_of(assessment, viewer).order_by("-recorded_at", "-pk"):
         picture = by_section[contribution.section]
         if not contribution.is_superseded:
             picture.current.append(contribution)
@@ -52,8 +56,8 @@ def assessment_picture(assessment: Assessment) -> list[tuple[str, list[SectionPi
     ]
 
 
-def section_history(assessment: Assessment, section: str) -> QuerySet[Contribution]:
-    return contributions_of(assessment).filter(section=section).order_by("-recorded_at", "-pk")
+def section_history(assessment: Assessment, section: str, viewer=None) -> QuerySet[Contribution]:
+    return contributions_of(assessment, viewer).filter(section=section).order_by("-recorded_at", "-pk")
 
 
 @dataclass

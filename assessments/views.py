@@ -1,5 +1,7 @@
 """The family's assessment page: the current picture, each section's history, and adding to it."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -11,7 +13,12 @@ from assessments import selectors, services
 from assessments.choices import Section
 from assessments.forms import ContributionForm, ConversationForm
 from assessments.models import Assessment, Contribution, ThresholdDocument
-from assessments.permissions import assessment_family_for_user, can_contribute
+from assessments.permissions import (
+    assessment_family_for_user,
+    can_contribute,
+    restrict_to_viewer,
+    sees_whole_record,
+)
 from cases.models import Person
 from cases.selectors import family_members
 from config.forms import form_add_service_errors
@@ -27,8 +34,9 @@ def _document():
 def _page(request, family, *, form=None, status=200):
     assessment = Assessment.objects.filter(family=family).first()
     members = list(family_members(family))
-    picture = selectors.assessment_picture(assessment) if assessment else []
-    current = selectors.current_contributions(assessment) if assessment else []
+    viewer = request.user
+    picture = selectors.assessment_picture(assessment, viewer) if assessment else []
+    current = selectors.current_contributions(assessment, viewer) if assessment else []
     context = {
         "family": family,
         "assessment": assessment,
@@ -38,6 +46,7 @@ def _page(request, family, *, form=None, status=200):
         "can_contribute": can_contribute(request.user),
         "form": form or ContributionForm(members=members, document=_document()),
         "threshold_missing": _document() is None,
+        "partial_view": not sees_whole_record(request.user),
     }
     return render(request, "assessments/assessment.html", context, status=status)
 
@@ -47,8 +56,9 @@ def assessment_detail(request, family_pk: int):
     family = assessment_family_for_user(request.user, family_pk)
     form = None
     correcting = request.GET.get("correct", "")
-    if correcting.isdigit():
-        earlier = Contribution.objects.filter(pk=correcting, assessment__family=family).first()
+    if re.fullmatch(r"[0-9]{1,18}", correcting):
+        visible = restrict_to_viewer(request.user, Contribution.objects.filter(assessment__family=family))
+        earlier = visible.filter(pk=correcting).first()
         if earlier:
             initial = {
                 "section": earlier.section,
@@ -70,7 +80,7 @@ def section_history(request, family_pk: int, section: str):
     if section not in Section.values:
         raise Http404("No such part of the assessment.")
     assessment = Assessment.objects.filter(family=family).first()
-    history = selectors.section_history(assessment, section) if assessment else []
+    history = selectors.section_history(assessment, section, request.user) if assessment else []
     return render(
         request,
         "assessments/section_history.html",
@@ -87,6 +97,15 @@ def contribution_add(request, family_pk: int):
     if form.is_valid():
         data = form.cleaned_data
         assessment = Assessment.objects.filter(family=family).first()
+        supersedes = None
+        if data.get("supersedes"):
+            visible = restrict_to_viewer(request.user, Contribution.objects.filter(assessment=assessment))
+            supersedes = visible.filter(pk=data["supersedes"]).first()
+            if supersedes is None:
+                form.add_error(
+                    None, "The entry you were correcting is not in this family's assessment: reload."
+                )
+                return _page(request, family, form=form, status=400)
         try:
             services.contribution_add(
                 family=family,
@@ -96,7 +115,7 @@ def contribution_add(request, family_pk: int):
                 child=Person.objects.filter(pk=data["child"]).first() if data["child"] else None,
                 scale=data["scale"],
                 indicators=form.cleaned_indicators(),
-                supersedes=form.cleaned_supersedes(assessment),
+                supersedes=supersedes,
             )
         except ValidationError as exc:
             form_add_service_errors(form, exc)
@@ -122,7 +141,13 @@ def conversation_add(request, family_pk: int):
             children = {m.person_id: m.person for m in members}
             drafts = []
             if data["section"]:
-                drafts.append(services.ContributionDraft(section=data["section"], text=data["contribution"]))
+                drafts.append(
+                    services.ContributionDraft(
+                        section=data["section"],
+                        text=data["contribution"],
+                        child=children.get(data["contribution_child"]),
+                    )
+                )
             try:
                 services.conversation_record(
                     family=family,

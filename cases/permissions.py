@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from cases.choices import ChronologyKind
 from cases.models import (
     Case,
     CaseUserObjectPermission,
@@ -36,6 +37,18 @@ CASE_ACTIONS: dict[str, tuple[str | None, str]] = {
     "close": ("cases.close_case", "Only a team manager can close a case."),
     "involve": ("cases.add_involvement", "Your role cannot add practitioners to a family."),
 }
+# System entries every practitioner involved with the family may see.
+PARTNER_VISIBLE_KINDS = [
+    ChronologyKind.CASE_OPENED,
+    ChronologyKind.CASE_ALLOCATED,
+    ChronologyKind.ALLOCATION_ENDED,
+    ChronologyKind.CASE_CLOSED,
+    ChronologyKind.PATHWAY_CHANGED,
+    ChronologyKind.INVOLVEMENT_STARTED,
+    ChronologyKind.INVOLVEMENT_ENDED,
+    ChronologyKind.FAMILY_MEMBER_ADDED,
+]
+
 # Actions a manager may take only on cases held by a team they manage.
 TEAM_SCOPED_ACTIONS = {"allocate", "close"}
 
@@ -112,11 +125,16 @@ def chronology_visible_to(user) -> QuerySet[ChronologyEntry]:
         return ChronologyEntry.objects.all()
     allocated = Case.objects.filter(pk__in=_allocated_case_ids(user))
     family_ids = Family.objects.filter(_family_scope(user)).values("pk")
-    return ChronologyEntry.objects.filter(
+    entries = ChronologyEntry.objects.filter(
         Q(family_id__in=family_ids)
         | Q(case_id__in=allocated.values("pk"))
         | Q(case__isnull=True, family_id__in=allocated.values("family_id"))
     )
+    if user.has_perm("cases.view_team_cases") or allocated.exists():
+        return entries
+    # A partner agency's practitioner: their own agency's entries and the landmarks of the
+    # family's involvement with services; the rest reaches them in shared referral packages.
+    return entries.filter(Q(author_agency_id=user.agency_id) | Q(kind__in=PARTNER_VISIBLE_KINDS))
 
 
 def _require(user, action: str, case: Case | None = None) -> None:

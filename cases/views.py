@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.choices import Role
+from assessments.permissions import sees_whole_record
 from cases import selectors, services
 from cases.filters import CaseFilter
 from cases.forms import (
@@ -78,6 +79,7 @@ def _case_page(
         "can_allocate": can(user, "allocate", case) and case.is_open,
         "can_close": can(user, "close", case) and case.is_open,
         "can_involve": can(user, "involve", case),
+        "whole_record": sees_whole_record(user),
         "involvements": selectors.family_involvements(case.family),
         "involve_form": involve_form or InvolvementForm(family=case.family),
         "entry_form": entry_form or ChronologyEntryForm(members=members),

@@ -1,7 +1,7 @@
 """REST API for decision points, the pathway history and referral packages."""
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -85,7 +85,7 @@ class DecisionInput(serializers.Serializer):
 
 
 class VersionInput(serializers.Serializer):
-    version = serializers.IntegerField(required=False, allow_null=True, default=None)
+    version = serializers.IntegerField(help_text="The case version you last saw; a stale one is refused")
 
 
 class ReturnInput(VersionInput):
@@ -290,6 +290,10 @@ class PlanActionInput(serializers.Serializer):
     outcome_id = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
+class ActionStatusInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ActionStatus.choices)
+
+
 class PlanReviewInput(serializers.Serializer):
     held_on = serializers.DateField()
     notes = serializers.CharField()
@@ -359,9 +363,7 @@ class PlanActionView(APIView):
 class PlanActionStatusView(APIView):
     @extend_schema(
         summary="Set an action's status",
-        request=inline_serializer(
-            "ActionStatusInput", {"status": serializers.ChoiceField(choices=ActionStatus.choices)}
-        ),
+        request=ActionStatusInput,
         responses=PlanOutput,
     )
     def post(self, request, case_pk, action_pk):
@@ -369,9 +371,9 @@ class PlanActionStatusView(APIView):
         action = plan.actions.filter(pk=action_pk).first()
         if action is None:
             raise Http404("No such action.")
-        services.plan_action_status_set(
-            action=action, by=request.user, status=str(request.data.get("status", ""))
-        )
+        data = ActionStatusInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.plan_action_status_set(action=action, by=request.user, status=data.validated_data["status"])
         return Response(_plan_output(plan))
 
 

@@ -84,12 +84,14 @@ class PlanKind(models.TextChoices):
     CHILD_PROTECTION = "child_protection", "Child protection plan"
 
 
-# The plan a pathway calls for. Pathway 1 keeps whatever support is in place as a family support plan.
+# The plan a pathway calls for. Pathway 1 keeps whatever support is in place as a family support
+# plan. At pathway 4 the plan stays a child in need plan until an initial child protection
+# conference decides on a child protection plan (pathways.services.icpc_record, ECPP only).
 PATHWAY_PLAN = {
     1: PlanKind.FAMILY_SUPPORT,
     2: PlanKind.FAMILY_SUPPORT,
     3: PlanKind.CHILD_IN_NEED,
-    4: PlanKind.CHILD_PROTECTION,
+    4: PlanKind.CHILD_IN_NEED,
 }
 
 # Review timescales (DOMAIN.md defaults), in days: (first review, then every).

@@ -280,6 +280,7 @@ class CinRecord(models.Model):
     cp_categories = ArrayField(models.CharField(max_length=3), default=list, blank=True)
 
     class Meta:
+        permissions = [("authorise_assessment", "Can authorise a section 17 assessment (a manager)")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(assessment_start__isnull=True)

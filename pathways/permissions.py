@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from assessments.permissions import sees_whole_record
 from cases.models import Case
 from cases.permissions import case_for_user, cases_visible_to, families_visible_to
 from pathways.models import Decision, ReferralPackage
@@ -18,7 +19,11 @@ def may_decide_anything(user) -> bool:
 
 
 def case_for_decisions(user, case_id, action: str = "view") -> Case:
+    """Decisions and census facts are children's services' record: partners learn the outcome
+    through referral packages the family agreed to share with their agency."""
     case = case_for_user(user, case_id)
+    if not sees_whole_record(user):
+        raise PermissionDenied("Decisions are shared with partner agencies through referral packages.")
     if action in ("propose", "record") and not user.has_perm("pathways.add_decision"):
         raise PermissionDenied("Your role cannot propose or record decisions.")
     if action == "record" and not may_decide_anything(user):
@@ -27,6 +32,8 @@ def case_for_decisions(user, case_id, action: str = "view") -> Case:
 
 
 def decisions_visible_to(user) -> QuerySet[Decision]:
+    if not sees_whole_record(user):
+        return Decision.objects.none()
     return Decision.objects.filter(case__in=cases_visible_to(user))
 
 
@@ -46,13 +53,17 @@ def packages_visible_to(user) -> QuerySet[ReferralPackage]:
     """Children's services staff see every package of the families they can see; a partner's
     agency sees a package only if the family agreed to share it with them."""
     packages = ReferralPackage.objects.filter(family__in=families_visible_to(user))
-    if user.has_perm("cases.view_all_cases") or user.has_perm("cases.view_team_cases"):
+    if sees_whole_record(user):
         return packages
+    if user.agency_id is None:
+        return packages.none()
     return packages.filter(Q(decision__shared_with=user.agency_id)).distinct()
 
 
 def case_for_plan(user, case_id, action: str = "view") -> Case:
     case = case_for_user(user, case_id)
+    if not sees_whole_record(user):
+        raise PermissionDenied("The plan is shared with partner agencies through referral packages.")
     needed = {"start": "pathways.add_plan", "change": "pathways.change_plan"}.get(action)
     if needed and not user.has_perm(needed):
         raise PermissionDenied("Your role cannot change the plan.")

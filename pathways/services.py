@@ -152,6 +152,10 @@ def _validate(case: Case, details: DecisionDetails) -> None:
         errors["ecpp"] = f"{details.ecpp} is not an expert child protection practitioner."
     if len({indicator.document_id for indicator in details.indicators}) > 1:
         errors["indicators"] = "Cite indicators from one threshold document."
+    if details.shared_with and not details.family_consents_to_share and not lawful_basis:
+        errors["shared_with"] = (
+            "The family has not agreed to share: untick the agencies, or record their consent."
+        )
     if details.referral_source and details.referral_source not in ReferralSource.values:
         errors["referral_source"] = "Choose a referral source from the census list."
     if details.primary_need and details.primary_need not in PrimaryNeed.values:
@@ -454,19 +458,37 @@ def _plan_follow_pathway(case: Case, decision: Decision, by: User) -> None:
         )
         return
     kind = PATHWAY_PLAN[case.pathway]
-    if kind == plan.kind:
+    keeps_cp_plan = case.pathway == Pathway.PREVENT_HARM and plan.kind == PlanKind.CHILD_PROTECTION
+    if kind == plan.kind or keeps_cp_plan:
         return
+    _plan_retype(plan, kind, by, decision=decision, start=timezone.localdate())
+
+
+def _plan_retype(plan: Plan, kind: str, by: User, *, decision: Decision | None = None, start: date) -> None:
     summary = f"{plan.get_kind_display()} continues as a {PlanKind(kind).label.lower()}"
     PlanChange.objects.create(
-        plan=plan, summary=summary, from_kind=plan.kind, to_kind=kind, decision=decision, at=now, by=by
+        plan=plan,
+        summary=summary,
+        from_kind=plan.kind,
+        to_kind=kind,
+        decision=decision,
+        at=timezone.now(),
+        by=by,
     )
     plan.kind = kind
-    plan.next_review_due = _first_review(kind, timezone.localdate())
+    plan.next_review_due = _first_review(kind, start)
     plan.version += 1
     plan.save(update_fields=["kind", "next_review_due", "version"])
     chronology_write(
-        family=case.family, case=case, kind=ChronologyKind.PLAN_CHANGED, summary=summary, author=by
+        family=plan.case.family, case=plan.case, kind=ChronologyKind.PLAN_CHANGED, summary=summary, author=by
     )
+
+
+def _plan_touched(plan: Plan, by: User, summary: str) -> None:
+    """Every change to a plan is history (PlanChange) and moves its version on."""
+    PlanChange.objects.create(plan=plan, summary=summary[:300], at=timezone.now(), by=by)
+    plan.version += 1
+    plan.save(update_fields=["version"])
 
 
 def _open_plan(plan: Plan, expected_version: int | None) -> Plan:
@@ -483,7 +505,9 @@ def plan_outcome_add(*, plan: Plan, by: User, text: str) -> PlanOutcome:
     plan = _open_plan(plan, None)
     if not text.strip():
         raise ValidationError({"text": "Say what will be different for the child and family."})
-    return PlanOutcome.objects.create(plan=plan, text=text.strip(), added_at=timezone.now(), added_by=by)
+    outcome = PlanOutcome.objects.create(plan=plan, text=text.strip(), added_at=timezone.now(), added_by=by)
+    _plan_touched(plan, by, f"Outcome added: {outcome.text[:200]}")
+    return outcome
 
 
 @transaction.atomic
@@ -504,7 +528,7 @@ def plan_action_add(
         errors["outcome"] = "Choose an outcome of this plan."
     if errors:
         raise ValidationError(errors)
-    return PlanAction.objects.create(
+    action = PlanAction.objects.create(
         plan=plan,
         outcome=outcome,
         what=what.strip(),
@@ -513,6 +537,8 @@ def plan_action_add(
         added_at=timezone.now(),
         added_by=by,
     )
+    _plan_touched(plan, by, f"Action added: {action.what[:150]} ({action.who}, by {action.by_when:%d %b %Y})")
+    return action
 
 
 @transaction.atomic
@@ -526,12 +552,7 @@ def plan_action_status_set(*, action: PlanAction, by: User, status: str) -> Plan
     before = action.get_status_display()
     action.status = status
     action.save(update_fields=["status"])
-    PlanChange.objects.create(
-        plan=plan,
-        summary=f"Action '{action.what[:80]}': {before} → {action.get_status_display()}",
-        at=timezone.now(),
-        by=by,
-    )
+    _plan_touched(plan, by, f"Action '{action.what[:80]}': {before} → {action.get_status_display()}")
     return action
 
 
@@ -598,7 +619,9 @@ def _census_on_entry(case: Case, decision: Decision) -> None:
     if target >= 3 and record.assessment_start is None:
         record.assessment_start = on
         fields.append("assessment_start")
-    if target == 4 and (record.s47_start is None or record.s47_outcome):
+    # One enquiry per episode is recorded (a later re-entry to pathway 4 keeps the first enquiry's
+    # facts rather than overwrite them; several enquiries per episode need their own rows).
+    if target == 4 and record.s47_start is None:
         record.s47_start = on
         record.s47_outcome = ""
         record.icpc_target = working_days_after(on, ICPC_TARGET_DAYS)
@@ -621,9 +644,15 @@ def _cin_record(case: Case) -> CinRecord:
 @transaction.atomic
 def assessment_authorise(*, case: Case, by: User, factors: list[str], on: date | None = None) -> CinRecord:
     """A manager authorises the section 17 assessment, with the factors it identified."""
-    if not by.has_perm("pathways.decide_pathway_3"):
-        raise ValidationError("Your role cannot authorise an assessment.", code="not_entitled")
+    if not by.has_perm("pathways.authorise_assessment"):
+        raise ValidationError("Only a team manager can authorise an assessment.", code="not_entitled")
     record = _cin_record(case)
+    if record.case.key_worker_id == by.pk:
+        raise ValidationError("You hold this case: another manager must authorise its assessment.")
+    if record.case.state != CaseState.OPEN:
+        raise ValidationError("The case is closed.")
+    if record.assessment_authorised:
+        raise ValidationError("This assessment is already authorised.")
     on = on or timezone.localdate()
     errors = {}
     unknown = [factor for factor in factors if factor not in ASSESSMENT_FACTORS]
@@ -697,7 +726,11 @@ def icpc_record(
     _require_ecpp_decision(by)
     record = _cin_record(case)
     errors = {}
-    if record.s47_outcome != S47Outcome.HOLD_ICPC:
+    if record.icpc_date:
+        errors["held_on"] = "The initial child protection conference for this enquiry is already recorded."
+    elif record.case.state != CaseState.OPEN or record.case.pathway != Pathway.PREVENT_HARM:
+        errors["held_on"] = "The case is no longer at pathway 4 with an open enquiry."
+    elif record.s47_outcome != S47Outcome.HOLD_ICPC:
         errors["held_on"] = "An ICPC follows an ECPP's decision to hold one at the end of the s47 enquiry."
     elif held_on is None or held_on > timezone.localdate():
         errors["held_on"] = "Enter the date the conference was held (today or earlier)."
@@ -721,6 +754,11 @@ def icpc_record(
     record.cp_plan_start = held_on if cp_plan else None
     record.cp_categories = categories if cp_plan else []
     record.save(update_fields=["icpc_date", "cp_plan_start", "cp_categories"])
+    if cp_plan:
+        plan = Plan.objects.select_for_update().filter(case=case, ended_on__isnull=True).first()
+        if plan is None:
+            plan = Plan.objects.create(case=case, kind=PlanKind.CHILD_IN_NEED, started_on=held_on)
+        _plan_retype(plan, PlanKind.CHILD_PROTECTION, by, start=held_on)
     outcome = f"child protection plan ({', '.join(categories)})" if cp_plan else "no child protection plan"
     chronology_write(
         family=case.family,

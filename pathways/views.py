@@ -116,9 +116,15 @@ def decision_submit(request, case_pk: int):
 def decision_confirm(request, decision_pk: int):
     decision = decision_for_user(request.user, decision_pk, "confirm")
     form = DecisionConfirmForm(request.POST)
-    version = form.cleaned_data["version"] if form.is_valid() else None
+    if not form.is_valid():
+        messages.error(
+            request, "The page was out of date: nothing was confirmed. Check the decision and try again."
+        )
+        return redirect("pathways:decision", case_pk=decision.case_id)
     try:
-        services.decision_confirm(decision=decision, by=request.user, expected_version=version)
+        services.decision_confirm(
+            decision=decision, by=request.user, expected_version=form.cleaned_data["version"]
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -73,18 +73,20 @@ def test_propose_confirm_and_return_through_the_api(cast, world, api_for):
     )
     assert proposed.status_code == 201 and proposed.json()["state"] == "proposed"
     decision_id = proposed.json()["id"]
-    own = fh.post(f"/api/v1/decisions/{decision_id}/confirm/", {}, format="json")
+    own = fh.post(f"/api/v1/decisions/{decision_id}/confirm/", {"version": case.version + 1}, format="json")
     assert own.status_code == 400 and "someone else must confirm" in own.json()["non_field_errors"][0]
     second = fh.post(
         f"/api/v1/cases/{case.pk}/decisions/", body(mode="propose", version=case.version + 1), format="json"
     )
     assert second.status_code == 400  # one proposal waits at a time
     assert (
-        api_for(cast.auditor).post(f"/api/v1/decisions/{decision_id}/confirm/", {}, format="json").status_code
+        api_for(cast.auditor)
+        .post(f"/api/v1/decisions/{decision_id}/confirm/", {"version": case.version + 1}, format="json")
+        .status_code
         == 403
     )
     confirmed = api_for(cast.social_worker).post(
-        f"/api/v1/decisions/{decision_id}/confirm/", {}, format="json"
+        f"/api/v1/decisions/{decision_id}/confirm/", {"version": case.version + 1}, format="json"
     )
     assert confirmed.status_code == 200 and confirmed.json()["state"] == "recorded"
     assert confirmed.json()["statutory_requirement"] == "Section 17 assessment (child in need)"
@@ -98,7 +100,9 @@ def test_propose_confirm_and_return_through_the_api(cast, world, api_for):
         format="json",
     )
     returned = api_for(cast.social_worker).post(
-        f"/api/v1/decisions/{back.json()['id']}/return/", {"reason": "Not yet"}, format="json"
+        f"/api/v1/decisions/{back.json()['id']}/return/",
+        {"reason": "Not yet", "version": case.version + 1},
+        format="json",
     )
     assert returned.status_code == 200 and returned.json()["returned_reason"] == "Not yet"
 

@@ -116,7 +116,7 @@ def test_authorising_the_assessment_records_valid_factors(cast, world):
     ):
         with pytest.raises(ValidationError, match=message):
             assessment_authorise(case=case, by=cast.team_manager, factors=bad)
-    with pytest.raises(ValidationError, match="cannot authorise"):
+    with pytest.raises(ValidationError, match="Only a team manager"):
         assessment_authorise(case=case, by=cast.fh_worker, factors=["3B"])
     record = assessment_authorise(case=case, by=cast.team_manager, factors=["3B", "1B", "3B"])
     assert record.factors == ["1B", "3B"] and record.assessment_authorised == timezone.localdate()
@@ -168,3 +168,30 @@ def test_census_steps_through_the_api_and_the_page(cast, world, api_for, client_
         format="json",
     )
     assert auth.status_code == 200 and auth.json()["factors"] == ["3B", "18A"]
+
+
+def test_an_icpc_is_recorded_once_and_authorisation_is_a_managers_once(cast, world):
+    case = world.north_case
+    decision_record(
+        case=case,
+        by=cast.ecpp,
+        details=DecisionDetails(
+            outcome=Outcome.PATHWAY_4,
+            rationale="x",
+            lawful_basis="s47",
+            referral_source="6",
+            primary_need="N1",
+        ),
+    )
+    s47_outcome_record(case=case, by=cast.ecpp, outcome="hold_icpc", rationale="Substantiated")
+    held = last_weekday(timezone.localdate())
+    CinRecord.objects.filter(case=case).update(s47_start=held - timedelta(days=7))
+    icpc_record(case=case, by=cast.ecpp, held_on=held, cp_plan=True, categories=["PHY"])
+    with pytest.raises(ValidationError, match="already recorded"):
+        icpc_record(case=case, by=cast.ecpp, held_on=held, cp_plan=True, categories=["NEG"])
+    assert CinRecord.objects.get(case=case).cp_categories == ["PHY"]
+    with pytest.raises(ValidationError, match="Only a team manager"):
+        assessment_authorise(case=case, by=cast.social_worker, factors=["3B"])
+    assessment_authorise(case=case, by=cast.team_manager, factors=["18A"])
+    with pytest.raises(ValidationError, match="already authorised"):
+        assessment_authorise(case=case, by=cast.team_manager, factors=["21"])

@@ -8,15 +8,17 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from pathways.choices import Outcome
-from pathways.models import PlanChange, PlanReview
+from pathways.models import CinRecord, PlanChange, PlanReview
 from pathways.services import (
     DecisionDetails,
     decision_record,
+    icpc_record,
     plan_action_add,
     plan_action_status_set,
     plan_outcome_add,
     plan_review_record,
     plan_start,
+    s47_outcome_record,
 )
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +54,17 @@ def test_the_plan_carries_over_every_pathway_change_with_its_actions(cast, world
     assert plan.kind == "child_in_need" and plan.next_review_due == today + timedelta(days=84)
     move(case, cast.ecpp, Outcome.PATHWAY_4, lawful_basis="s47")
     plan.refresh_from_db()
-    assert plan.kind == "child_protection" and plan.next_review_due == today + timedelta(days=91)
+    assert plan.kind == "child_in_need"  # no CP plan until a conference decides on one
+    s47_outcome_record(case=case, by=cast.ecpp, outcome="hold_icpc", rationale="Substantiated")
+    held = timezone.localdate()
+    while held.weekday() >= 5:
+        held -= timedelta(days=1)
+    CinRecord.objects.filter(case=case).update(s47_start=held - timedelta(days=7))
+    with pytest.raises(ValidationError, match="Only an expert child protection practitioner"):
+        icpc_record(case=case, by=cast.social_worker, held_on=held, cp_plan=True, categories=["NEG"])
+    icpc_record(case=case, by=cast.ecpp, held_on=held, cp_plan=True, categories=["NEG"])
+    plan.refresh_from_db()
+    assert plan.kind == "child_protection" and plan.next_review_due == held + timedelta(days=91)
     move(case, cast.ecpp, Outcome.PATHWAY_2, family_consents_to_share=True)
     plan.refresh_from_db()
     assert plan.kind == "family_support"
@@ -134,7 +146,12 @@ def test_the_plan_through_the_api_and_the_page(cast, world, api_for, client_for)
     assert bad.status_code == 400 and {"who", "by_when"} <= set(bad.json())
     plan = api.post(
         f"/api/v1/cases/{case.pk}/plan/actions/",
-        {"what": "Fix boiler", "who": "Housing", "by_when": "2026-12-20", "outcome_id": outcome["id"]},
+        {
+            "what": "Fix boiler",
+            "who": "Housing",
+            "by_when": (timezone.localdate() + timedelta(days=30)).isoformat(),
+            "outcome_id": outcome["id"],
+        },
         format="json",
     ).json()
     action_id = plan["actions"][0]["id"]
@@ -148,3 +165,21 @@ def test_the_plan_through_the_api_and_the_page(cast, world, api_for, client_for)
         reverse("pathways:plan-review-add", args=[case.pk]), {"review-version": 1, "review-notes": "Kept"}
     )
     assert missing.status_code == 400 and "Kept" in missing.content.decode()
+
+
+def test_every_plan_change_is_history_and_moves_the_version(cast, world, api_for):
+    plan = plan_start(case=world.north_case, by=cast.fh_worker)
+    before = (plan.version, PlanChange.objects.filter(plan=plan).count())
+    outcome = plan_outcome_add(plan=plan, by=cast.fh_worker, text="Warm home")
+    action = plan_action_add(
+        plan=plan, by=cast.fh_worker, what="Fix boiler", who="Housing", by_when=timezone.localdate()
+    )
+    plan_action_status_set(action=action, by=cast.fh_worker, status="in_progress")
+    plan.refresh_from_db()
+    assert plan.version == before[0] + 3
+    assert PlanChange.objects.filter(plan=plan).count() == before[1] + 3
+    assert outcome.pk
+    bad = api_for(cast.fh_worker).post(
+        f"/api/v1/cases/{world.north_case.pk}/plan/actions/{action.pk}/status/", ["done"], format="json"
+    )
+    assert bad.status_code == 400
