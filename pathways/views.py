@@ -59,7 +59,10 @@ def _page(request, case, *, form=None, return_form=None, census_forms=None, stat
         "decisions": Decision.objects.filter(case=case)
         .select_related("proposed_by", "decided_by")
         .order_by("-proposed_at"),
-        "history": PathwayTransition.objects.filter(case=case).select_related("by", "decision"),
+        # The family's pathway timeline, across every episode.
+        "history": PathwayTransition.objects.filter(case__family=case.family).select_related(
+            "by", "decision", "case"
+        ),
         "packages": packages_visible_to(user).filter(decision__case=case).order_by("-version"),
         "cin": CinRecord.objects.filter(case=case).first(),
         "can_authorise": user.has_perm("pathways.decide_pathway_3") and case.is_open,
