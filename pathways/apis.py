@@ -450,43 +450,38 @@ class CinRecordView(APIView):
         return Response(CinRecordOutput(_record_or_404(case_for_decisions(request.user, case_pk))).data)
 
 
-class AssessmentAuthoriseView(APIView):
-    @extend_schema(
-        summary="Authorise the s17 assessment with the factors identified",
-        request=AuthoriseInput,
-        responses=CinRecordOutput,
-    )
+class _CensusStepView(APIView):
+    """One census step: validate the body with `input_class`, then call `step` (a service)."""
+
+    input_class: type[serializers.Serializer]
+    step = None
+
     def post(self, request, case_pk):
         case = case_for_decisions(request.user, case_pk, "propose")
-        data = AuthoriseInput(data=request.data)
+        data = self.input_class(data=request.data)
         data.is_valid(raise_exception=True)
-        record = services.assessment_authorise(case=case, by=request.user, **data.validated_data)
+        record = type(self).step(case=case, by=request.user, **data.validated_data)
         return Response(CinRecordOutput(record).data)
 
 
-class S47OutcomeView(APIView):
-    @extend_schema(
-        summary="Record the outcome of the s47 enquiry (ECPP only)",
-        request=S47OutcomeInput,
-        responses=CinRecordOutput,
-    )
-    def post(self, request, case_pk):
-        case = case_for_decisions(request.user, case_pk, "propose")
-        data = S47OutcomeInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        record = services.s47_outcome_record(case=case, by=request.user, **data.validated_data)
-        return Response(CinRecordOutput(record).data)
+def _census_step(name: str, summary: str, input_class, step) -> type[_CensusStepView]:
+    view = type(name, (_CensusStepView,), {"input_class": input_class, "step": staticmethod(step)})
+    view.post = extend_schema(summary=summary, request=input_class, responses=CinRecordOutput)(view.post)
+    return view
 
 
-class IcpcView(APIView):
-    @extend_schema(
-        summary="Record the initial child protection conference (ECPP only)",
-        request=IcpcInput,
-        responses=CinRecordOutput,
-    )
-    def post(self, request, case_pk):
-        case = case_for_decisions(request.user, case_pk, "propose")
-        data = IcpcInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        record = services.icpc_record(case=case, by=request.user, **data.validated_data)
-        return Response(CinRecordOutput(record).data)
+AssessmentAuthoriseView = _census_step(
+    "AssessmentAuthoriseView",
+    "Authorise the s17 assessment with the factors identified (a manager)",
+    AuthoriseInput,
+    services.assessment_authorise,
+)
+S47OutcomeView = _census_step(
+    "S47OutcomeView",
+    "Record the outcome of the s47 enquiry (ECPP only)",
+    S47OutcomeInput,
+    services.s47_outcome_record,
+)
+IcpcView = _census_step(
+    "IcpcView", "Record the initial child protection conference (ECPP only)", IcpcInput, services.icpc_record
+)
