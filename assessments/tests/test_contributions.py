@@ -213,3 +213,31 @@ def test_the_assessment_page_adds_and_keeps_typed_input_on_error(cast, world, th
     assert 'name="contribution-supersedes"' in correct.content.decode()
     history = client.get(reverse("assessments:section-history", args=[family.pk, "housing"]))
     assert history.status_code == 200 and "Rent arrears" in history.content.decode()
+
+
+def test_the_assessment_page_query_count_does_not_grow_with_contributions(
+    cast, world, thresholds, client_for
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    family = world.north_case.family
+    indicator = ThresholdIndicator.objects.get(code="early_help.health.1")
+    client = client_for(cast.social_worker)
+    url = reverse("assessments:assessment", args=[family.pk])
+    contribution_add(
+        family=family, by=cast.fh_worker, section=Section.HEALTH, text="first", indicators=[indicator]
+    )
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for number in range(10):
+        contribution_add(
+            family=family,
+            by=cast.school_dsl,
+            section=Section.EDUCATION,
+            text=f"note {number}",
+            indicators=[indicator],
+        )
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
