@@ -9,6 +9,7 @@ from datetime import date
 
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from guardian.models import UserObjectPermissionBase
@@ -52,6 +53,9 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["last_name", "first_name"]),
             models.Index(fields=["date_of_birth"]),
+            # Fuzzy name matching at the front door (referrals/matching.py) uses these.
+            GinIndex(fields=["first_name"], name="person_first_name_trgm", opclasses=["gin_trgm_ops"]),
+            GinIndex(fields=["last_name"], name="person_last_name_trgm", opclasses=["gin_trgm_ops"]),
         ]
         constraints = [
             models.UniqueConstraint(
