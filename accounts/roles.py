@@ -16,6 +16,7 @@ _PRACTICE = [
     "pathways.add_decision",
     "pathways.add_plan",
     "pathways.change_plan",
+    "referrals.add_contact",
 ]
 _DECIDE_1_2 = ["pathways.decide_pathway_1", "pathways.decide_pathway_2"]
 _DECIDE_1_3 = [*_DECIDE_1_2, "pathways.decide_pathway_3"]
@@ -24,7 +25,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.FAMILY_HELP_WORKER: ["cases.view_team_cases", *_PRACTICE, *_DECIDE_1_2],
     Role.SOCIAL_WORKER: ["cases.view_all_cases", *_PRACTICE, *_DECIDE_1_3],
     Role.ECPP: ["cases.view_all_cases", *_PRACTICE, *_DECIDE_1_3, "pathways.decide_pathway_4"],
-    Role.MASH_MANAGER: ["cases.view_all_cases", "cases.add_case", *_PRACTICE, *_DECIDE_1_3],
+    Role.MASH_MANAGER: [
+        "cases.view_all_cases",
+        "cases.add_case",
+        "referrals.triage_contact",
+        *_PRACTICE,
+        *_DECIDE_1_3,
+    ],
     Role.TEAM_MANAGER: [
         "cases.view_all_cases",
         "cases.add_case",
@@ -34,7 +41,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_PRACTICE,
         *_DECIDE_1_3,
     ],
-    Role.PARTNER_PRACTITIONER: ["cases.add_chronologyentry", "assessments.add_contribution"],
+    Role.PARTNER_PRACTITIONER: [
+        "cases.add_chronologyentry",
+        "assessments.add_contribution",
+        "referrals.add_contact",
+    ],
     Role.AUDITOR: ["cases.view_all_cases"],
     Role.ADMINISTRATOR: [
         f"accounts.{action}_{model}"

@@ -1,0 +1,116 @@
+"""Requests for support arriving at the front door, as the referrer made them.
+
+Contact state machine (referrals.choices.CONTACT_TRANSITIONS): received -> triaged. Only
+referrals/services.py changes it, writing a ContactEvent row each time.
+"""
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from referrals.choices import Channel, ContactState, FamilyConsent, SubjectRole, Urgency
+
+
+class Contact(models.Model):
+    reference = models.CharField(max_length=20, unique=True, help_text="What the referrer quotes")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    state = models.CharField(max_length=16, choices=ContactState.choices, default=ContactState.RECEIVED)
+    urgency = models.CharField(max_length=16, choices=Urgency.choices, default=Urgency.ROUTINE)
+    received_at = models.DateTimeField()
+    decision_due = models.DateTimeField(help_text="1 working day from receipt")
+    feedback_due = models.DateTimeField(help_text="72 hours from receipt")
+    # Who is asking
+    referrer_name = models.CharField(max_length=200)
+    referrer_role = models.CharField(max_length=200, blank=True)
+    referrer_agency = models.ForeignKey(
+        "accounts.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    referrer_email = models.EmailField(blank=True)
+    referrer_phone = models.CharField(max_length=40, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contacts_submitted",
+    )
+    # What they told us, in their words
+    address_line_1 = models.CharField(max_length=200, blank=True)
+    postcode = models.CharField(max_length=8, blank=True)
+    concerns = models.TextField()
+    what_tried = models.TextField(blank=True)
+    family_aware = models.BooleanField(default=False)
+    family_consents = models.CharField(max_length=16, choices=FamilyConsent.choices)
+    consent_notes = models.TextField(blank=True)
+    indicators = models.ManyToManyField("assessments.ThresholdIndicator", blank=True, related_name="contacts")
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Triage
+    family = models.ForeignKey(
+        "cases.Family", null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["state", "urgency", "received_at"])]
+        permissions = [("triage_contact", "Can triage contacts at the front door")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def cites_immediate_referral(self) -> bool:
+        return any(indicator.immediate_referral for indicator in self.indicators.all())
+
+
+class ContactSubject(models.Model):
+    """A child or adult the contact is about, as the referrer described them; linked to a
+    Person once the triager has matched (or created) them."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="subjects")
+    role = models.CharField(max_length=16, choices=SubjectRole.choices)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    expected_date_of_birth = models.DateField(null=True, blank=True)
+    relationship = models.CharField(max_length=100, blank=True, help_text="e.g. mother, older brother")
+    nhs_number = models.CharField(max_length=12, blank=True)
+    person = models.ForeignKey(
+        "cases.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["contact", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(first_name="")
+                | ~Q(last_name="")
+                | Q(date_of_birth__isnull=False)
+                | Q(expected_date_of_birth__isnull=False),
+                name="contact_subject_identifiable",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part) or "Name not known"
+
+
+class ContactEvent(models.Model):
+    """The contact's history: received, subjects linked, triaged, feedback sent, disagreement."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="events")
+    summary = models.CharField(max_length=300)
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+        triggers = [
+            pgtrigger.Protect(name="contact_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
+
+    def __str__(self) -> str:
+        return self.summary
