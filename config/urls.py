@@ -48,6 +48,7 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("", include("assessments.urls")),
     path("", include("pathways.urls")),
+    path("", include("referrals.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/thresholds/indicators/", assessment_apis.IndicatorListView.as_view(), name="api-indicators"),

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from referrals import views
+
+app_name = "referrals"
+
+urlpatterns = [
+    path("help/", views.help_request, name="help"),
+    path("requests/", views.my_requests, name="my-requests"),
+    path("requests/new/", views.request_new, name="request-new"),
+    path("front-door/", views.queue, name="queue"),
+    path("front-door/<int:pk>/", views.contact_detail, name="contact"),
+    path("front-door/<int:pk>/subjects/<int:subject_pk>/link/", views.subject_link, name="subject-link"),
+]
