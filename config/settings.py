@@ -211,6 +211,7 @@ SPECTACULAR_SETTINGS = {
         "ConversationKindEnum": "assessments.choices.ConversationKind",
         "DecisionOutcomeEnum": "pathways.choices.Outcome",
         "S47OutcomeEnum": "pathways.codes.S47Outcome",
+        "SubjectRoleEnum": "referrals.choices.SubjectRole",
     },
 }
 

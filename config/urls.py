@@ -10,11 +10,13 @@ from cases import apis as case_apis
 from cases import views as case_views
 from config.health import healthz
 from pathways import apis as pathway_apis
+from referrals import apis as referral_apis
 
 router = DefaultRouter()
 router.register("people", case_apis.PersonViewSet, basename="person")
 router.register("families", case_apis.FamilyViewSet, basename="family")
 router.register("cases", case_apis.CaseViewSet, basename="case")
+router.register("contacts", referral_apis.ContactViewSet, basename="contact")
 router.register(
     r"cases/(?P<case_pk>\d+)/chronology",
     case_apis.CaseChronologyViewSet,

@@ -106,3 +106,36 @@ def test_linking_from_the_contact_page(cast, world, client_for):
     client_for(cast.mash_manager).post(url, {"person": world.north_child.pk})
     subject.refresh_from_db()
     assert subject.person == world.north_child
+
+
+def test_the_contacts_api(cast, world, api_for):
+    body = {
+        "concerns": "Nia often arrives hungry",
+        "family_consents": "yes",
+        "subjects": [
+            {"role": "child", "first_name": "Nia", "last_name": "Northam", "date_of_birth": "2017-03-09"}
+        ],
+    }
+    dsl = api_for(cast.school_dsl)
+    first = dsl.post("/api/v1/contacts/", body, format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
+    again = dsl.post("/api/v1/contacts/", body, format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
+    assert first.status_code == again.status_code == 201 and first.json()["id"] == again.json()["id"]
+    bad = dsl.post("/api/v1/contacts/", {"subjects": [{"role": "child"}]}, format="json")
+    assert bad.status_code == 400 and {"concerns", "family_consents"} <= set(bad.json())
+    assert api_for(cast.auditor).post("/api/v1/contacts/", body, format="json").status_code == 403
+    contact_id = first.json()["id"]
+    assert [row["id"] for row in dsl.get("/api/v1/contacts/").json()["results"]] == [contact_id]
+    assert dsl.get("/api/v1/contacts/queue/").status_code == 403
+    assert api_for(cast.fh_worker).get(f"/api/v1/contacts/{contact_id}/").status_code == 404
+    mash = api_for(cast.mash_manager)
+    assert [row["id"] for row in mash.get("/api/v1/contacts/queue/").json()["results"]] == [contact_id]
+    candidates = mash.get(f"/api/v1/contacts/{contact_id}/candidates/").json()
+    top = candidates[0]["candidates"][0]
+    assert top["person"] == world.north_child.pk and "Same date of birth" in top["reasons"]
+    subject_id = candidates[0]["subject"]
+    linked = mash.post(
+        f"/api/v1/contacts/{contact_id}/subjects/{subject_id}/link/",
+        {"person_id": top["person"]},
+        format="json",
+    )
+    assert linked.status_code == 200 and linked.json()["person"] == world.north_child.pk

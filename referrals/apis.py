@@ -1,0 +1,213 @@
+"""REST API for the front door: send a request for support, read your contacts, and (front-door
+staff) see candidates and link who a contact is about."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from assessments.models import ThresholdIndicator
+from cases.permissions import people_visible_to
+from referrals import selectors, services
+from referrals.choices import Channel, FamilyConsent, SubjectRole, Urgency
+from referrals.matching import MatchQuery, person_candidates
+from referrals.models import Contact, ContactSubject
+from referrals.permissions import contact_for_user, contacts_visible_to, may_submit
+
+
+class SubjectInput(serializers.Serializer):
+    role = serializers.ChoiceField(choices=SubjectRole.choices)
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
+    expected_date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
+    relationship = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    nhs_number = serializers.CharField(max_length=12, required=False, allow_blank=True, default="")
+
+
+class ContactInput(serializers.Serializer):
+    channel = serializers.ChoiceField(
+        choices=[(Channel.PROFESSIONAL, "Professional"), (Channel.PHONE, "Phone"), (Channel.API, "API")],
+        default=Channel.API,
+    )
+    referrer_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    referrer_role = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    referrer_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    referrer_phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    address_line_1 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    postcode = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
+    concerns = serializers.CharField()
+    what_tried = serializers.CharField(required=False, allow_blank=True, default="")
+    family_aware = serializers.BooleanField(required=False, default=False)
+    family_consents = serializers.ChoiceField(choices=FamilyConsent.choices)
+    consent_notes = serializers.CharField(required=False, allow_blank=True, default="")
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.ROUTINE)
+    indicator_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    subjects = SubjectInput(many=True)
+    idempotency_key = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+class SubjectOutput(serializers.ModelSerializer):
+    class Meta:
+        model = ContactSubject
+        fields = [
+            "id",
+            "role",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "expected_date_of_birth",
+            "relationship",
+            "person",
+        ]
+
+
+class ContactOutput(serializers.ModelSerializer):
+    subjects = SubjectOutput(many=True)
+    referrer_agency = serializers.StringRelatedField()
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "reference",
+            "channel",
+            "state",
+            "urgency",
+            "received_at",
+            "decision_due",
+            "feedback_due",
+            "referrer_name",
+            "referrer_role",
+            "referrer_agency",
+            "concerns",
+            "what_tried",
+            "family_aware",
+            "family_consents",
+            "consent_notes",
+            "subjects",
+        ]
+
+
+class LinkInput(serializers.Serializer):
+    person_id = serializers.IntegerField(
+        allow_null=True, help_text="An existing person, or null for a new record"
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Contacts you may see (front door: all; others: those you sent)"),
+    retrieve=extend_schema(summary="One contact"),
+    create=extend_schema(
+        summary="Send a request for support; a retry with the same Idempotency-Key makes no second contact",
+        request=ContactInput,
+        responses={201: ContactOutput},
+        parameters=[
+            OpenApiParameter("Idempotency-Key", str, location=OpenApiParameter.HEADER, required=False)
+        ],
+    ),
+)
+class ContactViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = ContactOutput
+
+    def get_queryset(self):
+        return (
+            contacts_visible_to(self.request.user)
+            .prefetch_related("subjects")
+            .select_related("referrer_agency")
+        )
+
+    def get_object(self):
+        return contact_for_user(self.request.user, self.kwargs["pk"])
+
+    def create(self, request, *args, **kwargs):
+        if not may_submit(request.user):
+            raise PermissionDenied("Your role cannot send requests for support.")
+        data = ContactInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        indicator_ids = values.pop("indicator_ids")
+        indicators = list(ThresholdIndicator.objects.filter(pk__in=indicator_ids))
+        if len(indicators) != len(set(indicator_ids)):
+            raise serializers.ValidationError({"indicator_ids": ["Some of these indicators do not exist."]})
+        key = request.headers.get("Idempotency-Key", "") or values.pop("idempotency_key")
+        values.pop("idempotency_key", None)
+        subjects = [services.SubjectDetails(**subject) for subject in values.pop("subjects")]
+        values["referrer_name"] = (
+            values["referrer_name"] or request.user.get_full_name() or request.user.username
+        )
+        contact = services.contact_receive(
+            by=request.user,
+            subjects=subjects,
+            indicators=indicators,
+            idempotency_key=key[:64] or None,
+            **values,
+        )
+        return Response(ContactOutput(contact).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Contacts waiting for triage, in queue order (front door only)",
+        responses=ContactOutput(many=True),
+    )
+    @action(detail=False, methods=["get"])
+    def queue(self, request):
+        if not request.user.has_perm("referrals.triage_contact"):
+            raise PermissionDenied("Only the front door (MASH) sees the triage queue.")
+        page = self.paginate_queryset(selectors.triage_queue(request.user))
+        return self.get_paginated_response(ContactOutput(page, many=True).data)
+
+    @extend_schema(
+        summary="Possible matches for each person the contact is about, with reasons (front door only)"
+    )
+    @action(detail=True, methods=["get"])
+    def candidates(self, request, pk=None):
+        contact = contact_for_user(request.user, pk, "triage")
+        result = []
+        for subject in contact.subjects.all():
+            query = MatchQuery(
+                first_name=subject.first_name,
+                last_name=subject.last_name,
+                date_of_birth=subject.date_of_birth,
+                postcode=contact.postcode,
+                nhs_number=subject.nhs_number,
+            )
+            candidates = person_candidates(request.user, query, limit=5)
+            result.append(
+                {
+                    "subject": subject.pk,
+                    "candidates": [
+                        {
+                            "person": c.person.pk,
+                            "name": c.person.display_name,
+                            "score": c.score,
+                            "reasons": c.reasons,
+                        }
+                        for c in candidates
+                    ],
+                }
+            )
+        return Response(result)
+
+    @extend_schema(
+        summary="Link who the contact is about to a person, or to a new record",
+        request=LinkInput,
+        responses=SubjectOutput,
+    )
+    @action(detail=True, methods=["post"], url_path=r"subjects/(?P<subject_pk>\d+)/link")
+    def link(self, request, pk=None, subject_pk=None):
+        contact = contact_for_user(request.user, pk, "triage")
+        subject = contact.subjects.filter(pk=subject_pk).first()
+        if subject is None:
+            raise serializers.ValidationError({"subject": ["No such person on this contact."]})
+        data = LinkInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        person = None
+        if data.validated_data["person_id"] is not None:
+            person = people_visible_to(request.user).filter(pk=data.validated_data["person_id"]).first()
+            if person is None:
+                raise serializers.ValidationError({"person_id": ["No such person."]})
+        subject = services.contact_subject_link(subject=subject, person=person, by=request.user)
+        return Response(SubjectOutput(subject).data)
