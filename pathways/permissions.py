@@ -68,3 +68,21 @@ def case_for_plan(user, case_id, action: str = "view") -> Case:
     if needed and not user.has_perm(needed):
         raise PermissionDenied("Your role cannot change the plan.")
     return case
+
+
+def decision_controls(user, case: Case) -> dict[str, bool]:
+    """Which controls the decision screen offers (the services check again on submit)."""
+    open_case = case.is_open
+    return {
+        "can_propose": user.has_perm("pathways.add_decision") and open_case,
+        "can_record": may_decide_anything(user),
+        "can_authorise": user.has_perm("pathways.authorise_assessment") and open_case,
+        "can_cp_decide": user.has_perm("pathways.decide_pathway_4") and open_case,
+    }
+
+
+def plan_controls(user, case: Case, plan) -> dict[str, bool]:
+    return {
+        "can_change": user.has_perm("pathways.change_plan") and plan is not None and plan.ended_on is None,
+        "can_start": user.has_perm("pathways.add_plan") and plan is None and case.is_open,
+    }

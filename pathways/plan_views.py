@@ -12,7 +12,7 @@ from pathways import services
 from pathways.choices import ActionStatus
 from pathways.forms import PlanActionForm, PlanOutcomeForm, PlanReviewForm
 from pathways.models import Plan
-from pathways.permissions import case_for_plan
+from pathways.permissions import case_for_plan, plan_controls
 
 
 def _page(request, case, *, outcome_form=None, action_form=None, review_form=None, status=200):
@@ -20,10 +20,7 @@ def _page(request, case, *, outcome_form=None, action_form=None, review_form=Non
     context = {
         "case": case,
         "plan": plan,
-        "can_change": request.user.has_perm("pathways.change_plan")
-        and plan is not None
-        and plan.ended_on is None,
-        "can_start": request.user.has_perm("pathways.add_plan") and plan is None and case.is_open,
+        **plan_controls(request.user, case, plan),
         "statuses": ActionStatus.choices,
         "outcome_form": outcome_form or PlanOutcomeForm(),
         "action_form": action_form or PlanActionForm(plan=plan),

@@ -24,6 +24,7 @@ from pathways.forms import (
 from pathways.models import CinRecord, Decision, PathwayTransition
 from pathways.permissions import (
     case_for_decisions,
+    decision_controls,
     decision_for_user,
     may_decide_anything,
     packages_visible_to,
@@ -49,8 +50,7 @@ def _page(request, case, *, form=None, return_form=None, census_forms=None, stat
         "case": case,
         "summary": summary,
         "pending": pending,
-        "can_propose": user.has_perm("pathways.add_decision") and case.is_open,
-        "can_record": may_decide_anything(user),
+        **decision_controls(user, case),
         "can_answer": pending is not None
         and (may_decide_anything(user) or pending.proposed_by_id == user.pk),
         "form": form or DecisionForm(initial={"version": case.version}, cited=cited),
@@ -65,8 +65,6 @@ def _page(request, case, *, form=None, return_form=None, census_forms=None, stat
         ),
         "packages": packages_visible_to(user).filter(decision__case=case).order_by("-version"),
         "cin": CinRecord.objects.filter(case=case).first(),
-        "can_authorise": user.has_perm("pathways.decide_pathway_3") and case.is_open,
-        "can_cp_decide": user.has_perm("pathways.decide_pathway_4") and case.is_open,
         "authorise_form": census_forms.get("authorise") or AssessmentAuthoriseForm(),
         "s47_form": census_forms.get("s47") or S47OutcomeForm(),
         "icpc_form": census_forms.get("icpc") or IcpcForm(),

@@ -13,7 +13,7 @@ from referrals import selectors, services
 from referrals.choices import Channel, FamilyConsent, SubjectRole, Urgency
 from referrals.matching import MatchQuery, person_candidates
 from referrals.models import Contact, ContactSubject
-from referrals.permissions import contact_for_user, contacts_visible_to, may_submit
+from referrals.permissions import contact_for_user, contacts_visible_to, may_submit, require_triager
 
 
 class SubjectInput(serializers.Serializer):
@@ -154,8 +154,7 @@ class ContactViewSet(
     )
     @action(detail=False, methods=["get"])
     def queue(self, request):
-        if not request.user.has_perm("referrals.triage_contact"):
-            raise PermissionDenied("Only the front door (MASH) sees the triage queue.")
+        require_triager(request.user)
         page = self.paginate_queryset(selectors.triage_queue(request.user))
         return self.get_paginated_response(ContactOutput(page, many=True).data)
 

@@ -21,10 +21,19 @@ def contact_for_user(user, contact_id, action: str = "view") -> Contact:
         contact = contacts_visible_to(user).get(pk=contact_id)
     except (Contact.DoesNotExist, ValueError, TypeError):
         raise Http404("No such contact.") from None
-    if action == "triage" and not user.has_perm("referrals.triage_contact"):
+    if action == "triage" and not is_triager(user):
         raise PermissionDenied("Only the front door (MASH) triages contacts.")
     return contact
 
 
 def may_submit(user) -> bool:
     return user.has_perm("referrals.add_contact")
+
+
+def is_triager(user) -> bool:
+    return user.has_perm("referrals.triage_contact")
+
+
+def require_triager(user) -> None:
+    if not is_triager(user):
+        raise PermissionDenied("Only the front door (MASH) sees the triage queue.")

@@ -15,7 +15,13 @@ from referrals import selectors, services
 from referrals.choices import Channel, FamilyConsent, SubjectRole
 from referrals.forms import FamilyRequestForm, RequestForm, subject_formset
 from referrals.matching import MatchQuery, person_candidates
-from referrals.permissions import contact_for_user, contacts_visible_to, may_submit
+from referrals.permissions import (
+    contact_for_user,
+    contacts_visible_to,
+    is_triager,
+    may_submit,
+    require_triager,
+)
 
 
 def _document():
@@ -141,15 +147,14 @@ def my_requests(request):
 
 @login_required
 def queue(request):
-    if not request.user.has_perm("referrals.triage_contact"):
-        raise PermissionDenied("Only the front door (MASH) sees the triage queue.")
+    require_triager(request.user)
     return render(request, "referrals/queue.html", {"contacts": selectors.triage_queue(request.user)})
 
 
 @login_required
 def contact_detail(request, pk: int):
     contact = contact_for_user(request.user, pk)
-    triager = request.user.has_perm("referrals.triage_contact")
+    triager = is_triager(request.user)
     subjects = []
     for subject in contact.subjects.select_related("person"):
         candidates = []

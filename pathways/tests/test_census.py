@@ -195,3 +195,19 @@ def test_an_icpc_is_recorded_once_and_authorisation_is_a_managers_once(cast, wor
     assessment_authorise(case=case, by=cast.team_manager, factors=["18A"])
     with pytest.raises(ValidationError, match="already authorised"):
         assessment_authorise(case=case, by=cast.team_manager, factors=["21"])
+
+
+def test_the_authorise_control_is_offered_only_to_managers(cast, world, client_for):
+    from django.urls import reverse
+
+    case = world.north_case
+    decision_record(
+        case=case,
+        by=cast.social_worker,
+        details=DecisionDetails(
+            outcome=Outcome.PATHWAY_3, rationale="x", referral_source="1C", primary_need="N5"
+        ),
+    )
+    url = reverse("pathways:decision", args=[case.pk])
+    assert "Authorise the assessment" in client_for(cast.team_manager).get(url).content.decode()
+    assert "Authorise the assessment" not in client_for(cast.social_worker).get(url).content.decode()
