@@ -118,6 +118,9 @@ class ChronologyKind(models.TextChoices):
     DECISION_RECORDED = "decision_recorded", "Decision recorded"
     PATHWAY_CHANGED = "pathway_changed", "Pathway changed"
     PLAN_CHANGED = "plan_changed", "Plan started, changed or reviewed"
+    CONTACT_TRIAGED = "contact_triaged", "Request for support triaged at the front door"
+    DISAGREEMENT_RAISED = "disagreement_raised", "Professional disagreement raised"
+    RECORDS_MERGED = "records_merged", "Duplicate records merged"
     # Recorded by practitioners.
     NOTE = "note", "Case note"
     HOME_VISIT = "home_visit", "Home visit"
@@ -147,6 +150,9 @@ SYSTEM_CHRONOLOGY_KINDS = frozenset(
         ChronologyKind.DECISION_RECORDED,
         ChronologyKind.PATHWAY_CHANGED,
         ChronologyKind.PLAN_CHANGED,
+        ChronologyKind.CONTACT_TRIAGED,
+        ChronologyKind.DISAGREEMENT_RAISED,
+        ChronologyKind.RECORDS_MERGED,
     }
 )
 PRACTITIONER_CHRONOLOGY_KINDS = [

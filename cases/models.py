@@ -47,9 +47,20 @@ class Person(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField(default=1)
+    # A duplicate merged into another record keeps its row, and everything that points at it
+    # (chronology, contributions) stays; reads of the record it was merged into include it.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_duplicates"
+    )
+    merged_at = models.DateTimeField(null=True, blank=True)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    merge_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["last_name", "first_name", "pk"]
+        permissions = [("merge_person", "Can merge duplicate person records")]
         indexes = [
             models.Index(fields=["last_name", "first_name"]),
             models.Index(fields=["date_of_birth"]),
@@ -74,6 +85,9 @@ class Person(models.Model):
             models.CheckConstraint(
                 condition=Q(kind=PersonKind.UNBORN) | ~Q(first_name="") | ~Q(last_name=""),
                 name="person_born_has_a_name",
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("pk")), name="person_not_merged_into_self"
             ),
         ]
 

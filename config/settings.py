@@ -212,6 +212,11 @@ SPECTACULAR_SETTINGS = {
         "DecisionOutcomeEnum": "pathways.choices.Outcome",
         "S47OutcomeEnum": "pathways.codes.S47Outcome",
         "SubjectRoleEnum": "referrals.choices.SubjectRole",
+        "ContactStateEnum": "referrals.choices.ContactState",
+        "ContactChannelEnum": "referrals.choices.Channel",
+        "TriageOutcomeEnum": "referrals.choices.TriageOutcome",
+        "FeedbackMethodEnum": "referrals.choices.FeedbackMethod",
+        "DisagreementStateEnum": "escalation.choices.DisagreementState",
     },
 }
 
@@ -258,6 +263,8 @@ EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "continuum@localhost")
+# Where people reach this site, for links in emails.
+SITE_URL = env_str("SITE_URL", "http://localhost:8000")
 
 # --- Internationalisation, static files -----------------------------------------------------
 LANGUAGE_CODE = "en-gb"

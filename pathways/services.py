@@ -58,6 +58,7 @@ from pathways.models import (
     PlanReview,
     ReferralPackage,
 )
+from pathways.signals import decision_settled
 
 DEFAULT_CLOSURE_REASON = {
     Outcome.CLOSE: ClosureReason.RC7,
@@ -270,6 +271,7 @@ def decision_confirm(*, decision: Decision, by: User, expected_version: int | No
     decision.decided_at = timezone.now()
     decision.save(update_fields=["state", "decided_by", "decided_at"])
     _apply(decision, case, by)
+    decision_settled.send(sender=Decision, decision=decision, by=by)
     return decision
 
 
@@ -302,6 +304,7 @@ def decision_return(
         detail=decision.returned_reason,
         author=by,
     )
+    decision_settled.send(sender=Decision, decision=decision, by=by)
     return decision
 
 

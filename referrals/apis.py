@@ -7,13 +7,26 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from accounts.choices import AgencyKind
+from accounts.models import Team, User
 from assessments.models import ThresholdIndicator
+from cases.models import Family
 from cases.permissions import people_visible_to
+from escalation.models import Disagreement
+from escalation.services import disagreement_raise_on_contact
+from pathways.codes import PrimaryNeed, ReferralSource
 from referrals import selectors, services
-from referrals.choices import Channel, FamilyConsent, SubjectRole, Urgency
+from referrals.choices import Channel, FamilyConsent, FeedbackMethod, SubjectRole, TriageOutcome, Urgency
 from referrals.matching import MatchQuery, person_candidates
 from referrals.models import Contact, ContactSubject
-from referrals.permissions import contact_for_user, contacts_visible_to, may_submit, require_triager
+from referrals.permissions import (
+    contact_for_user,
+    contacts_visible_to,
+    letter_for_user,
+    may_disagree,
+    may_submit,
+    require_triager,
+)
 
 
 class SubjectInput(serializers.Serializer):
@@ -94,6 +107,90 @@ class LinkInput(serializers.Serializer):
     person_id = serializers.IntegerField(
         allow_null=True, help_text="An existing person, or null for a new record"
     )
+
+
+class TriageInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=TriageOutcome.choices)
+    rationale = serializers.CharField()
+    feedback_text = serializers.CharField(help_text="The reasons as the referrer will read them")
+    advice = serializers.CharField(required=False, allow_blank=True, default="")
+    team_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    family_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    ecpp_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    lawful_basis = serializers.CharField(required=False, allow_blank=True, default="")
+    referral_source = serializers.ChoiceField(
+        choices=ReferralSource.choices, required=False, allow_blank=True, default=""
+    )
+    primary_need = serializers.ChoiceField(
+        choices=PrimaryNeed.choices, required=False, allow_blank=True, default=""
+    )
+    version = serializers.IntegerField(help_text="The contact's version you read")
+
+
+class TriageOutput(ContactOutput):
+    class Meta(ContactOutput.Meta):
+        fields = [
+            *ContactOutput.Meta.fields,
+            "outcome",
+            "rationale",
+            "advice",
+            "feedback_text",
+            "triaged_at",
+            "family",
+            "case",
+            "decision",
+            "feedback_sent_at",
+            "feedback_method",
+            "version",
+        ]
+
+
+class FeedbackInput(serializers.Serializer):
+    method = serializers.ChoiceField(choices=FeedbackMethod.choices)
+    version = serializers.IntegerField()
+
+
+class LetterOutput(serializers.Serializer):
+    reference = serializers.CharField()
+    outcome = serializers.CharField()
+    outcome_in_plain_words = serializers.CharField()
+    reasons = serializers.CharField()
+    advice = serializers.CharField()
+    decided_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField(allow_null=True)
+
+
+class DisagreementInput(serializers.Serializer):
+    position = serializers.CharField(help_text="Why the decision is thought to be wrong")
+    wanted = serializers.CharField(required=False, allow_blank=True, default="")
+    raised_for = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="The referrer, when the front door records it"
+    )
+
+
+class DisagreementOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Disagreement
+        fields = [
+            "id",
+            "reference",
+            "contact",
+            "state",
+            "stage",
+            "raised_at",
+            "raised_for",
+            "position",
+            "wanted",
+        ]
+
+
+def _pick(queryset, pk, field: str, message: str):
+    if pk is None:
+        return None
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        raise serializers.ValidationError({field: [message]})
+    return found
 
 
 @extend_schema_view(
@@ -210,3 +307,88 @@ class ContactViewSet(
                 raise serializers.ValidationError({"person_id": ["No such person."]})
         subject = services.contact_subject_link(subject=subject, person=person, by=request.user)
         return Response(SubjectOutput(subject).data)
+
+    @extend_schema(
+        summary="Record the triage decision (front door only); pathway 4 goes to the named ECPP to confirm",
+        request=TriageInput,
+        responses=TriageOutput,
+    )
+    @action(detail=True, methods=["post"])
+    def triage(self, request, pk=None):
+        contact = contact_for_user(request.user, pk, "triage")
+        data = TriageInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        details = services.TriageDetails(
+            outcome=values["outcome"],
+            rationale=values["rationale"],
+            feedback_text=values["feedback_text"],
+            advice=values["advice"],
+            team=_pick(
+                Team.objects.filter(agency__kind=AgencyKind.LA_CHILDRENS_SERVICES),
+                values["team_id"],
+                "team_id",
+                "No such children's services team.",
+            ),
+            family=_pick(
+                Family.objects.filter(pk__in=[f.pk for f in services.contact_families(contact)]),
+                values["family_id"],
+                "family_id",
+                "Choose one of the families these people belong to.",
+            ),
+            ecpp=_pick(User.objects.filter(is_active=True), values["ecpp_id"], "ecpp_id", "No such user."),
+            lawful_basis=values["lawful_basis"],
+            referral_source=values["referral_source"],
+            primary_need=values["primary_need"],
+        )
+        contact = services.contact_triage(
+            contact=contact, by=request.user, details=details, expected_version=values["version"]
+        )
+        return Response(TriageOutput(contact).data)
+
+    @extend_schema(summary="Record the outcome letter as sent (front door only)", request=FeedbackInput)
+    @action(detail=True, methods=["post"])
+    def feedback(self, request, pk=None):
+        contact = contact_for_user(request.user, pk, "triage")
+        data = FeedbackInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        contact = services.contact_feedback_send(
+            contact=contact,
+            by=request.user,
+            method=data.validated_data["method"],
+            expected_version=data.validated_data["version"],
+        )
+        return Response(TriageOutput(contact).data)
+
+    @extend_schema(summary="The outcome letter: the front door, or the referrer once it was sent")
+    @action(detail=True, methods=["get"], serializer_class=LetterOutput)
+    def letter(self, request, pk=None):
+        contact = letter_for_user(request.user, pk)
+        return Response(
+            LetterOutput(
+                {
+                    "reference": contact.reference,
+                    "outcome": contact.outcome,
+                    "outcome_in_plain_words": services.outcome_in_plain_words(contact),
+                    "reasons": contact.feedback_text,
+                    "advice": contact.advice,
+                    "decided_at": contact.triaged_at,
+                    "sent_at": contact.feedback_sent_at,
+                }
+            ).data
+        )
+
+    @extend_schema(
+        summary="Disagree with the outcome (the referrer, or the front door for them)",
+        request=DisagreementInput,
+        responses={201: DisagreementOutput},
+    )
+    @action(detail=True, methods=["post"])
+    def disagreements(self, request, pk=None):
+        contact = letter_for_user(request.user, pk)
+        if not may_disagree(request.user, contact):
+            raise PermissionDenied("Only the referrer, or the front door for them, can raise a disagreement.")
+        data = DisagreementInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        disagreement = disagreement_raise_on_contact(contact=contact, by=request.user, **data.validated_data)
+        return Response(DisagreementOutput(disagreement).data, status=status.HTTP_201_CREATED)

@@ -2,9 +2,13 @@ import uuid
 
 from django import forms
 
+from accounts.choices import AgencyKind, Role
+from accounts.models import Agency, Team, User
 from assessments.models import ThresholdIndicator
+from cases.models import Family
 from config.forms import DateInput
-from referrals.choices import FamilyConsent, SubjectRole, Urgency
+from pathways.codes import PrimaryNeed, ReferralSource
+from referrals.choices import FamilyConsent, FeedbackMethod, SubjectRole, TriageOutcome, Urgency
 
 CHILD_ROWS = 3
 ADULT_ROWS = 2
@@ -111,3 +115,146 @@ class FamilyRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+
+
+class PhoneContactForm(RequestForm):
+    """Front-door staff recording a phone call: who rang, then the same questions as the form."""
+
+    prefix = "phone"
+
+    referrer_name = forms.CharField(
+        max_length=200, label="Caller's name", error_messages={"required": "Record who rang."}
+    )
+    referrer_agency = forms.ModelChoiceField(
+        queryset=Agency.objects.order_by("name"),
+        required=False,
+        label="Caller's agency",
+        empty_label="Not from an agency (a family member or the public)",
+    )
+    referrer_email = forms.EmailField(
+        required=False,
+        label="Caller's email address",
+        error_messages={"invalid": "Enter an email address like name@example.com."},
+    )
+    field_order = ["referrer_name", "referrer_role", "referrer_agency", "referrer_phone", "referrer_email"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["referrer_role"].label = "Caller's role"
+        self.fields["referrer_phone"].label = "Caller's phone number"
+        self.fields["concerns"].label = "What the caller told us, in their words"
+
+
+class TriageForm(forms.Form):
+    prefix = "triage"
+
+    outcome = forms.ChoiceField(
+        choices=TriageOutcome.choices,
+        widget=forms.RadioSelect,
+        label="What does the family need now?",
+        error_messages={"required": "Choose a pathway, no further action or signpost."},
+    )
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Why (the front door's record)",
+        error_messages={"required": "Explain why: a triage decision without a rationale cannot be recorded."},
+    )
+    advice = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Advice given, or where the family was signposted",
+        help_text="Needed for pathway 1 and for signposting",
+    )
+    feedback_text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="What we will tell the referrer",
+        help_text="The reasons in plain words: this goes in the outcome letter",
+        error_messages={
+            "required": "Write what we will tell the referrer about the decision, in plain words."
+        },
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        required=False,
+        label="Team to hold the case",
+        help_text="Needed when the family has no open case",
+    )
+    family = forms.ModelChoiceField(
+        queryset=Family.objects.none(),
+        required=False,
+        label="Which family",
+        help_text="When the people belong to more than one family",
+    )
+    ecpp = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="Expert child protection practitioner (pathway 4)",
+        help_text="Leads the strategy discussion and confirms the decision",
+    )
+    lawful_basis = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Lawful reason to share without the family's consent (pathway 4 only)",
+    )
+    referral_source = forms.ChoiceField(
+        required=False,
+        choices=[("", "Work it out from the referrer"), *ReferralSource.choices],
+        label="Referral source (census, pathways 3 and 4)",
+    )
+    primary_need = forms.ChoiceField(
+        required=False,
+        choices=[("", "Not a referral into pathway 3 or 4"), *PrimaryNeed.choices],
+        label="Primary need (census, pathways 3 and 4)",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, families=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.filter(
+            agency__kind=AgencyKind.LA_CHILDRENS_SERVICES
+        ).order_by("name")
+        self.fields["family"].queryset = Family.objects.filter(pk__in=[family.pk for family in families])
+        if len(families) < 2:
+            self.fields["family"].widget = forms.HiddenInput()
+        self.fields["ecpp"].queryset = User.objects.filter(groups__name=Role.ECPP, is_active=True).order_by(
+            "first_name", "last_name"
+        )
+
+
+class FeedbackForm(forms.Form):
+    prefix = "feedback"
+
+    method = forms.ChoiceField(
+        choices=FeedbackMethod.choices,
+        initial=FeedbackMethod.ONLINE,
+        widget=forms.RadioSelect,
+        label="How the referrer is told",
+        error_messages={"required": "Choose how the referrer was told."},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class DisagreementForm(forms.Form):
+    prefix = "disagree"
+
+    raised_for = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Who disagrees",
+        help_text="The referrer's name and role, when you record it for them",
+    )
+    position = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="Why do you think the decision is wrong?",
+        error_messages={
+            "required": "Say why you think the decision is wrong: what do you know that worries you?"
+        },
+    )
+    wanted = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="What do you think should happen?"
+    )
+
+    def __init__(self, *args, for_someone_else=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not for_someone_else:
+            del self.fields["raised_for"]

@@ -9,7 +9,15 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from referrals.choices import Channel, ContactState, FamilyConsent, SubjectRole, Urgency
+from referrals.choices import (
+    Channel,
+    ContactState,
+    FamilyConsent,
+    FeedbackMethod,
+    SubjectRole,
+    TriageOutcome,
+    Urgency,
+)
 
 
 class Contact(models.Model):
@@ -49,6 +57,28 @@ class Contact(models.Model):
     family = models.ForeignKey(
         "cases.Family", null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
     )
+    outcome = models.CharField(max_length=16, choices=TriageOutcome.choices, blank=True)
+    rationale = models.TextField(blank=True, help_text="Why: the front door's own record")
+    advice = models.TextField(blank=True, help_text="The advice given, or where the family was signposted")
+    feedback_text = models.TextField(
+        blank=True, help_text="The reasons as the referrer will read them, in plain words"
+    )
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
+    )
+    decision = models.ForeignKey(
+        "pathways.Decision", null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
+    )
+    # Feedback to the referrer
+    feedback_sent_at = models.DateTimeField(null=True, blank=True)
+    feedback_sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    feedback_method = models.CharField(max_length=16, choices=FeedbackMethod.choices, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -62,6 +92,14 @@ class Contact(models.Model):
     @property
     def cites_immediate_referral(self) -> bool:
         return any(indicator.immediate_referral for indicator in self.indicators.all())
+
+    @property
+    def feedback_sent(self) -> bool:
+        return self.feedback_sent_at is not None
+
+    @property
+    def feedback_late(self) -> bool:
+        return self.feedback_sent_at is not None and self.feedback_sent_at > self.feedback_due
 
 
 class ContactSubject(models.Model):

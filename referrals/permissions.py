@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
+from referrals.choices import ContactState
 from referrals.models import Contact
 
 
@@ -37,3 +38,30 @@ def is_triager(user) -> bool:
 def require_triager(user) -> None:
     if not is_triager(user):
         raise PermissionDenied("Only the front door (MASH) sees the triage queue.")
+
+
+def may_read_letter(user, contact: Contact) -> bool:
+    """The front door (and anyone who sees every contact) reads the letter as soon as there is an
+    outcome; the referrer once it has been sent to them."""
+    if contact.outcome == "":
+        return False
+    if is_triager(user) or user.has_perm("cases.view_all_cases"):
+        return True
+    return contact.submitted_by_id == user.pk and contact.feedback_sent
+
+
+def letter_for_user(user, contact_id) -> Contact:
+    contact = contact_for_user(user, contact_id)
+    if not may_read_letter(user, contact):
+        raise Http404("There is no outcome letter for this contact yet.")
+    return contact
+
+
+def may_disagree(user, contact: Contact) -> bool:
+    """The referrer, from the letter they were sent; or the front door recording it for a
+    referrer who has no account (a phone caller, a family)."""
+    if contact.state != ContactState.TRIAGED:
+        return False
+    if is_triager(user):
+        return True
+    return contact.submitted_by_id == user.pk and contact.feedback_sent

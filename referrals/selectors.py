@@ -53,3 +53,19 @@ def repeat_contacts(user, contact: Contact, *, months: int = 12) -> QuerySet[Con
         .distinct()
         .order_by("-received_at")
     )
+
+
+def letter_context(contact: Contact) -> dict:
+    """What the outcome letter says: plain words, the referrer's own reference, no internal
+    rationale and nothing the referrer did not already know."""
+    from referrals.services import outcome_in_plain_words
+
+    return {
+        "contact": contact,
+        "subjects": [subject for subject in contact.subjects.all()],
+        "outcome_words": outcome_in_plain_words(contact),
+        "reasons": contact.feedback_text,
+        "advice": contact.advice,
+        "decided_by": contact.triaged_by,
+        "decided_at": contact.triaged_at,
+    }

@@ -1,23 +1,66 @@
-"""Writes at the front door: receiving a request for support and linking who it is about."""
+"""Writes at the front door: receiving a request for support, linking who it is about,
+triaging it through a decision point, and telling the referrer the outcome."""
 
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Agency, User
+from accounts.choices import AgencyKind
+from accounts.models import Agency, Team, User
+from assessments.choices import Section
 from assessments.models import ThresholdIndicator
-from cases.models import Person
-from cases.services import person_create, postcode_normalise
+from assessments.services import MAX_TEXT, contribution_add
+from cases.choices import CaseState, ChronologyKind, FamilyRole
+from cases.models import Case, Family, FamilyMember, Person
+from cases.services import (
+    STALE_EDIT,
+    case_open,
+    chronology_write,
+    family_create,
+    family_member_add,
+    person_create,
+    postcode_normalise,
+)
 from escalation.calendar import working_days_after
-from referrals.choices import Channel, FamilyConsent, SubjectRole, Urgency
+from pathways.choices import DecisionState, Pathway
+from pathways.codes import ReferralSource
+from pathways.models import Decision
+from pathways.services import DecisionDetails, decider_refusal, decision_propose, decision_record
+from referrals.choices import (
+    ADVICE_OUTCOMES,
+    CASE_OUTCOMES,
+    CONTACT_TRANSITIONS,
+    OUTCOME_IN_PLAIN_WORDS,
+    Channel,
+    ContactState,
+    FamilyConsent,
+    FeedbackMethod,
+    SubjectRole,
+    TriageOutcome,
+    Urgency,
+)
 from referrals.models import Contact, ContactEvent, ContactSubject
 
 FEEDBACK_HOURS = 72
+
+# The census referral source a contact implies, when the triager does not choose one.
+AGENCY_REFERRAL_SOURCE = {
+    AgencyKind.SCHOOL: ReferralSource.SCHOOL,
+    AgencyKind.HEALTH: ReferralSource.OTHER_HEALTH,
+    AgencyKind.POLICE: ReferralSource.POLICE,
+    AgencyKind.HOUSING: ReferralSource.HOUSING,
+    AgencyKind.VOLUNTARY: ReferralSource.OTHER,
+    AgencyKind.LA_CHILDRENS_SERVICES: ReferralSource.LA_SOCIAL_CARE,
+}
 
 
 @dataclass(frozen=True)
@@ -199,3 +242,301 @@ def contact_subject_link(*, subject: ContactSubject, person: Person | None, by: 
     subject.save(update_fields=["person"])
     ContactEvent.objects.create(contact=subject.contact, summary=summary, at=timezone.now(), by=by)
     return subject
+
+
+# --- triage -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TriageDetails:
+    """What the front door decides about a contact."""
+
+    outcome: str
+    rationale: str
+    feedback_text: str
+    advice: str = ""
+    team: Team | None = None  # holds the case, when a new one is opened
+    family: Family | None = None  # when the people belong to more than one family
+    ecpp: User | None = None  # pathway 4: leads the strategy discussion and confirms
+    lawful_basis: str = ""  # pathway 4 without the family's consent
+    referral_source: str = ""
+    primary_need: str = ""
+
+
+def _contact_transition(contact: Contact, to_state: str) -> None:
+    if to_state not in CONTACT_TRANSITIONS[contact.state]:
+        if contact.state == ContactState.AWAITING_ECPP:
+            message = "This contact is waiting for an expert child protection practitioner to confirm."
+        else:
+            message = f"This contact is already {contact.get_state_display().lower()}."
+        raise ValidationError(message, code="invalid_transition")
+
+
+def _lock_contact(contact: Contact, expected_version: int | None) -> Contact:
+    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ValidationError({"version": STALE_EDIT}, code="stale")
+    return locked
+
+
+def _referral_source(contact: Contact) -> str:
+    if contact.channel == Channel.FAMILY:
+        return ReferralSource.FAMILY
+    if contact.referrer_agency_id:
+        return AGENCY_REFERRAL_SOURCE.get(contact.referrer_agency.kind, ReferralSource.OTHER)
+    return ReferralSource.OTHER_INDIVIDUAL if contact.referrer_name else ReferralSource.UNKNOWN
+
+
+def contact_families(contact: Contact) -> list[Family]:
+    """The families the contact's linked people belong to, those with an open case first."""
+    person_ids = [subject.person_id for subject in contact.subjects.all() if subject.person_id]
+    return list(
+        Family.objects.filter(memberships__person_id__in=person_ids)
+        .annotate(open_cases=Count("cases", filter=Q(cases__state=CaseState.OPEN), distinct=True))
+        .distinct()
+        .order_by("-open_cases", "-pk")
+    )
+
+
+def _family_for(contact: Contact, details: TriageDetails, by: User, *, create: bool) -> Family | None:
+    families = contact_families(contact)
+    if details.family is not None:
+        if details.family.pk not in {family.pk for family in families} and families:
+            raise ValidationError({"family": "Choose one of the families these people belong to."})
+        family = details.family
+    elif len(families) > 1 and sum(1 for family in families if family.open_cases) == 1:
+        family = families[0]  # the one family with an open case
+    elif len(families) > 1:
+        names = ", ".join(family.name for family in families)
+        raise ValidationError(
+            {"family": f"These people belong to more than one family ({names}): choose which one."}
+        )
+    elif families:
+        family = families[0]
+    elif not create:
+        return None
+    else:
+        child = next(
+            (s for s in contact.subjects.all() if s.role != SubjectRole.ADULT and s.last_name),
+            None,
+        )
+        surname = child.last_name if child else next((s.last_name for s in contact.subjects.all()), "")
+        family = family_create(by=by, name=f"{surname or 'Unnamed'} family")
+    members = set(FamilyMember.objects.filter(family=family).values_list("person_id", flat=True))
+    for subject in contact.subjects.select_related("person"):
+        if subject.person_id in members:
+            continue
+        role = FamilyRole.PARENT_CARER if subject.role == SubjectRole.ADULT else FamilyRole.CHILD
+        family_member_add(family=family, person=subject.person, role=role, by=by)
+        members.add(subject.person_id)
+    return family
+
+
+def _contribute_request(contact: Contact, family: Family, by: User) -> None:
+    """What the referrer told us joins the family's assessment, so it travels with the family."""
+    who = contact.referrer_name + (f", {contact.referrer_agency}" if contact.referrer_agency_id else "")
+    text = f"From request for support {contact.reference} ({who}): {contact.concerns}"
+    if contact.what_tried:
+        text += f"\n\nTried already: {contact.what_tried}"
+    if len(text) > MAX_TEXT:
+        text = text[: MAX_TEXT - 80] + f"… (the full request is on contact {contact.reference})"
+    contribution_add(
+        family=family,
+        by=by,
+        section=Section.WORRIED_ABOUT,
+        text=text,
+        indicators=list(contact.indicators.all()),
+    )
+
+
+def _triage_errors(contact: Contact, details: TriageDetails) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if details.outcome not in TriageOutcome.values:
+        errors["outcome"] = "Choose a pathway, no further action or signpost."
+    if not details.rationale.strip():
+        errors["rationale"] = "Explain why: a triage decision without a rationale cannot be recorded."
+    if not details.feedback_text.strip():
+        errors["feedback_text"] = "Write what we will tell the referrer about the decision, in plain words."
+    if details.outcome in ADVICE_OUTCOMES and not details.advice.strip():
+        errors["advice"] = (
+            "Record the advice given."
+            if details.outcome == TriageOutcome.PATHWAY_1
+            else "Record where the family was signposted."
+        )
+    if details.outcome == TriageOutcome.PATHWAY_4 and details.ecpp is None:
+        errors["ecpp"] = (
+            "Name the expert child protection practitioner who will lead the strategy discussion."
+        )
+    if any(subject.person_id is None for subject in contact.subjects.all()):
+        errors["subjects"] = (
+            "Link everyone the contact is about to their record, or make a new record, before triage."
+        )
+    return errors
+
+
+@transaction.atomic
+def contact_triage(
+    *, contact: Contact, by: User, details: TriageDetails, expected_version: int | None = None
+) -> Contact:
+    """Decide what happens to a contact. Pathway outcomes go through the case's decision point
+    (pathways.services): the family's open case, or a new case opened at pathway 1 (where every
+    contact arrives) and moved by the decision. The triager's own entitlement applies: pathway 4
+    is proposed to the named ECPP, who confirms it. NFA and signposting close nothing: support a
+    family already has carries on."""
+    contact = _lock_contact(contact, expected_version)
+    _contact_transition(contact, ContactState.TRIAGED)
+    errors = _triage_errors(contact, details)
+    if errors:
+        raise ValidationError(errors)
+    outcome = details.outcome
+    now = timezone.now()
+    family = _family_for(contact, details, by, create=outcome in CASE_OUTCOMES)
+    case = Case.objects.filter(family=family, state=CaseState.OPEN).first() if family else None
+    state = ContactState.TRIAGED
+    decision = None
+    if outcome in CASE_OUTCOMES:
+        if case is None:
+            if details.team is None:
+                raise ValidationError({"team": "Choose the team that will hold the family's new case."})
+            case = case_open(family=family, team=details.team, pathway=Pathway.ADVICE, by=by)
+        _contribute_request(contact, family, by)
+        decision_details = DecisionDetails(
+            outcome=outcome,
+            rationale=details.rationale,
+            indicators=tuple(contact.indicators.all()),
+            consulted=f"Request for support {contact.reference} from {contact.referrer_name}",
+            family_consents_to_share=contact.family_consents == FamilyConsent.YES,
+            lawful_basis=details.lawful_basis,
+            ecpp=details.ecpp,
+            referral_source=details.referral_source or _referral_source(contact),
+            primary_need=details.primary_need,
+        )
+        refusal = decider_refusal(by, case, outcome)
+        if refusal is None:
+            decision = decision_record(case=case, by=by, details=decision_details)
+        elif outcome == TriageOutcome.PATHWAY_4:
+            decision = decision_propose(case=case, by=by, details=decision_details)
+            state = ContactState.AWAITING_ECPP
+        else:
+            raise ValidationError({"outcome": refusal})
+        case.refresh_from_db()
+    if family is not None:
+        chronology_write(
+            family=family,
+            case=case,
+            kind=ChronologyKind.CONTACT_TRIAGED,
+            summary=f"Request for support {contact.reference}: {TriageOutcome(outcome).label}",
+            detail=details.advice.strip() or details.rationale.strip(),
+            author=by,
+        )
+    _contact_transition(contact, state)
+    contact.state = state
+    contact.outcome = outcome
+    contact.rationale = details.rationale.strip()
+    contact.advice = details.advice.strip()
+    contact.feedback_text = details.feedback_text.strip()
+    contact.triaged_at = now
+    contact.triaged_by = by
+    contact.family = family
+    contact.case = case
+    contact.decision = decision
+    contact.version += 1
+    contact.save()
+    if state == ContactState.AWAITING_ECPP:
+        summary = f"Pathway 4 proposed: waiting for {details.ecpp} to confirm"
+    else:
+        summary = f"Triaged: {TriageOutcome(outcome).label}"
+    ContactEvent.objects.create(contact=contact, summary=summary, at=now, by=by)
+    return contact
+
+
+def contact_decision_settled(*, decision: Decision, by: User) -> None:
+    """An ECPP confirmed or returned a pathway-4 proposal made at triage (pathways signals)."""
+    for contact in Contact.objects.select_for_update().filter(
+        decision=decision, state=ContactState.AWAITING_ECPP
+    ):
+        if decision.state == DecisionState.RECORDED:
+            to_state, summary = ContactState.TRIAGED, f"Pathway 4 confirmed by {by}"
+        else:
+            to_state = ContactState.RECEIVED
+            summary = f"Pathway 4 returned by {by}: back to the queue to triage again"
+        _contact_transition(contact, to_state)
+        contact.state = to_state
+        contact.version += 1
+        contact.save(update_fields=["state", "version"])
+        ContactEvent.objects.create(contact=contact, summary=summary[:300], at=timezone.now(), by=by)
+
+
+# --- feedback to the referrer -----------------------------------------------------------------
+
+
+def letter_is_ready(contact: Contact) -> str | None:
+    """Why the outcome letter cannot be sent yet (None when it can)."""
+    if contact.state == ContactState.AWAITING_ECPP:
+        return (
+            "Wait for the expert child protection practitioner to confirm pathway 4 "
+            "before telling the referrer."
+        )
+    if contact.state != ContactState.TRIAGED:
+        return "Triage the contact first: the letter tells the referrer the outcome."
+    return None
+
+
+def outcome_in_plain_words(contact: Contact) -> str:
+    return OUTCOME_IN_PLAIN_WORDS.get(contact.outcome, "")
+
+
+@transaction.atomic
+def contact_feedback_send(
+    *, contact: Contact, by: User, method: str, expected_version: int | None = None
+) -> Contact:
+    """Record that the outcome letter went to the referrer (and email it when we have an address)."""
+    contact = _lock_contact(contact, expected_version)
+    refusal = letter_is_ready(contact)
+    if refusal:
+        raise ValidationError(refusal, code="not_ready")
+    if contact.feedback_sent_at:
+        raise ValidationError(
+            f"Feedback was already sent on {timezone.localtime(contact.feedback_sent_at):%d %B %Y at %H:%M}.",
+            code="already_sent",
+        )
+    if method not in FeedbackMethod.values:
+        raise ValidationError({"method": "Choose how the referrer was told."})
+    now = timezone.now()
+    contact.feedback_sent_at = now
+    contact.feedback_sent_by = by
+    contact.feedback_method = method
+    contact.version += 1
+    contact.save(update_fields=["feedback_sent_at", "feedback_sent_by", "feedback_method", "version"])
+    late = " (after the 72-hour target)" if now > contact.feedback_due else ""
+    ContactEvent.objects.create(
+        contact=contact,
+        summary=f"Outcome letter sent to the referrer: {FeedbackMethod(method).label.lower()}{late}",
+        at=now,
+        by=by,
+    )
+    if contact.referrer_email and method in (FeedbackMethod.ONLINE, FeedbackMethod.EMAIL):
+        letter = settings.SITE_URL.rstrip("/") + reverse("referrals:letter", args=[contact.pk])
+        if contact.submitted_by_id:
+            # Professionals sign in to read the reasons: the email itself names nobody.
+            rest = f"You can read the letter, and tell us if you disagree, here: {letter}\n"
+        else:
+            rest = (
+                f"{contact.feedback_text}\n\n"
+                "If you disagree with this decision, reply to this email or call the front door.\n"
+            )
+        body = (
+            f"Dear {contact.referrer_name},\n\n"
+            f"Your request for support {contact.reference} has been looked at.\n\n"
+            f"{outcome_in_plain_words(contact)}\n\n{rest}"
+        )
+        transaction.on_commit(
+            lambda: send_mail(
+                f"Your request for support {contact.reference}: what happens next",
+                body,
+                None,
+                [contact.referrer_email],
+                fail_silently=True,
+            )
+        )
+    return contact

@@ -10,5 +10,11 @@ urlpatterns = [
     path("requests/new/", views.request_new, name="request-new"),
     path("front-door/", views.queue, name="queue"),
     path("front-door/<int:pk>/", views.contact_detail, name="contact"),
+    path("front-door/phone/", views.phone_contact, name="phone"),
     path("front-door/<int:pk>/subjects/<int:subject_pk>/link/", views.subject_link, name="subject-link"),
+    path("front-door/<int:pk>/triage/", views.contact_triage, name="triage"),
+    path("front-door/<int:pk>/feedback/", views.feedback_send, name="feedback"),
+    path("front-door/<int:pk>/letter/", views.letter, name="letter"),
+    path("front-door/<int:pk>/letter.pdf", views.letter_pdf, name="letter-pdf"),
+    path("front-door/<int:pk>/disagree/", views.disagree, name="disagree"),
 ]

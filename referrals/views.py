@@ -4,21 +4,35 @@ queue, and a contact with its match candidates."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.models import ThresholdDocument
 from assessments.services import threshold_document_current
 from cases.permissions import people_visible_to
+from config.forms import form_add_service_errors
+from escalation.services import disagreement_raise_on_contact
 from referrals import selectors, services
-from referrals.choices import Channel, FamilyConsent, SubjectRole
-from referrals.forms import FamilyRequestForm, RequestForm, subject_formset
+from referrals.choices import Channel, ContactState, FamilyConsent, SubjectRole
+from referrals.forms import (
+    DisagreementForm,
+    FamilyRequestForm,
+    FeedbackForm,
+    PhoneContactForm,
+    RequestForm,
+    TriageForm,
+    subject_formset,
+)
+from referrals.letters import render_letter_pdf
 from referrals.matching import MatchQuery, person_candidates
 from referrals.permissions import (
     contact_for_user,
     contacts_visible_to,
     is_triager,
+    letter_for_user,
+    may_disagree,
+    may_read_letter,
     may_submit,
     require_triager,
 )
@@ -151,8 +165,12 @@ def queue(request):
     return render(request, "referrals/queue.html", {"contacts": selectors.triage_queue(request.user)})
 
 
+def _triage_form(contact, data=None):
+    return TriageForm(data, families=services.contact_families(contact), initial={"version": contact.version})
+
+
 @login_required
-def contact_detail(request, pk: int):
+def contact_detail(request, pk: int, *, triage_form=None, feedback_form=None, status=200):
     contact = contact_for_user(request.user, pk)
     triager = is_triager(request.user)
     subjects = []
@@ -168,14 +186,167 @@ def contact_detail(request, pk: int):
             )
             candidates = person_candidates(request.user, query, limit=5)
         subjects.append((subject, candidates))
+    can_triage = triager and contact.state == ContactState.RECEIVED
+    can_send = triager and services.letter_is_ready(contact) is None and not contact.feedback_sent
     context = {
         "contact": contact,
         "subjects": subjects,
         "triager": triager,
         "repeats": selectors.repeat_contacts(request.user, contact) if triager else [],
         "events": contact.events.select_related("by"),
+        "triage_form": (triage_form or _triage_form(contact)) if can_triage else None,
+        "feedback_form": (feedback_form or FeedbackForm(initial={"version": contact.version}))
+        if can_send
+        else None,
+        "may_read_letter": may_read_letter(request.user, contact),
+        "may_disagree": may_disagree(request.user, contact),
+        "disagreements": contact.disagreements.select_related("raised_by") if triager else [],
     }
-    return render(request, "referrals/contact.html", context)
+    return render(request, "referrals/contact.html", context, status=status)
+
+
+@login_required
+@require_POST
+def contact_triage(request, pk: int):
+    contact = contact_for_user(request.user, pk, "triage")
+    form = _triage_form(contact, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        details = services.TriageDetails(
+            outcome=data["outcome"],
+            rationale=data["rationale"],
+            feedback_text=data["feedback_text"],
+            advice=data["advice"],
+            team=data["team"],
+            family=data["family"],
+            ecpp=data["ecpp"],
+            lawful_basis=data["lawful_basis"],
+            referral_source=data["referral_source"],
+            primary_need=data["primary_need"],
+        )
+        try:
+            contact = services.contact_triage(
+                contact=contact, by=request.user, details=details, expected_version=data["version"]
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{contact.reference}: {contact.get_state_display().lower()}.")
+            return redirect("referrals:contact", pk=contact.pk)
+    return contact_detail(request, pk, triage_form=form, status=400)
+
+
+@login_required
+@require_POST
+def feedback_send(request, pk: int):
+    contact = contact_for_user(request.user, pk, "triage")
+    form = FeedbackForm(request.POST)
+    if form.is_valid():
+        try:
+            services.contact_feedback_send(
+                contact=contact,
+                by=request.user,
+                method=form.cleaned_data["method"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, "The outcome letter is recorded as sent to the referrer.")
+            return redirect("referrals:contact", pk=contact.pk)
+    return contact_detail(request, pk, feedback_form=form, status=400)
+
+
+@login_required
+def letter(request, pk: int):
+    contact = letter_for_user(request.user, pk)
+    context = selectors.letter_context(contact) | {"may_disagree": may_disagree(request.user, contact)}
+    return render(request, "referrals/letter.html", context)
+
+
+@login_required
+def letter_pdf(request, pk: int):
+    contact = letter_for_user(request.user, pk)
+    pdf = render_letter_pdf(contact)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="outcome-{contact.reference}.pdf"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def disagree(request, pk: int):
+    contact = letter_for_user(request.user, pk)
+    if not may_disagree(request.user, contact):
+        raise PermissionDenied("Only the referrer, or the front door for them, can raise a disagreement.")
+    for_someone_else = contact.submitted_by_id != request.user.pk
+    form = DisagreementForm(request.POST or None, for_someone_else=for_someone_else)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                disagreement = disagreement_raise_on_contact(
+                    contact=contact,
+                    by=request.user,
+                    position=form.cleaned_data["position"],
+                    wanted=form.cleaned_data["wanted"],
+                    raised_for=form.cleaned_data.get("raised_for", ""),
+                )
+            except ValidationError as exc:
+                form_add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    f"Your disagreement is recorded ({disagreement.reference}). "
+                    "A manager will contact you to talk it through.",
+                )
+                return redirect("referrals:letter", pk=contact.pk)
+        status = 400
+    else:
+        status = 200
+    return render(request, "referrals/disagree.html", {"contact": contact, "form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def phone_contact(request):
+    """Front-door staff record a phone call as a contact."""
+    require_triager(request.user)
+    form = PhoneContactForm(request.POST or None, document=_document())
+    formset = subject_formset(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid() and formset.is_valid():
+            data = form.cleaned_data
+            try:
+                contact = services.contact_receive(
+                    channel=Channel.PHONE,
+                    by=request.user,
+                    referrer_name=data["referrer_name"],
+                    referrer_role=data["referrer_role"],
+                    referrer_agency=data["referrer_agency"],
+                    referrer_email=data["referrer_email"],
+                    referrer_phone=data["referrer_phone"],
+                    address_line_1=data["address_line_1"],
+                    postcode=data["postcode"],
+                    concerns=data["concerns"],
+                    what_tried=data["what_tried"],
+                    family_aware=data["family_aware"],
+                    family_consents=data["family_consents"],
+                    consent_notes=data["consent_notes"],
+                    urgency=data["urgency"],
+                    indicators=form.cleaned_indicators(),
+                    subjects=_subjects(formset),
+                    idempotency_key=data["idempotency_key"],
+                )
+            except ValidationError as exc:
+                _show_subject_errors(form, formset, exc)
+            else:
+                messages.success(request, f"Phone contact recorded as {contact.reference}.")
+                return redirect("referrals:contact", pk=contact.pk)
+        status = 400
+    else:
+        status = 200
+    context = {"form": form, "formset": formset, "phone": True}
+    return render(request, "referrals/request_form.html", context, status=status)
 
 
 @login_required
