@@ -180,7 +180,8 @@ def contact_receive(
                 feedback_due=received + timedelta(hours=FEEDBACK_HOURS),
                 referrer_name=referrer_name.strip(),
                 referrer_role=referrer_role.strip(),
-                referrer_agency=referrer_agency or (by.agency if by else None),
+                # A professional's own agency, unless staff are recording someone else's call.
+                referrer_agency=referrer_agency or (by.agency if by and channel != Channel.PHONE else None),
                 referrer_email=referrer_email.strip(),
                 referrer_phone=referrer_phone.strip(),
                 submitted_by=by,
