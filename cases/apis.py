@@ -72,6 +72,8 @@ class PersonOutput(serializers.ModelSerializer):
             "nhs_number",
             "upn",
             "addresses",
+            "version",
+            "merged_into",
         ]
 
 
@@ -240,6 +242,12 @@ def _get_or_404(queryset, pk):
     return obj
 
 
+class PersonMergeInput(serializers.Serializer):
+    duplicate_id = serializers.IntegerField(help_text="The duplicate record, merged into this one")
+    reason = serializers.CharField(help_text="Why these are the same person (what was checked)")
+    version = serializers.IntegerField(help_text="The version of the record kept, as you read it")
+
+
 # --- views -----------------------------------------------------------------------------------
 
 
@@ -306,6 +314,29 @@ class PersonViewSet(
         data.is_valid(raise_exception=True)
         services.person_address_add(person=person, by=request.user, **data.validated_data)
         return Response(PersonOutput(person).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Merge a duplicate record into this one, with the reason (MASH and team managers)",
+        request=PersonMergeInput,
+        responses=PersonOutput,
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        keep = person_for_user(request.user, pk)
+        require_create(request.user, "merge_people")
+        data = PersonMergeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        duplicate = people_visible_to(request.user).filter(pk=data.validated_data["duplicate_id"]).first()
+        if duplicate is None:
+            raise serializers.ValidationError({"duplicate_id": ["No such person."]})
+        keep = services.person_merge(
+            duplicate=duplicate,
+            keep=keep,
+            reason=data.validated_data["reason"],
+            by=request.user,
+            expected_version=data.validated_data["version"],
+        )
+        return Response(PersonOutput(keep).data)
 
 
 @extend_schema_view(

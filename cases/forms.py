@@ -131,3 +131,53 @@ class InvolvementForm(forms.Form):
             users = users.exclude(involvements__family=family, involvements__ended_at__isnull=True)
         self.fields["user"].queryset = users.order_by("agency__name", "first_name", "last_name")
         self.fields["user"].label_from_instance = lambda user: f"{user} ({user.agency})"
+
+
+class PersonMergeForm(forms.Form):
+    """A manager merges a duplicate into the record being looked at."""
+
+    prefix = "merge"
+
+    candidate = forms.TypedChoiceField(
+        coerce=int,
+        required=False,
+        widget=forms.RadioSelect,
+        label="Which record is a duplicate of this one?",
+    )
+    record_number = forms.IntegerField(
+        required=False,
+        min_value=1,
+        label="Or the record number of the duplicate",
+        help_text="The number after P, as shown on the duplicate's page",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why these are the same person",
+        help_text="What you checked: for example NHS number, school, address history",
+        error_messages={"required": "Say why these records are the same person (what you checked)."},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["candidate"].choices = [
+            (
+                c.person.pk,
+                f"P{c.person.pk} {c.person}"
+                + (f", born {c.person.date_of_birth:%d %b %Y}" if c.person.date_of_birth else "")
+                + f" ({'; '.join(c.reasons)})",
+            )
+            for c in candidates
+        ]
+
+    def clean(self):
+        data = super().clean()
+        chosen, typed = data.get("candidate"), data.get("record_number")
+        if chosen and typed and chosen != typed:
+            raise forms.ValidationError(
+                "Choose one of the records suggested or give a record number, not both."
+            )
+        if not (chosen or typed) and "record_number" not in self.errors:
+            self.add_error("candidate", "Choose the duplicate record, or give its record number.")
+        data["duplicate"] = chosen or typed
+        return data

@@ -59,6 +59,7 @@ CREATE_ACTIONS: dict[str, tuple[str, str]] = {
     "change_family": ("cases.change_family", "Your role cannot change who is in a family."),
     "change_person": ("cases.change_person", "Your role cannot change a person's details."),
     "open_case": ("cases.add_case", "Only MASH and team managers can open a case."),
+    "merge_people": ("cases.merge_person", "Only a MASH or team manager can merge duplicate records."),
 }
 
 

@@ -85,7 +85,7 @@ def person_search(user: User, search: PersonSearch, *, limit: int = 50) -> Query
     (Fuzzy matching for the front door belongs to referrals/.)"""
     if search.is_empty:
         return Person.objects.none()
-    people = people_visible_to(user)
+    people = people_visible_to(user).filter(merged_into__isnull=True)
     for term in search.name.split():
         people = people.filter(
             Q(first_name__icontains=term)
@@ -103,3 +103,18 @@ def person_search(user: User, search: PersonSearch, *, limit: int = 50) -> Query
         people = people.filter(pk__in=Address.objects.filter(postcode__startswith=wanted).values("person_id"))
     visible_families = Prefetch("families", queryset=families_visible_to(user), to_attr="visible_families")
     return people.prefetch_related(visible_families).order_by("last_name", "first_name", "pk")[:limit]
+
+
+def possible_duplicates(user: User, person: Person, *, limit: int = 5):
+    """Other records that look like this person (the front door's matching), for a manager to merge."""
+    from referrals.matching import MatchQuery, person_candidates
+
+    address = person.addresses.filter(moved_out__isnull=True).first()
+    query = MatchQuery(
+        first_name=person.first_name,
+        last_name=person.last_name,
+        date_of_birth=person.date_of_birth,
+        postcode=address.postcode if address else "",
+        nhs_number=person.nhs_number,
+    )
+    return [c for c in person_candidates(user, query, limit=limit + 1) if c.person.pk != person.pk][:limit]

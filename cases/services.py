@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -592,3 +593,131 @@ def chronology_entry_add(
         occurred_at=occurred_at,
         author=by,
     )
+
+
+# --- merging duplicate people -----------------------------------------------------------------
+
+# History rows are append-only: they keep pointing at the duplicate, which stays as a row marked
+# merged, so nothing is lost. Every other link to the duplicate moves to the record kept.
+MERGE_LEAVES_IN_PLACE = frozenset({"cases.chronologyentry", "assessments.contribution"})
+
+
+def _merge_refusal(duplicate: Person, keep: Person, reason: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if duplicate.pk == keep.pk:
+        errors["duplicate"] = "Choose a different record: a record cannot be merged into itself."
+    elif duplicate.merged_into_id or keep.merged_into_id:
+        errors["duplicate"] = (
+            "One of these records has already been merged: use the record it was merged into."
+        )
+    elif duplicate.is_child != keep.is_child:
+        errors["duplicate"] = "A child's record and an adult's record cannot be the same person."
+    elif duplicate.nhs_number and keep.nhs_number and duplicate.nhs_number != keep.nhs_number:
+        errors["duplicate"] = "These records have different NHS numbers, so they are not the same person."
+    if not reason.strip():
+        errors["reason"] = "Say why these records are the same person (what you checked)."
+    return errors
+
+
+def _move_links(duplicate: Person, keep: Person) -> None:
+    for membership in FamilyMember.objects.filter(person=duplicate):
+        if FamilyMember.objects.filter(family_id=membership.family_id, person=keep).exists():
+            membership.delete()
+        else:
+            membership.person = keep
+            membership.save(update_fields=["person"])
+    for relationship in Relationship.objects.filter(Q(person=duplicate) | Q(relative=duplicate)):
+        person_id = keep.pk if relationship.person_id == duplicate.pk else relationship.person_id
+        relative_id = keep.pk if relationship.relative_id == duplicate.pk else relationship.relative_id
+        clash = Relationship.objects.filter(
+            family_id=relationship.family_id, person_id=person_id, relative_id=relative_id
+        ).exclude(pk=relationship.pk)
+        if person_id == relative_id or clash.exists():
+            relationship.delete()
+        else:
+            relationship.person_id, relationship.relative_id = person_id, relative_id
+            relationship.save(update_fields=["person", "relative"])
+    if keep.addresses.filter(moved_out__isnull=True).exists():
+        today = timezone.localdate()
+        for address in duplicate.addresses.filter(moved_out__isnull=True):
+            address.moved_out = max(today, address.moved_in or today)
+            address.save(update_fields=["moved_out"])
+    duplicate.addresses.update(person=keep)
+    handled = {"cases.familymember", "cases.relationship", "cases.address", *MERGE_LEAVES_IN_PLACE}
+    for relation in Person._meta.get_fields(include_hidden=True):
+        if not relation.auto_created or relation.concrete:
+            continue
+        label = relation.related_model._meta.label_lower
+        if relation.many_to_many:
+            through = relation.through
+            own = next(f for f in through._meta.fields if f.related_model is Person)
+            other = next(f for f in through._meta.fields if f.is_relation and f is not own)
+            already = set(through.objects.filter(**{own.name: keep}).values_list(other.attname, flat=True))
+            rows = through.objects.filter(**{own.name: duplicate})
+            rows.filter(**{f"{other.attname}__in": already}).delete()
+            rows.update(**{own.name: keep})
+        elif label not in handled:
+            relation.related_model._base_manager.filter(**{relation.field.name: duplicate}).update(
+                **{relation.field.name: keep}
+            )
+
+
+@transaction.atomic
+def person_merge(
+    *, duplicate: Person, keep: Person, reason: str, by: User, expected_version: int | None = None
+) -> Person:
+    """Merge a duplicate record into the record kept, with the reason recorded. Families,
+    relationships, addresses, contacts and visits move to the record kept; chronology entries and
+    contributions stay as written (append-only) and are read through the duplicate's pointer."""
+    locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[duplicate.pk, keep.pk])}
+    duplicate, keep = locked[duplicate.pk], locked[keep.pk]
+    if expected_version is not None and keep.version != expected_version:
+        raise ValidationError({"version": STALE_EDIT}, code="stale")
+    errors = _merge_refusal(duplicate, keep, reason)
+    if errors:
+        raise ValidationError(errors)
+    families = list(
+        Family.objects.filter(memberships__person__in=[duplicate, keep]).distinct().order_by("pk")
+    )
+    taken = []
+    for field in ("nhs_number", "upn", "middle_names", "preferred_name", "date_of_birth"):
+        if getattr(duplicate, field) and not getattr(keep, field):
+            taken.append(Person._meta.get_field(field).verbose_name)
+            setattr(keep, field, getattr(duplicate, field))
+            if field in ("nhs_number", "upn"):
+                setattr(duplicate, field, "")  # unique: released by the duplicate first
+    if keep.sex == Sex.UNKNOWN and duplicate.sex != Sex.UNKNOWN:
+        keep.sex = duplicate.sex
+        taken.append("sex")
+    now = timezone.now()
+    duplicate.merged_into, duplicate.merged_at, duplicate.merged_by = keep, now, by
+    duplicate.merge_reason = reason.strip()
+    duplicate.version += 1
+    duplicate.save()
+    _move_links(duplicate, keep)
+    keep.version += 1
+    keep.save()
+    detail = reason.strip() + (f"\nTaken from the duplicate: {', '.join(taken)}." if taken else "")
+    if duplicate.date_of_birth and keep.date_of_birth and duplicate.date_of_birth != keep.date_of_birth:
+        detail += (
+            f"\nThe dates of birth differed: this record's {keep.date_of_birth:%d %B %Y} is kept; "
+            f"the duplicate had {duplicate.date_of_birth:%d %B %Y}."
+        )
+    for family in families:
+        chronology_write(
+            family=family,
+            subject=keep,
+            kind=ChronologyKind.RECORDS_MERGED,
+            summary=f"Duplicate record P{duplicate.pk} of {duplicate} merged into this record",
+            detail=detail,
+            author=by,
+        )
+        chronology_write(
+            family=family,
+            subject=duplicate,
+            kind=ChronologyKind.RECORDS_MERGED,
+            summary=f"This record (P{duplicate.pk}) was merged into P{keep.pk} {keep}",
+            detail=detail,
+            author=by,
+        )
+    return keep

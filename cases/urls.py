@@ -18,4 +18,5 @@ urlpatterns = [
     ),
     path("people/", views.person_search, name="person-search"),
     path("people/<int:pk>/", views.person_detail, name="person-detail"),
+    path("people/<int:pk>/merge/", views.person_merge, name="person-merge"),
 ]

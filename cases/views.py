@@ -18,10 +18,18 @@ from cases.forms import (
     CaseCloseForm,
     ChronologyEntryForm,
     InvolvementForm,
+    PersonMergeForm,
     PersonSearchForm,
 )
 from cases.models import Involvement, Person
-from cases.permissions import can, case_for_user, families_visible_to, person_for_user
+from cases.permissions import (
+    can,
+    case_for_user,
+    families_visible_to,
+    people_visible_to,
+    person_for_user,
+    require_create,
+)
 from config.forms import form_add_service_errors
 from pathways.selectors import cases_needing_ecpp
 
@@ -211,13 +219,54 @@ def person_search(request):
 
 
 @login_required
-def person_detail(request, pk: int):
+def person_detail(request, pk: int, *, merge_form=None, status=200):
     person = person_for_user(request.user, pk)
+    if person.merged_into_id:
+        messages.info(
+            request,
+            f"That record was merged into this one on {person.merged_at:%d %B %Y}: {person.merge_reason}",
+        )
+        return redirect("cases:person-detail", pk=person.merged_into_id)
     families = families_visible_to(request.user).filter(memberships__person=person)
     context = {
         "person": person,
         "addresses": person.addresses.all(),
         "memberships": person.memberships.filter(family__in=families).select_related("family"),
         "cases": selectors.case_list(request.user).filter(family__in=families),
+        "merged_duplicates": person.merged_duplicates.select_related("merged_by"),
     }
-    return render(request, "cases/person_detail.html", context)
+    if can(request.user, "merge_people"):
+        candidates = selectors.possible_duplicates(request.user, person)
+        context["merge_form"] = merge_form or PersonMergeForm(
+            candidates=candidates, initial={"version": person.version}
+        )
+        context["duplicate_candidates"] = candidates
+    return render(request, "cases/person_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def person_merge(request, pk: int):
+    """A manager merges a duplicate record into this one, with the reason."""
+    keep = person_for_user(request.user, pk)
+    require_create(request.user, "merge_people")
+    form = PersonMergeForm(request.POST, candidates=selectors.possible_duplicates(request.user, keep))
+    if form.is_valid():
+        duplicate = people_visible_to(request.user).filter(pk=form.cleaned_data["duplicate"]).first()
+        if duplicate is None:
+            form.add_error("duplicate", "There is no record with that number.")
+        else:
+            try:
+                services.person_merge(
+                    duplicate=duplicate,
+                    keep=keep,
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
+                    expected_version=form.cleaned_data["version"],
+                )
+            except ValidationError as exc:
+                form_add_service_errors(form, exc)
+            else:
+                messages.success(request, f"Record P{duplicate.pk} merged into this record.")
+                return redirect("cases:person-detail", pk=keep.pk)
+    return person_detail(request, pk, merge_form=form, status=400)

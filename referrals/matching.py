@@ -137,7 +137,7 @@ def person_candidates(user, query: MatchQuery, *, limit: int = 10) -> list[Candi
     # Forename and surname as given, or the wrong way round (a common slip at the front door).
     straight = (best("first_name", firsts) + best("last_name", [last])) / 2
     swapped = (best("last_name", firsts) + best("first_name", [last])) / 2
-    people = people_visible_to(user).filter(leads)
+    people = people_visible_to(user).filter(leads, merged_into__isnull=True)
     people = people.annotate(
         name_score=Greatest(straight, swapped),
         straight_score=straight,

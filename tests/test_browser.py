@@ -160,3 +160,59 @@ def test_a_family_help_worker_contributes_and_proposes_pathway_3_and_a_social_wo
     social.context.close()
     world.north_case.refresh_from_db()
     assert world.north_case.pathway == 3 and world.north_case.key_worker == cast.fh_worker
+
+
+def test_a_school_dsl_requests_support_mash_triages_to_pathway_2_and_the_dsl_reads_the_feedback(
+    browser, live_server, cast
+):
+    def as_user(username):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        user_page = context.new_page()
+        sign_in(user_page, live_server.url, username)
+        return context, user_page
+
+    # The DSL sends a request for support.
+    dsl_context, dsl = as_user("school.dsl")
+    dsl.get_by_role("link", name="Requests for support").click()
+    dsl.get_by_role("link", name="Request support for a family").click()
+    dsl.locator("[name=subjects-0-first_name]").fill("Ola")
+    dsl.locator("[name=subjects-0-last_name]").fill("Okafor")
+    dsl.locator("[name=subjects-0-date_of_birth]").fill("2016-05-02")
+    dsl.get_by_label("What help does the family need, and why? In your own words").fill(
+        "Ola often arrives hungry and tired; mum has asked us for help"
+    )
+    dsl.get_by_label("Yes, the family agrees to this request").check()
+    dsl.get_by_role("button", name="Send the request").click()
+    dsl.get_by_text("Your reference is").wait_for()
+    reference = re.search(r"R\d{2}-\d{6}", dsl.get_by_text("Your reference is").inner_text()).group(0)
+    assert dsl.get_by_text("We are looking at this request").is_visible()
+
+    # The MASH manager finds it in the queue, makes a record for Ola and triages to pathway 2.
+    mash_context, mash = as_user("mash.manager")
+    mash.get_by_role("link", name="Front door").click()
+    mash.get_by_role("link", name=reference).click()
+    mash.get_by_label(re.compile("make a new record")).check()
+    mash.get_by_role("button", name="Link").click()
+    mash.get_by_text("Linked.").wait_for()
+    mash.get_by_label("Pathway 2: family help").check()
+    mash.get_by_label("Why (the front door's record)").fill("Unmet basic needs; the family wants help")
+    mash.get_by_label("What we will tell the referrer").fill(
+        "Ola's mum has agreed to help, so a family help worker will contact the family this week."
+    )
+    mash.get_by_label("Team to hold the case").select_option(label="Family Help Team North")
+    mash.get_by_role("button", name="Record the triage decision").click()
+    mash.get_by_text(f"{reference}: triaged.").wait_for()
+    assert mash.locator("#outcome").get_by_text("Pathway 2: family help").is_visible()
+    mash.get_by_role("button", name="Record the letter as sent").click()
+    mash.get_by_text("The outcome letter is recorded as sent").wait_for()
+
+    # The DSL reads the feedback from their requests.
+    dsl.get_by_role("link", name="Requests for support").click()
+    dsl.get_by_role("link", name="Decided: read the letter").click()
+    letter = dsl.locator("#letter")
+    letter.get_by_text("a family help worker will contact the family this week").wait_for()
+    assert "We will offer the family help" in letter.inner_text()
+    assert "Unmet basic needs" not in dsl.content()
+    assert dsl.get_by_role("link", name="I disagree with this decision").is_visible()
+    mash_context.close()
+    dsl_context.close()
