@@ -32,6 +32,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "60"))
+QUEUE_CONTACTS = int(os.environ.get("BENCH_QUEUE_CONTACTS", "5000"))
 
 
 def _time(client: Client, url: str, rounds: int = ROUNDS) -> dict:
@@ -154,10 +155,10 @@ def _bench_matching(user) -> None:
             """
             INSERT INTO cases_person (kind, first_name, middle_names, last_name, preferred_name,
                                       date_of_birth, sex, ethnicity, nhs_number, upn, created_at,
-                                      created_by_id, version)
+                                      created_by_id, version, merge_reason)
             SELECT 'child', (%s::text[])[1 + (g %% array_length(%s::text[], 1))],
                    '', (%s::text[])[1 + ((g::bigint * 7919) %% array_length(%s::text[], 1))],
-                   '', DATE '2006-01-01' + (g %% 6500), 'U', 'NOBT', '', '', now(), %s, 1
+                   '', DATE '2006-01-01' + (g %% 6500), 'U', 'NOBT', '', '', now(), %s, 1, ''
             FROM generate_series(1, %s) AS g
             """,
             [firsts, firsts, lasts, lasts, user.pk, MATCH_PEOPLE],
@@ -181,6 +182,72 @@ def _bench_matching(user) -> None:
         f"{len(timings)} queries: median {statistics.median(timings):.1f} ms, "
         f"p95 {timings[int(len(timings) * 0.95) - 1]:.1f} ms (target p95 <= 100 ms)"
     )
+
+
+def _add_contacts(user, count: int, start: int) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from assessments.models import ThresholdIndicator
+    from referrals.models import Contact, ContactSubject
+
+    now = timezone.now()
+    rng = random.Random(start)
+    contacts = Contact.objects.bulk_create(
+        Contact(
+            reference=f"B{start + i:08d}",
+            channel="professional",
+            urgency=rng.choice(["routine", "routine", "routine", "urgent", "immediate"]),
+            received_at=now - timedelta(minutes=start + i),
+            decision_due=now + timedelta(days=1),
+            feedback_due=now + timedelta(hours=72),
+            referrer_name="Bench Referrer",
+            submitted_by=user,
+            concerns="Synthetic concern for the benchmark",
+            family_consents="yes",
+        )
+        for i in range(count)
+    )
+    ContactSubject.objects.bulk_create(
+        ContactSubject(contact=c, role="child", first_name="Bench", last_name=f"Child{c.pk}")
+        for c in contacts
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE referrals_contact")
+    immediate = ThresholdIndicator.objects.filter(immediate_referral=True).first()
+    if immediate:
+        Contact.indicators.through.objects.bulk_create(
+            Contact.indicators.through(contact_id=c.pk, thresholdindicator_id=immediate.pk)
+            for c in contacts[::100]
+        )
+
+
+def _bench_triage_queue(user) -> None:
+    """The MASH triage queue (issue: query count independent of the queue's length)."""
+    from referrals.models import Contact
+
+    client = Client()
+    client.force_login(user)
+    print(f"\n{'triage queue':40} {'open':>6} {'median ms':>10} {'p95 ms':>10} {'queries':>8}")
+    queries = {}
+    for target in (50, QUEUE_CONTACTS):
+        waiting = Contact.objects.filter(state="received").count()
+        if waiting < target:
+            _add_contacts(user, target - waiting, start=waiting)
+        for label, url in (
+            ("queue page (50 a page)", "/front-door/"),
+            ("API queue", "/api/v1/contacts/queue/"),
+        ):
+            result = _time(client, url, rounds=20)
+            queries[(label, target)] = result["queries"]
+            print(
+                f"{label:40} {target:6d} {result['median_ms']:10.1f} {result['p95_ms']:10.1f} "
+                f"{result['queries']:8d}"
+            )
+    for label in ("queue page (50 a page)", "API queue"):
+        ratio = queries[(label, QUEUE_CONTACTS)] / queries[(label, 50)]
+        print(f"{label}: queries at {QUEUE_CONTACTS:,} open / at 50 open = {ratio:.2f} (target 1.00)")
 
 
 def main() -> int:
@@ -234,6 +301,7 @@ def main() -> int:
         for label, path in paths.items():
             fresh, persistent = rates[path]
             print(f"{label:40} {fresh:15.0f} {persistent:10.0f} {persistent / fresh:7.2f}x")
+        _bench_triage_queue(User.objects.get(username="mash.manager"))
         _bench_matching(User.objects.get(username="mash.manager"))
     return 0
 

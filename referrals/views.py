@@ -4,6 +4,7 @@ queue, and a contact with its match candidates."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -162,7 +163,8 @@ def my_requests(request):
 @login_required
 def queue(request):
     require_triager(request.user)
-    return render(request, "referrals/queue.html", {"contacts": selectors.triage_queue(request.user)})
+    page = Paginator(selectors.triage_queue(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "referrals/queue.html", {"contacts": page.object_list, "page": page})
 
 
 def _triage_form(contact, data=None):

@@ -34,7 +34,7 @@ def test_seed_demo_builds_a_demo_authority_and_is_idempotent(settings):
         user = authenticate(username=username, password="demo-pass-for-test")
         assert user is not None, username
         assert user.primary_role == role
-    assert Family.objects.count() == 50
+    assert Family.objects.count() == 51  # 50 demo families, one more made at the front door
     open_pathways = set(Case.objects.filter(state="open").values_list("pathway", flat=True))
     assert open_pathways == {1, 2, 3, 4}
     assert Case.objects.filter(state="closed").exists()
@@ -44,8 +44,20 @@ def test_seed_demo_builds_a_demo_authority_and_is_idempotent(settings):
     from assessments.models import Assessment, Conversation
     from pathways.models import Decision, Plan
 
-    assert Assessment.objects.count() == 50 and Conversation.objects.count() == 50
-    assert Plan.objects.count() == Case.objects.filter(pathway__gte=2).count()
+    assert Assessment.objects.count() == 51 and Conversation.objects.count() == 50
+    assert Plan.objects.count() == Case.objects.filter(pathway__gte=2, contacts__isnull=True).count()
+    # The front door has work in it, and one request has been decided and answered.
+    from referrals.models import Contact
+    from referrals.selectors import triage_queue
+
+    queue = list(triage_queue(User.objects.get(username="mash.manager")))
+    assert len(queue) == 5 and queue[0].flagged
+    answered = Contact.objects.get(state="triaged")
+    assert (
+        answered.feedback_sent
+        and answered.case.pathway == 2
+        and answered.submitted_by.username == "school.dsl"
+    )
     assert Decision.objects.filter(state="proposed").exists()
     counts = (
         Family.objects.count(),

@@ -294,3 +294,20 @@ def test_the_api_triages_sends_and_reads_the_letter(cast, api_for):
     assert raised.status_code == 201 and raised.json()["reference"].startswith("D")
     again = dsl.post(f"/api/v1/contacts/{contact.pk}/disagreements/", {"position": "Again"}, format="json")
     assert again.status_code == 400
+
+
+def test_the_queue_page_costs_the_same_queries_however_long_the_queue(cast, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(cast.mash_manager)
+
+    def queries_with(n):
+        while Contact.objects.filter(state="received").count() < n:
+            linked_contact(cast, key=f"q-{Contact.objects.count()}")
+        client.get(reverse("referrals:queue"))  # warm sessions and permission caches
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("referrals:queue")).status_code == 200
+        return len(captured)
+
+    assert queries_with(2) == queries_with(12)

@@ -30,11 +30,12 @@ from cases.choices import (
     RelationshipKind,
     Sex,
 )
-from cases.models import Family
+from cases.models import Family, Person
 from cases.validators import upn_check_letter
 from pathways.choices import Outcome, Pathway
 from pathways.codes import ReferralSource
 from pathways.services import DecisionDetails, decision_propose, plan_action_add, plan_outcome_add, plan_start
+from referrals.models import Contact
 
 LA = "Continuum demo council children's services"
 FAMILY_COUNT = 50
@@ -231,11 +232,111 @@ class Command(BaseCommand):
             else:
                 self._families(FAMILY_COUNT - existing, users, teams, seed=existing)
                 self.stdout.write(f"Added {FAMILY_COUNT - existing} demo families.")
+            if not Contact.objects.exists():
+                self._contacts(users, teams)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo logins (password from DEMO_PASSWORD): {', '.join(u[0] for u in DEMO_USERS[:8])}"
             )
         )
+
+    def _contacts(self, users, teams) -> None:
+        """A front door with work in it: requests waiting for triage (one citing an
+        immediate-referral indicator, one about a child already known), a family's own request,
+        a phone call, and one triaged to pathway 2 with its letter sent to the school."""
+        from referrals.services import (
+            SubjectDetails,
+            TriageDetails,
+            contact_feedback_send,
+            contact_receive,
+            contact_subject_link,
+            contact_triage,
+        )
+
+        fake = Faker("en_GB")
+        fake.seed_instance(4242)
+        dsl, mash = users["school.dsl"], users["mash.manager"]
+        known = Person.objects.filter(kind=PersonKind.CHILD, memberships__isnull=False).order_by("pk").first()
+
+        def child(first, last, born):
+            return [SubjectDetails(role="child", first_name=first, last_name=last, date_of_birth=born)]
+
+        today = timezone.localdate()
+        common = {"family_consents": "yes", "family_aware": True}
+        contact_receive(
+            channel="professional",
+            by=dsl,
+            referrer_name=dsl.get_full_name(),
+            concerns=(
+                "Comes to school hungry most days and has lost weight this term; "
+                "mum says money is very tight."
+            ),
+            what_tried="Breakfast club place; talked with mum about the food bank.",
+            subjects=child(fake.first_name_female(), "Ellery", today - timedelta(days=8 * 365 + 40)),
+            **common,
+        )
+        contact_receive(
+            channel="professional",
+            by=dsl,
+            referrer_name=dsl.get_full_name(),
+            concerns="Told her teacher that her stepdad hit her last night; a mark on her arm.",
+            family_consents="not_asked",
+            consent_notes="Telling the family first could put her at risk.",
+            indicators=list(ThresholdIndicator.objects.filter(immediate_referral=True)[:1]),
+            subjects=child(fake.first_name_female(), "Marsh", today - timedelta(days=11 * 365 + 40)),
+        )
+        if known:
+            contact_receive(
+                channel="professional",
+                by=users["health.visitor"],
+                referrer_name=users["health.visitor"].get_full_name(),
+                concerns="Missed two health appointments; home seemed chaotic at the last visit.",
+                subjects=child(known.first_name, known.last_name, known.date_of_birth),
+                **common,
+            )
+        contact_receive(
+            channel="family",
+            referrer_name=fake.name_female(),
+            referrer_phone="07700 900123",
+            concerns=(
+                "My son won't go to school and we argue every morning. I don't know what to do any more."
+            ),
+            subjects=child(fake.first_name_male(), "Hollis", today - timedelta(days=13 * 365 + 40)),
+            **common,
+        )
+        contact_receive(
+            channel="phone",
+            by=mash,
+            referrer_name="Dr " + fake.last_name(),
+            referrer_role="GP",
+            referrer_phone="0115 496 0000",
+            urgency="urgent",
+            concerns="Dad is struggling with his mental health since mum left; the children are with him.",
+            subjects=child(fake.first_name_male(), "Vickers", today - timedelta(days=5 * 365 + 40)),
+            **common,
+        )
+        triaged = contact_receive(
+            channel="professional",
+            by=dsl,
+            referrer_name=dsl.get_full_name(),
+            concerns="Often late and tired; says he looks after his little sister in the mornings.",
+            subjects=child(fake.first_name_male(), "Penrose", today - timedelta(days=9 * 365 + 40)),
+            **common,
+        )
+        for subject in triaged.subjects.all():
+            contact_subject_link(subject=subject, person=None, by=mash)
+        triaged = contact_triage(
+            contact=triaged,
+            by=mash,
+            details=TriageDetails(
+                outcome="pathway_2",
+                rationale="Young carer; unmet needs at home; the family agrees to help.",
+                feedback_text="His mum has agreed to help, so a family help worker will contact the family.",
+                team=teams["Family Help Team North"],
+            ),
+        )
+        contact_feedback_send(contact=triaged, by=mash, method="online")
+        self.stdout.write("Added demo contacts at the front door.")
 
     def _user(self, row, agencies, teams) -> User:
         username, first, last, role, agency, team, title = row
