@@ -311,3 +311,79 @@ def test_the_queue_page_costs_the_same_queries_however_long_the_queue(cast, clie
         return len(captured)
 
     assert queries_with(2) == queries_with(12)
+
+
+def test_the_whole_journey_through_the_api(cast, api_for):
+    dsl, mash = api_for(cast.school_dsl), api_for(cast.mash_manager)
+    sent = dsl.post(
+        "/api/v1/contacts/",
+        {
+            "concerns": "Ola often arrives hungry",
+            "family_consents": "yes",
+            "subjects": [
+                {"role": "child", "first_name": "Ola", "last_name": "Okafor", "date_of_birth": "2016-05-02"}
+            ],
+        },
+        format="json",
+        headers={"Idempotency-Key": "journey-1"},
+    )
+    assert sent.status_code == 201
+    contact = sent.json()
+    candidates = mash.get(f"/api/v1/contacts/{contact['id']}/candidates/").json()
+    assert candidates[0]["candidates"] == []  # nobody like Ola is known yet
+    subject = contact["subjects"][0]["id"]
+    linked = mash.post(
+        f"/api/v1/contacts/{contact['id']}/subjects/{subject}/link/", {"person_id": None}, format="json"
+    )
+    assert linked.status_code == 200 and linked.json()["person"]
+    detail = mash.get(f"/api/v1/contacts/{contact['id']}/").json()
+    triaged = mash.post(
+        f"/api/v1/contacts/{contact['id']}/triage/",
+        {
+            "outcome": "pathway_2",
+            "rationale": "Unmet needs; family agrees",
+            "feedback_text": "A family help worker will contact the family.",
+            "team_id": cast.north.pk,
+            "version": Contact.objects.get(pk=contact["id"]).version,
+        },
+        format="json",
+    )
+    assert detail["state"] == "received" and triaged.status_code == 200
+    assert (
+        mash.post(
+            f"/api/v1/contacts/{contact['id']}/feedback/",
+            {"method": "online", "version": triaged.json()["version"]},
+            format="json",
+        ).status_code
+        == 200
+    )
+    letter = dsl.get(f"/api/v1/contacts/{contact['id']}/letter/")
+    assert letter.status_code == 200 and letter.json()["outcome"] == "pathway_2"
+
+
+def test_the_triager_sees_earlier_contacts_and_their_outcomes(cast, client_for):
+    from referrals.services import TriageDetails, contact_triage
+
+    first = linked_contact(cast, key="first")
+    contact_triage(
+        contact=first,
+        by=cast.mash_manager,
+        details=TriageDetails(
+            outcome="signpost",
+            rationale="Universal needs",
+            feedback_text="School nurse",
+            advice="School nurse",
+        ),
+    )
+    second = contact_receive(
+        by=cast.school_dsl,
+        channel="professional",
+        referrer_name="Sadia Dhillon",
+        concerns="Ola is hungry again and now missing school",
+        family_consents="yes",
+        subjects=[
+            SubjectDetails(role="child", first_name="Ola", last_name="Okafor", date_of_birth=date(2016, 5, 2))
+        ],
+    )
+    page = client_for(cast.mash_manager).get(reverse("referrals:contact", args=[second.pk])).content.decode()
+    assert first.reference in page and "Signpost to universal services" in page
