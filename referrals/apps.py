@@ -9,10 +9,8 @@ class ReferralsConfig(AppConfig):
     def ready(self) -> None:
         from pathways.models import Decision
         from pathways.signals import decision_settled
+        from referrals import receivers
 
-        def _settled(sender, decision, by, **kwargs):
-            from referrals.services import contact_decision_settled
-
-            contact_decision_settled(decision=decision, by=by)
-
-        decision_settled.connect(_settled, sender=Decision, dispatch_uid="referrals.decision_settled")
+        decision_settled.connect(
+            receivers.decision_settled, sender=Decision, dispatch_uid="referrals.decision_settled"
+        )

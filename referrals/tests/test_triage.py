@@ -323,3 +323,13 @@ def test_no_disagreement_before_there_is_a_decision(cast):
     contact = new_contact(cast.school_dsl)
     with pytest.raises(ValidationError, match="no decision"):
         disagreement_raise_on_contact(contact=contact, by=cast.school_dsl, position="Too slow")
+
+
+def test_the_front_door_keeps_listening_for_settled_decisions():
+    """The receiver is a module-level function: a closure would be garbage-collected (weak ref)."""
+    import gc
+
+    from pathways.signals import decision_settled
+
+    gc.collect()
+    assert decision_settled.has_listeners(Decision)
