@@ -8,7 +8,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.choices import AgencyKind
-from accounts.models import Team, User
+from accounts.models import Agency, Team, User
 from assessments.models import ThresholdIndicator
 from cases.models import Family
 from cases.permissions import people_visible_to
@@ -46,6 +46,9 @@ class ContactInput(serializers.Serializer):
     )
     referrer_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     referrer_role = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    referrer_agency_id = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="Phone contacts: the caller's agency"
+    )
     referrer_email = serializers.EmailField(required=False, allow_blank=True, default="")
     referrer_phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     address_line_1 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -233,6 +236,19 @@ class ContactViewSet(
         key = request.headers.get("Idempotency-Key", "") or values.pop("idempotency_key")
         values.pop("idempotency_key", None)
         subjects = [services.SubjectDetails(**subject) for subject in values.pop("subjects")]
+        agency_id = values.pop("referrer_agency_id")
+        if values["channel"] == Channel.PHONE:
+            # Front-door staff recording someone else's call: who rang, not who typed it.
+            require_triager(request.user)
+            if not values["referrer_name"].strip():
+                raise serializers.ValidationError({"referrer_name": ["Record who rang."]})
+            values["referrer_agency"] = _pick(
+                Agency.objects.all(), agency_id, "referrer_agency_id", "No such agency."
+            )
+        elif agency_id is not None:
+            raise serializers.ValidationError(
+                {"referrer_agency_id": ["Only a phone contact names another agency: yours is used."]}
+            )
         values["referrer_name"] = (
             values["referrer_name"] or request.user.get_full_name() or request.user.username
         )

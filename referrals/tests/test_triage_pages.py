@@ -387,3 +387,28 @@ def test_the_triager_sees_earlier_contacts_and_their_outcomes(cast, client_for):
     )
     page = client_for(cast.mash_manager).get(reverse("referrals:contact", args=[second.pk])).content.decode()
     assert first.reference in page and "Signpost to universal services" in page
+
+
+def test_phone_contacts_through_the_api_are_for_the_front_door(cast, api_for):
+    call = {
+        "channel": "phone",
+        "referrer_name": "Dr Ade",
+        "referrer_agency_id": cast.school.pk,
+        "concerns": "Bruising seen at an appointment",
+        "family_consents": "not_asked",
+        "consent_notes": "Asking could put the child at risk",
+        "subjects": [{"role": "child", "first_name": "Ola", "last_name": "Okafor"}],
+    }
+    assert api_for(cast.school_dsl).post("/api/v1/contacts/", call, format="json").status_code == 403
+    mash = api_for(cast.mash_manager)
+    nameless = mash.post("/api/v1/contacts/", {**call, "referrer_name": ""}, format="json")
+    assert nameless.status_code == 400 and "referrer_name" in nameless.json()
+    made = mash.post("/api/v1/contacts/", call, format="json")
+    assert made.status_code == 201 and made.json()["referrer_agency"] == str(cast.school)
+    assert Contact.objects.get().submitted_by == cast.mash_manager
+    other_agency = api_for(cast.school_dsl).post(
+        "/api/v1/contacts/",
+        {**call, "channel": "professional", "referrer_agency_id": cast.la.pk},
+        format="json",
+    )
+    assert other_agency.status_code == 400 and "referrer_agency_id" in other_agency.json()
