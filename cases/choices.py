@@ -121,6 +121,7 @@ class ChronologyKind(models.TextChoices):
     CONTACT_TRIAGED = "contact_triaged", "Request for support triaged at the front door"
     DISAGREEMENT_RAISED = "disagreement_raised", "Professional disagreement raised"
     RECORDS_MERGED = "records_merged", "Duplicate records merged"
+    TIMESCALE_MISSED = "timescale_missed", "Timescale missed"
     # Recorded by practitioners.
     NOTE = "note", "Case note"
     HOME_VISIT = "home_visit", "Home visit"
@@ -153,6 +154,7 @@ SYSTEM_CHRONOLOGY_KINDS = frozenset(
         ChronologyKind.CONTACT_TRIAGED,
         ChronologyKind.DISAGREEMENT_RAISED,
         ChronologyKind.RECORDS_MERGED,
+        ChronologyKind.TIMESCALE_MISSED,
     }
 )
 PRACTITIONER_CHRONOLOGY_KINDS = [

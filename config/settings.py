@@ -1,6 +1,6 @@
 """Continuum settings. Every value that varies between machines comes from config/env.py."""
 
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 import dj_database_url
@@ -31,6 +31,22 @@ for _day in LA_CLOSURE_DAYS:
         date.fromisoformat(_day)
     except ValueError:
         raise ImproperlyConfigured(f"LA_CLOSURE_DAYS: {_day!r} is not a date like 2026-12-24.") from None
+# Working hours, for deadlines counted in working hours (escalation stages).
+try:
+    WORKING_DAY_START = time.fromisoformat(env_str("WORKING_DAY_START", "09:00"))
+    WORKING_DAY_END = time.fromisoformat(env_str("WORKING_DAY_END", "17:00"))
+except ValueError:
+    raise ImproperlyConfigured("WORKING_DAY_START / WORKING_DAY_END must be times like 09:00.") from None
+if WORKING_DAY_END <= WORKING_DAY_START:
+    raise ImproperlyConfigured("WORKING_DAY_END must be after WORKING_DAY_START.")
+# The authority's own timescales, overriding DOMAIN.md's defaults (escalation/timescales.py):
+# comma-separated kind=span, a span being 1wd (working days), 72h (hours), 4wh (working hours)
+# or 84d (calendar days). Checked at start-up.
+CLOCK_TIMESCALES = dict(
+    item.split("=", 1) if "=" in item else (item, "") for item in env_list("CLOCK_TIMESCALES", [])
+)
+# How long before a clock is due its holder is reminded (hours).
+CLOCK_WARNING_HOURS = env_int("CLOCK_WARNING_HOURS", 24, minimum=0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -157,6 +173,7 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "config.tasks.heartbeat", "schedule": 60.0},
+    "clocks-sweep": {"task": "escalation.tasks.clocks_sweep", "schedule": 60.0},
 }
 
 # --- Accounts and access --------------------------------------------------------------------

@@ -5,3 +5,37 @@ class DisagreementState(models.TextChoices):
     OPEN = "open", "Open"
     RESOLVED = "resolved", "Resolved"
     WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ClockKind(models.TextChoices):
+    CONTACT_DECISION = "contact_decision", "Contact decision"
+    FEEDBACK_TO_REFERRER = "feedback_to_referrer", "Feedback to the referrer"
+    EHH_REVIEW = "ehh_review", "Early Help Hub review"
+    ASSESSMENT_PATHWAY_3 = "assessment_pathway_3", "Assessment at pathway 3"
+    EARLY_HELP_ASSESSMENT = "early_help_assessment", "Early help assessment"
+    ICPC = "icpc", "Initial child protection conference"
+    CP_REVIEW = "cp_review", "Child protection review conference"
+    PLAN_REVIEW = "plan_review", "Plan review"
+    ESCALATION_STAGE = "escalation_stage", "Escalation stage"
+    ESCALATION_STAGE_HIGH_RISK = "escalation_stage_high_risk", "Escalation stage (high risk)"
+    STEPDOWN_APPROVAL = "stepdown_approval", "Step-down approval"
+
+
+class ClockState(models.TextChoices):
+    RUNNING = "running", "Running"
+    PAUSED = "paused", "Paused"
+    MET = "met", "Met"
+    BREACHED = "breached", "Breached"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# The clock state machine, declared once. A breached clock can still be met (late, with the
+# reason); met and cancelled are final.
+CLOCK_TRANSITIONS: dict[str, set[str]] = {
+    ClockState.RUNNING: {ClockState.PAUSED, ClockState.MET, ClockState.BREACHED, ClockState.CANCELLED},
+    ClockState.PAUSED: {ClockState.RUNNING, ClockState.CANCELLED},
+    ClockState.BREACHED: {ClockState.MET, ClockState.CANCELLED},
+    ClockState.MET: set(),
+    ClockState.CANCELLED: set(),
+}
+OPEN_CLOCK_STATES = (ClockState.RUNNING, ClockState.PAUSED, ClockState.BREACHED)

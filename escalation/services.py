@@ -1,15 +1,25 @@
-"""Writes for professional disagreements. Raising one from a feedback letter records it so that
-it is not lost; the ladder, stage owners and deadlines build on this (issue 5)."""
+"""Writes for clocks, notifications and professional disagreements.
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+Clocks are started, met, paused and cancelled by the services that own the event they time
+(the front door's contact_receive starts the contact-decision clock, contact_triage meets it);
+the sweep (clocks_sweep, run by Celery beat) acts on those overdue or due soon. A disagreement
+raised from a feedback letter is recorded so that it is not lost; the ladder builds on it."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Team, User
 from cases.choices import ChronologyKind
-from cases.services import chronology_write
-from escalation.choices import DisagreementState
-from escalation.models import Disagreement, DisagreementEvent
+from cases.services import STALE_EDIT, chronology_write
+from escalation.choices import CLOCK_TRANSITIONS, OPEN_CLOCK_STATES, ClockKind, ClockState, DisagreementState
+from escalation.models import Clock, ClockEvent, Disagreement, DisagreementEvent, Notification
+from escalation.timescales import due_for
 from referrals.choices import ContactState
 from referrals.models import Contact, ContactEvent
 
@@ -73,3 +83,351 @@ def disagreement_raise_on_contact(
             author=by,
         )
     return disagreement
+
+
+# --- clocks -----------------------------------------------------------------------------------
+
+
+def _clock_event(clock: Clock, summary: str, *, by: User | None = None, detail: str = "", at=None) -> None:
+    ClockEvent.objects.create(
+        clock=clock, summary=summary[:300], detail=detail, at=at or timezone.now(), by=by
+    )
+
+
+def _clock_transition(clock: Clock, to_state: str) -> None:
+    if to_state not in CLOCK_TRANSITIONS[clock.state]:
+        raise ValidationError(
+            f"This clock is {clock.get_state_display().lower()}: "
+            f"it cannot be {ClockState(to_state).label.lower()}.",
+            code="invalid_transition",
+        )
+
+
+def _open_clocks(target, kind: str | None = None):
+    clocks = Clock.objects.filter(
+        content_type=ContentType.objects.get_for_model(target),
+        object_id=target.pk,
+        state__in=OPEN_CLOCK_STATES,
+    )
+    return clocks.filter(kind=kind) if kind else clocks
+
+
+def clock_start(
+    *,
+    target,
+    kind: str,
+    by: User | None = None,
+    holder: User | None = None,
+    team: Team | None = None,
+    family=None,
+    pathway: int | None = None,
+    started_at=None,
+    due_at=None,
+) -> Clock:
+    """Start a clock on `target`, due by the authority's timescale for `kind` unless the owning
+    service already fixed the due time. Starting a clock that is already running returns it."""
+    if kind not in ClockKind.values:
+        raise ValueError(f"unknown clock kind {kind!r}")
+    started_at = started_at or timezone.now()
+    existing = _open_clocks(target, kind).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            clock = Clock.objects.create(
+                content_type=ContentType.objects.get_for_model(target),
+                object_id=target.pk,
+                kind=kind,
+                holder=holder,
+                team=team,
+                family=family,
+                pathway=pathway,
+                started_at=started_at,
+                due_at=due_at or due_for(kind, started_at),
+            )
+    except IntegrityError:
+        return _open_clocks(target, kind).get()
+    _clock_event(
+        clock, f"Started: due {timezone.localtime(clock.due_at):%d %b %Y %H:%M}", by=by, at=started_at
+    )
+    return clock
+
+
+def clock_is_late(target, kind: str, at=None) -> bool:
+    clock = _open_clocks(target, kind).first()
+    return bool(clock and (at or timezone.now()) > clock.due_at)
+
+
+def clock_meet(*, target, kind: str, by: User | None, late_reason: str = "", at=None) -> Clock | None:
+    """The thing the clock timed has happened. Met late, it needs the reason (kept on the clock)."""
+    clock = _open_clocks(target, kind).select_for_update().first()
+    if clock is None:
+        return None
+    at = at or timezone.now()
+    late = at > clock.due_at
+    if late and not late_reason.strip():
+        raise ValidationError(
+            {
+                "late_reason": (
+                    f"This is after the {clock.get_kind_display().lower()} was due: say why it is late."
+                )
+            }
+        )
+    _clock_transition(clock, ClockState.MET)
+    clock.state, clock.ended_at = ClockState.MET, at
+    clock.late_reason = late_reason.strip() if late else ""
+    clock.version += 1
+    clock.save(update_fields=["state", "ended_at", "late_reason", "version"])
+    _clock_event(clock, "Met late" if late else "Met", by=by, detail=clock.late_reason, at=at)
+    return clock
+
+
+def clock_pause(*, clock: Clock, by: User, reason: str) -> Clock:
+    clock = Clock.objects.select_for_update().get(pk=clock.pk)
+    if not reason.strip():
+        raise ValidationError(
+            {"reason": "Say why the clock is paused (for example, the family asked to wait)."}
+        )
+    _clock_transition(clock, ClockState.PAUSED)
+    clock.state, clock.paused_at = ClockState.PAUSED, timezone.now()
+    clock.version += 1
+    clock.save(update_fields=["state", "paused_at", "version"])
+    _clock_event(clock, "Paused", by=by, detail=reason.strip())
+    return clock
+
+
+def clock_resume(*, clock: Clock, by: User) -> Clock:
+    """Carry on: the due time moves on by as long as the clock was paused."""
+    clock = Clock.objects.select_for_update().get(pk=clock.pk)
+    _clock_transition(clock, ClockState.RUNNING)
+    now = timezone.now()
+    clock.due_at += now - clock.paused_at
+    clock.state, clock.paused_at, clock.warned_at = ClockState.RUNNING, None, None
+    clock.version += 1
+    clock.save(update_fields=["state", "paused_at", "warned_at", "due_at", "version"])
+    _clock_event(clock, f"Resumed: now due {timezone.localtime(clock.due_at):%d %b %Y %H:%M}", by=by)
+    return clock
+
+
+def clock_cancel(*, target, by: User | None, reason: str, kind: str | None = None) -> int:
+    """Stop the clocks on something that closed or went away, so they never fire."""
+    cancelled = 0
+    for clock in _open_clocks(target, kind).select_for_update():
+        _clock_transition(clock, ClockState.CANCELLED)
+        clock.state, clock.ended_at = ClockState.CANCELLED, timezone.now()
+        clock.version += 1
+        clock.save(update_fields=["state", "ended_at", "version"])
+        _clock_event(clock, "Cancelled", by=by, detail=reason)
+        cancelled += 1
+    return cancelled
+
+
+def clock_due_change(
+    *, clock: Clock, due_at, reason: str, by: User, expected_version: int | None = None
+) -> Clock:
+    """Only a manager moves a due time, with the reason recorded."""
+    if not by.has_perm("escalation.change_clock_due"):
+        raise PermissionDenied("Only a manager can move a due time.")
+    clock = Clock.objects.select_for_update().get(pk=clock.pk)
+    if expected_version is not None and clock.version != expected_version:
+        raise ValidationError({"version": STALE_EDIT}, code="stale")
+    errors = {}
+    if not reason.strip():
+        errors["reason"] = "Say why the due time is moving."
+    if due_at is None or due_at < clock.started_at:
+        errors["due_at"] = "The new due time must be after the clock started."
+    if clock.state not in (ClockState.RUNNING, ClockState.PAUSED):
+        errors["due_at"] = "Only a running or paused clock's due time can move."
+    if errors:
+        raise ValidationError(errors)
+    before = clock.due_at
+    clock.due_at, clock.warned_at = due_at, None
+    clock.version += 1
+    clock.save(update_fields=["due_at", "warned_at", "version"])
+    _clock_event(
+        clock,
+        f"Due time moved from {timezone.localtime(before):%d %b %Y %H:%M} "
+        f"to {timezone.localtime(due_at):%d %b %Y %H:%M}",
+        by=by,
+        detail=reason.strip(),
+    )
+    return clock
+
+
+# --- notifications and the sweep --------------------------------------------------------------
+
+
+def notify(*, user: User, key: str, what: str, why: str, due_at=None, url: str = "", statutory: bool = True):
+    """Tell someone, once: the same key never makes a second notification."""
+    notification, _ = Notification.objects.get_or_create(
+        key=key[:120],
+        defaults={
+            "user": user,
+            "what": what[:300],
+            "why": why[:300],
+            "due_at": due_at,
+            "url": url,
+            "statutory": statutory,
+            "created_at": timezone.now(),
+        },
+    )
+    return notification
+
+
+def _clock_url(clock: Clock) -> str:
+    target = clock.target
+    return target.get_absolute_url() if target is not None and hasattr(target, "get_absolute_url") else ""
+
+
+def _team_leads(clock: Clock) -> list[User]:
+    if clock.team_id and clock.team.manager_id:
+        return [clock.team.manager]
+    return []
+
+
+def _holders(clock: Clock) -> list[User]:
+    if clock.holder_id:
+        return [clock.holder]
+    return _team_leads(clock)
+
+
+def _next_level(clock: Clock) -> list[User]:
+    """Who hears when a clock is missed: the holder's line manager, else the team's manager."""
+    if clock.holder_id and clock.holder.line_manager_id:
+        return [clock.holder.line_manager]
+    return [user for user in _team_leads(clock) if user.pk != clock.holder_id]
+
+
+def _what(clock: Clock) -> str:
+    target = clock.target
+    return f"{clock.get_kind_display()}: {target}" if target is not None else clock.get_kind_display()
+
+
+def _warn(clock: Clock, now) -> None:
+    clock.warned_at = now
+    clock.save(update_fields=["warned_at"])
+    for user in _holders(clock):
+        notify(
+            user=user,
+            key=f"clock:{clock.pk}:due-soon:{clock.due_at:%Y%m%d%H%M}:{user.pk}",
+            what=_what(clock),
+            why="Due soon",
+            due_at=clock.due_at,
+            url=_clock_url(clock),
+        )
+    _clock_event(clock, "Holder reminded: due soon", at=now)
+
+
+def _breach(clock: Clock, now) -> None:
+    _clock_transition(clock, ClockState.BREACHED)
+    clock.state, clock.breached_at = ClockState.BREACHED, now
+    clock.version += 1
+    clock.save(update_fields=["state", "breached_at", "version"])
+    for user in _holders(clock):
+        notify(
+            user=user,
+            key=f"clock:{clock.pk}:breached:{user.pk}",
+            what=_what(clock),
+            why="Overdue: the timescale has been missed",
+            due_at=clock.due_at,
+            url=_clock_url(clock),
+        )
+    for user in _next_level(clock):
+        holder = clock.holder or clock.team or "the front door"
+        notify(
+            user=user,
+            key=f"clock:{clock.pk}:breached:{user.pk}",
+            what=_what(clock),
+            why=f"Overdue with {holder}: you are told as the next level",
+            due_at=clock.due_at,
+            url=_clock_url(clock),
+        )
+    if clock.family_id:
+        chronology_write(
+            family=clock.family,
+            kind=ChronologyKind.TIMESCALE_MISSED,
+            summary=f"Timescale missed: {clock.get_kind_display()} was due "
+            f"{timezone.localtime(clock.due_at):%d %b %Y %H:%M}",
+            author=clock.holder or _system_user(),
+        )
+    _clock_event(clock, "Breached: holder and next level told", at=now)
+
+
+def _system_user() -> User:
+    user, _ = User.objects.get_or_create(
+        username="continuum-system",
+        defaults={"first_name": "Continuum", "last_name": "(system)", "is_active": False},
+    )
+    return user
+
+
+def clocks_sweep(*, now=None, batch: int = 500) -> dict[str, int]:
+    """Act on clocks that are overdue (breach: tell the holder and the next level, record it in
+    the chronology) or due soon (remind the holder). Safe to run twice at once and to kill at any
+    point: each batch is claimed with SELECT ... FOR UPDATE SKIP LOCKED and acted on in one
+    transaction, so a clock is handled by exactly one sweep, and a sweep that dies mid-batch rolls
+    back and leaves the batch to the next."""
+    now = now or timezone.now()
+    counts = {"breached": 0, "warned": 0}
+    running = Clock.objects.select_for_update(skip_locked=True, of=("self",)).filter(state=ClockState.RUNNING)
+    phases = (
+        ("breached", running.filter(due_at__lte=now), _breach),
+        (
+            "warned",
+            running.filter(
+                warned_at__isnull=True,
+                due_at__gt=now,
+                due_at__lte=now + timedelta(hours=settings.CLOCK_WARNING_HOURS),
+            ),
+            _warn,
+        ),
+    )
+    for name, claim, act in phases:
+        while True:
+            with transaction.atomic():
+                clocks = list(
+                    claim.select_related("holder__line_manager", "team__manager").order_by("due_at", "pk")[
+                        :batch
+                    ]
+                )
+                for clock in clocks:
+                    act(clock, now)
+            counts[name] += len(clocks)
+            if len(clocks) < batch:
+                break
+    counts["emailed"] = notifications_email(batch=batch)
+    return counts
+
+
+def notifications_email(*, batch: int = 500) -> int:
+    """Email notifications not yet emailed. At least once: a crash between sending and
+    recording sends that email again on the next sweep, never loses it."""
+    sent = 0
+    while True:
+        with transaction.atomic():
+            pending = list(
+                Notification.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(emailed_at__isnull=True)
+                .exclude(user__email="")
+                .select_related("user")
+                .order_by("created_at", "pk")[:batch]
+            )
+            for notification in pending:
+                link = settings.SITE_URL.rstrip("/") + notification.url if notification.url else ""
+                due = (
+                    f"Due: {timezone.localtime(notification.due_at):%d %B %Y, %H:%M}\n"
+                    if notification.due_at
+                    else ""
+                )
+                send_mail(
+                    f"Continuum: {notification.why}",
+                    f"{notification.what}\n{notification.why}\n{due}{link}\n",
+                    None,
+                    [notification.user.email],
+                    fail_silently=True,
+                )
+                notification.emailed_at = timezone.now()
+                notification.save(update_fields=["emailed_at"])
+            sent += len(pending)
+        if len(pending) < batch:
+            return sent

@@ -127,6 +127,7 @@ class TriageInput(serializers.Serializer):
     primary_need = serializers.ChoiceField(
         choices=PrimaryNeed.choices, required=False, allow_blank=True, default=""
     )
+    late_reason = serializers.CharField(required=False, allow_blank=True, default="")
     version = serializers.IntegerField(help_text="The contact's version you read")
 
 
@@ -150,6 +151,7 @@ class TriageOutput(ContactOutput):
 
 class FeedbackInput(serializers.Serializer):
     method = serializers.ChoiceField(choices=FeedbackMethod.choices)
+    late_reason = serializers.CharField(required=False, allow_blank=True, default="")
     version = serializers.IntegerField()
 
 
@@ -356,6 +358,7 @@ class ContactViewSet(
             lawful_basis=values["lawful_basis"],
             referral_source=values["referral_source"],
             primary_need=values["primary_need"],
+            late_reason=values["late_reason"],
         )
         contact = services.contact_triage(
             contact=contact, by=request.user, details=details, expected_version=values["version"]
@@ -372,6 +375,7 @@ class ContactViewSet(
             contact=contact,
             by=request.user,
             method=data.validated_data["method"],
+            late_reason=data.validated_data["late_reason"],
             expected_version=data.validated_data["version"],
         )
         return Response(TriageOutput(contact).data)

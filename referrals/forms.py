@@ -206,6 +206,11 @@ class TriageForm(forms.Form):
         choices=[("", "Not a referral into pathway 3 or 4"), *PrimaryNeed.choices],
         label="Primary need (census, pathways 3 and 4)",
     )
+    late_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why the decision is late (only after its due time)",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, families=(), **kwargs):
@@ -230,6 +235,11 @@ class FeedbackForm(forms.Form):
         widget=forms.RadioSelect,
         label="How the referrer is told",
         error_messages={"required": "Choose how the referrer was told."},
+    )
+    late_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why it is late (only after the 72 hours)",
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 

@@ -8,6 +8,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from referrals.choices import (
     Channel,
@@ -88,6 +89,9 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("referrals:contact", args=[self.pk])
 
     @property
     def cites_immediate_referral(self) -> bool:

@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.choices import AgencyKind
+from accounts.choices import AgencyKind, TeamKind
 from accounts.models import Agency, Team, User
 from assessments.choices import Section
 from assessments.models import ThresholdIndicator
@@ -31,6 +31,8 @@ from cases.services import (
     postcode_normalise,
 )
 from escalation.calendar import working_days_after
+from escalation.choices import ClockKind
+from escalation.services import clock_is_late, clock_meet, clock_start
 from pathways.choices import DecisionState, Pathway
 from pathways.codes import ReferralSource
 from pathways.models import Decision
@@ -215,6 +217,12 @@ def contact_receive(
     ContactEvent.objects.create(
         contact=contact, summary=f"Received ({contact.get_channel_display().lower()})", at=received, by=by
     )
+    front_door = Team.objects.filter(kind=TeamKind.MASH).order_by("pk").first()
+    for kind, due in (
+        (ClockKind.CONTACT_DECISION, contact.decision_due),
+        (ClockKind.FEEDBACK_TO_REFERRER, contact.feedback_due),
+    ):
+        clock_start(target=contact, kind=kind, by=by, team=front_door, started_at=received, due_at=due)
     return contact
 
 
@@ -262,6 +270,7 @@ class TriageDetails:
     lawful_basis: str = ""  # pathway 4 without the family's consent
     referral_source: str = ""
     primary_need: str = ""
+    late_reason: str = ""  # when the decision is made after its due time
 
 
 def _contact_transition(contact: Contact, to_state: str) -> None:
@@ -368,6 +377,8 @@ def _triage_errors(contact: Contact, details: TriageDetails) -> dict[str, str]:
         errors["ecpp"] = (
             "Name the expert child protection practitioner who will lead the strategy discussion."
         )
+    if clock_is_late(contact, ClockKind.CONTACT_DECISION) and not details.late_reason.strip():
+        errors["late_reason"] = "This decision is after its due time: say why it is late."
     if any(subject.person_id is None for subject in contact.subjects.all()):
         errors["subjects"] = (
             "Link everyone the contact is about to their record, or make a new record, before triage."
@@ -430,6 +441,9 @@ def contact_triage(
             detail=details.advice.strip() or details.rationale.strip(),
             author=by,
         )
+    clock_meet(
+        target=contact, kind=ClockKind.CONTACT_DECISION, by=by, late_reason=details.late_reason, at=now
+    )
     _contact_transition(contact, state)
     contact.state = state
     contact.outcome = outcome
@@ -489,7 +503,7 @@ def outcome_in_plain_words(contact: Contact) -> str:
 
 @transaction.atomic
 def contact_feedback_send(
-    *, contact: Contact, by: User, method: str, expected_version: int | None = None
+    *, contact: Contact, by: User, method: str, late_reason: str = "", expected_version: int | None = None
 ) -> Contact:
     """Record that the outcome letter went to the referrer (and email it when we have an address)."""
     contact = _lock_contact(contact, expected_version)
@@ -504,6 +518,7 @@ def contact_feedback_send(
     if method not in FeedbackMethod.values:
         raise ValidationError({"method": "Choose how the referrer was told."})
     now = timezone.now()
+    clock_meet(target=contact, kind=ClockKind.FEEDBACK_TO_REFERRER, by=by, late_reason=late_reason, at=now)
     contact.feedback_sent_at = now
     contact.feedback_sent_by = by
     contact.feedback_method = method

@@ -225,6 +225,7 @@ def contact_triage(request, pk: int):
             lawful_basis=data["lawful_basis"],
             referral_source=data["referral_source"],
             primary_need=data["primary_need"],
+            late_reason=data["late_reason"],
         )
         try:
             contact = services.contact_triage(
@@ -249,6 +250,7 @@ def feedback_send(request, pk: int):
                 contact=contact,
                 by=request.user,
                 method=form.cleaned_data["method"],
+                late_reason=form.cleaned_data["late_reason"],
                 expected_version=form.cleaned_data["version"],
             )
         except ValidationError as exc:

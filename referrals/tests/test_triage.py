@@ -279,11 +279,24 @@ def test_feedback_is_recorded_once_and_emailed_without_naming_the_child(
     )
 
 
-def test_late_feedback_is_marked_late(cast):
+def test_late_feedback_needs_a_reason_and_is_marked_late(cast):
+    from escalation.models import Clock
+
     contact = triaged(cast)
-    Contact.objects.filter(pk=contact.pk).update(feedback_due=timezone.now() - timedelta(hours=1))
-    contact = contact_feedback_send(contact=contact, by=cast.mash_manager, method="phone")
+    overdue = timezone.now() - timedelta(hours=1)
+    Contact.objects.filter(pk=contact.pk).update(feedback_due=overdue)
+    Clock.objects.filter(object_id=contact.pk, kind="feedback_to_referrer").update(
+        started_at=overdue - timedelta(days=3), due_at=overdue
+    )
+    with pytest.raises(ValidationError) as refused:
+        contact_feedback_send(contact=contact, by=cast.mash_manager, method="phone")
+    assert "late_reason" in refused.value.message_dict
+    contact = contact_feedback_send(
+        contact=contact, by=cast.mash_manager, method="phone", late_reason="Referrer on leave"
+    )
     assert contact.feedback_late
+    clock = Clock.objects.get(object_id=contact.pk, kind="feedback_to_referrer")
+    assert clock.state == "met" and clock.late_reason == "Referrer on leave"
     assert ContactEvent.objects.filter(contact=contact, summary__contains="after the 72-hour target").exists()
 
 
