@@ -680,7 +680,11 @@ def person_merge(
         Family.objects.filter(memberships__person__in=[duplicate, keep]).distinct().order_by("pk")
     )
     taken = []
-    for field in ("nhs_number", "upn", "middle_names", "preferred_name", "date_of_birth"):
+    if keep.kind == PersonKind.UNBORN and duplicate.kind == PersonKind.CHILD:
+        # The baby has been born: the record kept becomes the child's record.
+        keep.kind, keep.expected_date_of_birth = PersonKind.CHILD, None
+        taken.append("born: now a child's record")
+    for field in ("first_name", "nhs_number", "upn", "middle_names", "preferred_name", "date_of_birth"):
         if getattr(duplicate, field) and not getattr(keep, field):
             taken.append(Person._meta.get_field(field).verbose_name)
             setattr(keep, field, getattr(duplicate, field))

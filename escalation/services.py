@@ -31,6 +31,9 @@ def disagreement_raise_on_contact(
     """A referrer (or the front door, for a referrer without an account) disagrees with the
     outcome of a contact."""
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    if contact.submitted_by_id == by.pk:
+        raised_for = ""  # the referrer speaks for themselves
+    raised_for = raised_for.strip()[:200]
     errors: dict[str, str] = {}
     if contact.state != ContactState.TRIAGED:
         raise ValidationError("There is no decision on this contact yet to disagree with.")
@@ -72,6 +75,7 @@ def disagreement_raise_on_contact(
         summary=f"Professional disagreement {disagreement.reference} raised by {who}",
         at=now,
         by=by,
+        shown_to_referrer=True,
     )
     if contact.family_id:
         chronology_write(

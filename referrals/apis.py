@@ -26,6 +26,7 @@ from referrals.permissions import (
     may_disagree,
     may_submit,
     require_triager,
+    sees_front_door_record,
 )
 
 
@@ -106,6 +107,53 @@ class ContactOutput(serializers.ModelSerializer):
         ]
 
 
+class ReferrerSubjectOutput(serializers.ModelSerializer):
+    class Meta:
+        model = ContactSubject
+        fields = [
+            "id",
+            "role",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "expected_date_of_birth",
+            "relationship",
+        ]
+
+
+class ReferrerContactOutput(serializers.ModelSerializer):
+    """A contact as its referrer sees it: their request and whether it has been decided; not the
+    front door's working record (states, linked records)."""
+
+    subjects = ReferrerSubjectOutput(many=True)
+    referrer_agency = serializers.StringRelatedField()
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "reference",
+            "channel",
+            "status",
+            "urgency",
+            "received_at",
+            "feedback_due",
+            "referrer_name",
+            "referrer_role",
+            "referrer_agency",
+            "concerns",
+            "what_tried",
+            "family_aware",
+            "family_consents",
+            "consent_notes",
+            "subjects",
+        ]
+
+    def get_status(self, contact) -> str:
+        return "decided: read the letter" if contact.feedback_sent else "being looked at"
+
+
 class LinkInput(serializers.Serializer):
     person_id = serializers.IntegerField(
         allow_null=True, help_text="An existing person, or null for a new record"
@@ -169,7 +217,11 @@ class DisagreementInput(serializers.Serializer):
     position = serializers.CharField(help_text="Why the decision is thought to be wrong")
     wanted = serializers.CharField(required=False, allow_blank=True, default="")
     raised_for = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="The referrer, when the front door records it"
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The referrer, when the front door records it",
     )
 
 
@@ -214,6 +266,9 @@ class ContactViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = ContactOutput
+
+    def get_serializer_class(self):
+        return ContactOutput if sees_front_door_record(self.request.user) else ReferrerContactOutput
 
     def get_queryset(self):
         return (
@@ -261,7 +316,7 @@ class ContactViewSet(
             idempotency_key=key[:64] or None,
             **values,
         )
-        return Response(ContactOutput(contact).data, status=status.HTTP_201_CREATED)
+        return Response(self.get_serializer_class()(contact).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Contacts waiting for triage, in queue order (front door only)",
@@ -304,6 +359,17 @@ class ContactViewSet(
                 }
             )
         return Response(result)
+
+    @extend_schema(
+        summary="Undo a wrong link before triage (front door only)", request=None, responses=SubjectOutput
+    )
+    @action(detail=True, methods=["post"], url_path=r"subjects/(?P<subject_pk>\d+)/unlink")
+    def unlink(self, request, pk=None, subject_pk=None):
+        contact = contact_for_user(request.user, pk, "triage")
+        subject = contact.subjects.filter(pk=subject_pk).first()
+        if subject is None:
+            raise serializers.ValidationError({"subject": ["No such person on this contact."]})
+        return Response(SubjectOutput(services.contact_subject_unlink(subject=subject, by=request.user)).data)
 
     @extend_schema(
         summary="Link who the contact is about to a person, or to a new record",
@@ -410,5 +476,8 @@ class ContactViewSet(
             raise PermissionDenied("Only the referrer, or the front door for them, can raise a disagreement.")
         data = DisagreementInput(data=request.data)
         data.is_valid(raise_exception=True)
-        disagreement = disagreement_raise_on_contact(contact=contact, by=request.user, **data.validated_data)
+        values = dict(data.validated_data)
+        if contact.submitted_by_id == request.user.pk:
+            values["raised_for"] = ""  # the referrer speaks for themselves
+        disagreement = disagreement_raise_on_contact(contact=contact, by=request.user, **values)
         return Response(DisagreementOutput(disagreement).data, status=status.HTTP_201_CREATED)

@@ -43,6 +43,15 @@ class Contact(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="contacts_submitted",
+        help_text="The referrer's own account, when they made the request themselves",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who entered it (front-door staff for a phone call)",
     )
     # What they told us, in their words
     address_line_1 = models.CharField(max_length=200, blank=True)
@@ -53,7 +62,9 @@ class Contact(models.Model):
     family_consents = models.CharField(max_length=16, choices=FamilyConsent.choices)
     consent_notes = models.TextField(blank=True)
     indicators = models.ManyToManyField("assessments.ThresholdIndicator", blank=True, related_name="contacts")
-    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    idempotency_key = models.CharField(
+        max_length=100, null=True, blank=True, unique=True, help_text="Scoped to who sent it"
+    )
     # Triage
     family = models.ForeignKey(
         "cases.Family", null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
@@ -143,6 +154,9 @@ class ContactEvent(models.Model):
 
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="events")
     summary = models.CharField(max_length=300)
+    shown_to_referrer = models.BooleanField(
+        default=False, help_text="Part of the referrer's own timeline (received, letter sent, disagreement)"
+    )
     at = models.DateTimeField()
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

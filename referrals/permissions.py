@@ -27,6 +27,12 @@ def contact_for_user(user, contact_id, action: str = "view") -> Contact:
     return contact
 
 
+def sees_front_door_record(user) -> bool:
+    """The front door's own working record of a contact (linked records, triage, history): the
+    front door and children's services staff. A referrer sees their request and its outcome."""
+    return is_triager(user) or user.has_perm("cases.view_all_cases")
+
+
 def may_submit(user) -> bool:
     return user.has_perm("referrals.add_contact")
 

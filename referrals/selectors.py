@@ -1,7 +1,6 @@
 """Reads at the front door: the triage queue, repeat contacts, match candidates."""
 
-from datetime import timedelta
-
+from dateutil.relativedelta import relativedelta
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 
 from referrals.choices import ContactState, Urgency
@@ -35,7 +34,7 @@ def triage_queue(user) -> QuerySet[Contact]:
 
 def repeat_contacts(user, contact: Contact, *, months: int = 12) -> QuerySet[Contact]:
     """Earlier contacts in the last year about the same children (linked, or same name and birth date)."""
-    since = contact.received_at - timedelta(days=30 * months)
+    since = contact.received_at - relativedelta(months=months)
     same = Q()
     for subject in contact.subjects.all():
         if subject.person_id:

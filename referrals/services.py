@@ -1,6 +1,7 @@
 """Writes at the front door: receiving a request for support, linking who it is about,
 triaging it through a decision point, and telling the referrer the outcome."""
 
+import logging
 import re
 import uuid
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from django.utils import timezone
 from accounts.choices import AgencyKind, TeamKind
 from accounts.models import Agency, Team, User
 from assessments.choices import Section
-from assessments.models import ThresholdIndicator
+from assessments.models import Contribution, ThresholdIndicator
 from assessments.services import MAX_TEXT, contribution_add
 from cases.choices import CaseState, ChronologyKind, FamilyRole
 from cases.models import Case, Family, FamilyMember, Person
@@ -32,8 +33,8 @@ from cases.services import (
 )
 from escalation.calendar import working_days_after
 from escalation.choices import ClockKind
-from escalation.services import clock_is_late, clock_meet, clock_start
-from pathways.choices import DecisionState, Pathway
+from escalation.services import clock_is_late, clock_meet, clock_start, notify
+from pathways.choices import OUTCOME_PATHWAY, DecisionState, Pathway
 from pathways.codes import ReferralSource
 from pathways.models import Decision
 from pathways.services import DecisionDetails, decider_refusal, decision_propose, decision_record
@@ -53,6 +54,7 @@ from referrals.choices import (
 from referrals.models import Contact, ContactEvent, ContactSubject
 
 FEEDBACK_HOURS = 72
+logger = logging.getLogger(__name__)
 
 # The census referral source a contact implies, when the triager does not choose one.
 AGENCY_REFERRAL_SOURCE = {
@@ -90,8 +92,15 @@ def _subject_errors(number: int, subject: SubjectDetails, today: date) -> dict[s
     errors = {}
     if subject.role not in SubjectRole.values:
         errors[f"{key}.role"] = "Say whether this is a child, an unborn child or an adult."
-    if subject.is_blank:
-        errors[f"{key}.first_name"] = "Give a name or a date of birth, so we can find the right person."
+    # The same rules as a person's record (cases.services.person_create), so that everyone a
+    # contact names can be matched or given a record.
+    if subject.role == SubjectRole.UNBORN:
+        if not subject.last_name.strip():
+            errors[f"{key}.last_name"] = "Give the family name the baby is expected to have."
+    elif not (subject.first_name.strip() or subject.last_name.strip()):
+        errors[f"{key}.first_name"] = (
+            "Give their name (a first name or a last name is enough), so we can find the right person."
+        )
     if subject.date_of_birth and subject.date_of_birth > today:
         errors[f"{key}.date_of_birth"] = (
             "A date of birth must be today or in the past (for an unborn baby, give the due date)."
@@ -131,9 +140,11 @@ def contact_receive(
     indicators: list[ThresholdIndicator] = (),
     idempotency_key: str | None = None,
 ) -> Contact:
-    """Receive a request for support. The same idempotency key (a double click, a retry)
-    returns the contact already made instead of making a second one."""
+    """Receive a request for support. The same idempotency key from the same sender (a double
+    click, a retry) returns the contact already made instead of making a second one; keys are
+    scoped to the sender, so nobody can fetch someone else's contact by replaying their key."""
     if idempotency_key:
+        idempotency_key = f"{by.pk if by else 'public'}:{idempotency_key}"[:100]
         existing = Contact.objects.filter(idempotency_key=idempotency_key).first()
         if existing:
             return existing
@@ -186,7 +197,8 @@ def contact_receive(
                 referrer_agency=referrer_agency or (by.agency if by and channel != Channel.PHONE else None),
                 referrer_email=referrer_email.strip(),
                 referrer_phone=referrer_phone.strip(),
-                submitted_by=by,
+                submitted_by=by if channel != Channel.PHONE else None,
+                recorded_by=by,
                 address_line_1=address_line_1.strip(),
                 postcode=postcode,
                 concerns=concerns.strip(),
@@ -215,7 +227,11 @@ def contact_receive(
         for s in people
     )
     ContactEvent.objects.create(
-        contact=contact, summary=f"Received ({contact.get_channel_display().lower()})", at=received, by=by
+        contact=contact,
+        summary=f"Received ({contact.get_channel_display().lower()})",
+        at=received,
+        by=by,
+        shown_to_referrer=True,
     )
     front_door = Team.objects.filter(kind=TeamKind.MASH).order_by("pk").first()
     for kind, due in (
@@ -231,8 +247,20 @@ def contact_subject_link(*, subject: ContactSubject, person: Person | None, by: 
     """Link who the contact is about to an existing person, or (person=None) to a new record
     made from what the referrer told us."""
     subject = ContactSubject.objects.select_for_update().get(pk=subject.pk)
+    if subject.contact.state != ContactState.RECEIVED:
+        raise ValidationError("This contact has been triaged: who it is about can no longer change.")
     if subject.person_id:
         raise ValidationError("This person is already linked: unlink first if it was wrong.")
+    if person is not None:
+        person = Person.objects.get(pk=person.pk)  # as it is now, not as the caller last read it
+        if person.merged_into_id:
+            raise ValidationError(
+                {"person": f"That record was merged into P{person.merged_into_id}: use that one."}
+            )
+        if person.is_child != (subject.role != SubjectRole.ADULT):
+            raise ValidationError(
+                {"person": "A child must be linked to a child's record, and an adult to an adult's."}
+            )
     if person is None:
         kind = {"child": "child", "unborn": "unborn", "adult": "adult"}[subject.role]
         person = person_create(
@@ -250,6 +278,23 @@ def contact_subject_link(*, subject: ContactSubject, person: Person | None, by: 
     subject.person = person
     subject.save(update_fields=["person"])
     ContactEvent.objects.create(contact=subject.contact, summary=summary, at=timezone.now(), by=by)
+    return subject
+
+
+@transaction.atomic
+def contact_subject_unlink(*, subject: ContactSubject, by: User) -> ContactSubject:
+    """Undo a wrong link before triage (the record itself stays)."""
+    subject = ContactSubject.objects.select_for_update().get(pk=subject.pk)
+    if subject.contact.state != ContactState.RECEIVED:
+        raise ValidationError("This contact has been triaged: who it is about can no longer change.")
+    if not subject.person_id:
+        raise ValidationError("This person is not linked to a record.")
+    person = subject.person
+    subject.person = None
+    subject.save(update_fields=["person"])
+    ContactEvent.objects.create(
+        contact=subject.contact, summary=f"Unlinked from the record of {person}", at=timezone.now(), by=by
+    )
     return subject
 
 
@@ -343,9 +388,12 @@ def _family_for(contact: Contact, details: TriageDetails, by: User, *, create: b
 
 
 def _contribute_request(contact: Contact, family: Family, by: User) -> None:
-    """What the referrer told us joins the family's assessment, so it travels with the family."""
+    """What the referrer told us joins the family's assessment (once), so it travels with the family."""
+    opening = f"From request for support {contact.reference} ("
+    if Contribution.objects.filter(assessment__family=family, text__startswith=opening).exists():
+        return
     who = contact.referrer_name + (f", {contact.referrer_agency}" if contact.referrer_agency_id else "")
-    text = f"From request for support {contact.reference} ({who}): {contact.concerns}"
+    text = f"{opening}{who}): {contact.concerns}"
     if contact.what_tried:
         text += f"\n\nTried already: {contact.what_tried}"
     if len(text) > MAX_TEXT:
@@ -411,6 +459,16 @@ def contact_triage(
             if details.team is None:
                 raise ValidationError({"team": "Choose the team that will hold the family's new case."})
             case = case_open(family=family, team=details.team, pathway=Pathway.ADVICE, by=by)
+        elif OUTCOME_PATHWAY[outcome] < case.pathway and case.pk != contact.case_id:
+            raise ValidationError(
+                {
+                    "outcome": (
+                        f"The family's case {case.reference} is already at pathway {case.pathway}: the "
+                        "front door does not step support down. Choose no further action (support "
+                        "carries on) or a higher pathway; stepping down is for the case holder."
+                    )
+                }
+            )
         _contribute_request(contact, family, by)
         decision_details = DecisionDetails(
             outcome=outcome,
@@ -431,6 +489,19 @@ def contact_triage(
             state = ContactState.AWAITING_ECPP
         else:
             raise ValidationError({"outcome": refusal})
+        case.refresh_from_db()
+    elif (
+        case is not None
+        and case.pk == contact.case_id
+        and not case.decisions.filter(state=DecisionState.RECORDED).exists()
+    ):
+        # A pathway-4 proposal opened this case and was returned; now nothing further is needed,
+        # so the case closes through its decision point rather than staying open and empty.
+        decision = decision_record(
+            case=case,
+            by=by,
+            details=DecisionDetails(outcome=outcome, rationale=details.rationale),
+        )
         case.refresh_from_db()
     if family is not None:
         chronology_write(
@@ -475,10 +546,13 @@ def contact_decision_settled(*, decision: Decision, by: User) -> None:
         else:
             to_state = ContactState.RECEIVED
             summary = f"Pathway 4 returned by {by}: back to the queue to triage again"
+            # The outcome is undone; the case and decision stay linked for the re-triage.
+            contact.outcome = contact.rationale = contact.advice = contact.feedback_text = ""
+            contact.triaged_at = contact.triaged_by = None
         _contact_transition(contact, to_state)
         contact.state = to_state
         contact.version += 1
-        contact.save(update_fields=["state", "version"])
+        contact.save()
         ContactEvent.objects.create(contact=contact, summary=summary[:300], at=timezone.now(), by=by)
 
 
@@ -495,6 +569,37 @@ def letter_is_ready(contact: Contact) -> str | None:
     if contact.state != ContactState.TRIAGED:
         return "Triage the contact first: the letter tells the referrer the outcome."
     return None
+
+
+def _email_outcome(contact: Contact) -> None:
+    """Email the outcome. The email carries the reference and the outcome in plain words but no
+    reasons and no names: an address typed into a form is not proof of who reads it. Professionals
+    with an account follow the link to the letter; others phone the front door to talk it through."""
+    if contact.submitted_by_id:
+        letter = settings.SITE_URL.rstrip("/") + reverse("referrals:letter", args=[contact.pk])
+        rest = f"You can read the letter, and tell us if you disagree, here: {letter}\n"
+    else:
+        rest = (
+            f"To hear the reasons, or if you disagree, call the front door and quote {contact.reference}.\n"
+        )
+    body = (
+        f"Dear {contact.referrer_name},\n\n"
+        f"Your request for support {contact.reference} has been looked at.\n\n"
+        f"{outcome_in_plain_words(contact)}\n\n{rest}"
+    )
+    try:
+        send_mail(
+            f"Your request for support {contact.reference}: what happens next",
+            body,
+            None,
+            [contact.referrer_email],
+        )
+    except Exception as exc:  # SMTP refused or unreachable: nothing is recorded as sent
+        logger.warning("outcome email for contact %s failed: %s", contact.pk, type(exc).__name__)
+        raise ValidationError(
+            "The email could not be sent just now: try again, or tell the referrer another way.",
+            code="email_failed",
+        ) from None
 
 
 def outcome_in_plain_words(contact: Contact) -> str:
@@ -517,6 +622,12 @@ def contact_feedback_send(
         )
     if method not in FeedbackMethod.values:
         raise ValidationError({"method": "Choose how the referrer was told."})
+    if method == FeedbackMethod.ONLINE and not contact.submitted_by_id:
+        raise ValidationError(
+            {"method": "The referrer has no Continuum account: tell them by email, phone or post."}
+        )
+    if method == FeedbackMethod.EMAIL and not contact.referrer_email:
+        raise ValidationError({"method": "We have no email address for the referrer: phone or write."})
     now = timezone.now()
     clock_meet(target=contact, kind=ClockKind.FEEDBACK_TO_REFERRER, by=by, late_reason=late_reason, at=now)
     contact.feedback_sent_at = now
@@ -530,29 +641,17 @@ def contact_feedback_send(
         summary=f"Outcome letter sent to the referrer: {FeedbackMethod(method).label.lower()}{late}",
         at=now,
         by=by,
+        shown_to_referrer=True,
     )
-    if contact.referrer_email and method in (FeedbackMethod.ONLINE, FeedbackMethod.EMAIL):
-        letter = settings.SITE_URL.rstrip("/") + reverse("referrals:letter", args=[contact.pk])
-        if contact.submitted_by_id:
-            # Professionals sign in to read the reasons: the email itself names nobody.
-            rest = f"You can read the letter, and tell us if you disagree, here: {letter}\n"
-        else:
-            rest = (
-                f"{contact.feedback_text}\n\n"
-                "If you disagree with this decision, reply to this email or call the front door.\n"
-            )
-        body = (
-            f"Dear {contact.referrer_name},\n\n"
-            f"Your request for support {contact.reference} has been looked at.\n\n"
-            f"{outcome_in_plain_words(contact)}\n\n{rest}"
+    if method == FeedbackMethod.ONLINE:
+        # In the referrer's inbox (and emailed by the notifications outbox), linking to the letter.
+        notify(
+            user=contact.submitted_by,
+            key=f"contact:{contact.pk}:letter",
+            what=f"Your request for support {contact.reference}: what we decided",
+            why="The outcome letter is ready to read",
+            url=reverse("referrals:letter", args=[contact.pk]),
         )
-        transaction.on_commit(
-            lambda: send_mail(
-                f"Your request for support {contact.reference}: what happens next",
-                body,
-                None,
-                [contact.referrer_email],
-                fail_silently=True,
-            )
-        )
+    elif method == FeedbackMethod.EMAIL:
+        _email_outcome(contact)
     return contact

@@ -12,6 +12,9 @@ urlpatterns = [
     path("front-door/<int:pk>/", views.contact_detail, name="contact"),
     path("front-door/phone/", views.phone_contact, name="phone"),
     path("front-door/<int:pk>/subjects/<int:subject_pk>/link/", views.subject_link, name="subject-link"),
+    path(
+        "front-door/<int:pk>/subjects/<int:subject_pk>/unlink/", views.subject_unlink, name="subject-unlink"
+    ),
     path("front-door/<int:pk>/triage/", views.contact_triage, name="triage"),
     path("front-door/<int:pk>/feedback/", views.feedback_send, name="feedback"),
     path("front-door/<int:pk>/letter/", views.letter, name="letter"),

@@ -1,6 +1,8 @@
 """Front-door pages: making a request (professionals, and families themselves), the triage
 queue, and a contact with its match candidates."""
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -36,7 +38,10 @@ from referrals.permissions import (
     may_read_letter,
     may_submit,
     require_triager,
+    sees_front_door_record,
 )
+
+logger = logging.getLogger(__name__)
 
 
 def _document():
@@ -167,6 +172,22 @@ def queue(request):
     return render(request, "referrals/queue.html", {"contacts": page.object_list, "page": page})
 
 
+@login_required
+@require_POST
+def subject_unlink(request, pk: int, subject_pk: int):
+    contact = contact_for_user(request.user, pk, "triage")
+    subject = contact.subjects.filter(pk=subject_pk).first()
+    if subject is None:
+        raise Http404("No such person on this contact.")
+    try:
+        services.contact_subject_unlink(subject=subject, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Unlinked: choose the right record or make a new one.")
+    return redirect("referrals:contact", pk=contact.pk)
+
+
 def _triage_form(contact, data=None):
     return TriageForm(data, families=services.contact_families(contact), initial={"version": contact.version})
 
@@ -188,6 +209,7 @@ def contact_detail(request, pk: int, *, triage_form=None, feedback_form=None, st
             )
             candidates = person_candidates(request.user, query, limit=5)
         subjects.append((subject, candidates))
+    staff = sees_front_door_record(request.user)
     can_triage = triager and contact.state == ContactState.RECEIVED
     can_send = triager and services.letter_is_ready(contact) is None and not contact.feedback_sent
     context = {
@@ -195,7 +217,10 @@ def contact_detail(request, pk: int, *, triage_form=None, feedback_form=None, st
         "subjects": subjects,
         "triager": triager,
         "repeats": selectors.repeat_contacts(request.user, contact) if triager else [],
-        "events": contact.events.select_related("by"),
+        "staff": staff,
+        "events": contact.events.select_related("by")
+        if staff
+        else contact.events.filter(shown_to_referrer=True).select_related("by"),
         "triage_form": (triage_form or _triage_form(contact)) if can_triage else None,
         "feedback_form": (feedback_form or FeedbackForm(initial={"version": contact.version}))
         if can_send
@@ -271,7 +296,12 @@ def letter(request, pk: int):
 @login_required
 def letter_pdf(request, pk: int):
     contact = letter_for_user(request.user, pk)
-    pdf = render_letter_pdf(contact)
+    try:
+        pdf = render_letter_pdf(contact)
+    except Exception as exc:  # a broken font or library must not lose the page: the HTML letter stands
+        logger.error("outcome letter PDF for contact %s failed: %s", contact.pk, type(exc).__name__)
+        messages.error(request, "The PDF could not be made just now: the letter below is the same.")
+        return redirect("referrals:letter", pk=contact.pk)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="outcome-{contact.reference}.pdf"'
     return response
@@ -375,6 +405,7 @@ def subject_link(request, pk: int, subject_pk: int):
         services.contact_subject_link(subject=subject, person=person, by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+        return redirect("referrals:contact", pk=contact.pk)
     else:
         messages.success(request, "Linked.")
     return redirect("referrals:contact", pk=contact.pk)

@@ -108,7 +108,8 @@ def test_a_merge_moves_the_links_and_keeps_every_history_row(cast, world, duplic
         for family_id in (world.north_case.family_id, dup_family.pk)
         for person_id in (keep.pk, duplicate.pk)
     }
-    assert "Same NHS number" in merged.first().detail and "NHS number" in merged.first().detail
+    assert "Same NHS number" in merged.first().detail
+    assert "Taken from the duplicate: NHS number." in merged.first().detail
     # The duplicate no longer turns up in searches.
     found = person_search(cast.mash_manager, PersonSearch(name="Nia Northam"))
     assert list(found) == [keep]
@@ -212,3 +213,23 @@ def test_the_api_merges(cast, world, duplicate, api_for):
     )
     assert done.status_code == 200 and done.json()["nhs_number"] == "9434765919"
     assert api.get(f"/api/v1/people/{duplicate.pk}/").json()["merged_into"] == world.north_child.pk
+
+
+def test_an_unborn_record_merged_with_the_born_child_becomes_the_childs_record(cast):
+    unborn = services.person_create(
+        by=cast.mash_manager,
+        kind="unborn",
+        last_name="Lane",
+        expected_date_of_birth=timezone.localdate() + timedelta(days=10),
+    )
+    born = services.person_create(
+        by=cast.mash_manager,
+        kind="child",
+        first_name="Rowan",
+        last_name="Lane",
+        date_of_birth=date(2026, 1, 12),
+    )
+    services.person_merge(duplicate=born, keep=unborn, reason="Baby born 12 January", by=cast.team_manager)
+    unborn.refresh_from_db()
+    assert unborn.kind == "child" and unborn.date_of_birth == date(2026, 1, 12)
+    assert unborn.expected_date_of_birth is None and unborn.first_name == "Rowan"

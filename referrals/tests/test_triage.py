@@ -259,24 +259,58 @@ def triaged(cast, **extra):
     return triage(contact, cast.mash_manager, team=cast.north)
 
 
-def test_feedback_is_recorded_once_and_emailed_without_naming_the_child(
-    cast, django_capture_on_commit_callbacks
-):
+def test_feedback_online_reaches_the_referrers_inbox_once(cast):
+    from escalation.models import Notification
+
     contact = link_all(new_contact(cast.school_dsl), cast.mash_manager)
     with pytest.raises(ValidationError, match="Triage the contact first"):
         contact_feedback_send(contact=contact, by=cast.mash_manager, method="online")
     contact = triage(contact, cast.mash_manager, team=cast.north)
-    with django_capture_on_commit_callbacks(execute=True):
-        contact = contact_feedback_send(contact=contact, by=cast.mash_manager, method="online")
+    contact = contact_feedback_send(contact=contact, by=cast.mash_manager, method="online")
     assert contact.feedback_sent and not contact.feedback_late
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["dsl@school.invalid"]
-    assert contact.reference in mail.outbox[0].subject and "Ola" not in mail.outbox[0].body
-    assert f"/front-door/{contact.pk}/letter/" in mail.outbox[0].body
+    note = Notification.objects.get(user=cast.school_dsl)
+    assert note.url == f"/front-door/{contact.pk}/letter/" and contact.reference in note.what
     with pytest.raises(ValidationError, match="already sent"):
         contact_feedback_send(contact=contact, by=cast.mash_manager, method="online")
     assert (
         ContactEvent.objects.filter(contact=contact, summary__startswith="Outcome letter sent").count() == 1
     )
+
+
+def test_feedback_by_email_names_nobody_and_gives_no_reasons(cast):
+    contact = triaged(cast)
+    contact = contact_feedback_send(contact=contact, by=cast.mash_manager, method="email")
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["dsl@school.invalid"]
+    body = mail.outbox[0].body
+    assert contact.reference in mail.outbox[0].subject and "Ola" not in body
+    assert contact.feedback_text not in body and f"/front-door/{contact.pk}/letter/" in body
+
+
+def test_feedback_methods_that_cannot_reach_the_referrer_are_refused(cast):
+    family = contact_receive(
+        channel="family",
+        referrer_name="Grace Okafor",
+        referrer_phone="07700 900000",
+        concerns="We need help with mornings",
+        family_consents="yes",
+        subjects=[SubjectDetails(role="child", first_name="Ola", last_name="Okafor")],
+    )
+    family = triage(link_all(family, cast.mash_manager), cast.mash_manager, team=cast.north)
+    for method in ("online", "email"):  # no account, no email address
+        with pytest.raises(ValidationError) as refused:
+            contact_feedback_send(contact=family, by=cast.mash_manager, method=method)
+        assert "method" in refused.value.message_dict
+    assert contact_feedback_send(contact=family, by=cast.mash_manager, method="phone").feedback_sent
+
+
+def test_a_failed_email_is_not_recorded_as_sent(cast, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens there
+    contact = triaged(cast)
+    with pytest.raises(ValidationError, match="could not be sent"):
+        contact_feedback_send(contact=contact, by=cast.mash_manager, method="email")
+    contact.refresh_from_db()
+    assert not contact.feedback_sent
 
 
 def test_late_feedback_needs_a_reason_and_is_marked_late(cast):
@@ -346,3 +380,28 @@ def test_the_front_door_keeps_listening_for_settled_decisions():
 
     gc.collect()
     assert decision_settled.has_listeners(Decision)
+
+
+def test_the_front_door_does_not_step_an_open_case_down(cast, world):
+    contact = link_all(new_contact(cast.school_dsl), cast.mash_manager, {"Ola": world.south_child})
+    with pytest.raises(ValidationError) as refused:
+        triage(contact, cast.mash_manager, outcome="pathway_2")
+    assert "does not step support down" in refused.value.message_dict["outcome"][0]
+    world.south_case.refresh_from_db()
+    assert world.south_case.pathway == 3
+    assert triage(contact, cast.mash_manager, outcome="nfa").case == world.south_case
+
+
+def test_after_a_returned_pathway_4_the_contact_is_clean_and_nfa_closes_the_empty_case(cast):
+    contact = link_all(new_contact(cast.school_dsl), cast.mash_manager)
+    contact = triage(
+        contact, cast.mash_manager, outcome="pathway_4", team=cast.north, primary_need="N1", ecpp=cast.ecpp
+    )
+    case = contact.case
+    decision_return(decision=contact.decision, by=cast.ecpp, reason="Not a child protection matter")
+    contact.refresh_from_db()
+    assert contact.outcome == "" and contact.rationale == "" and contact.triaged_by is None
+    contact = triage(contact, cast.mash_manager, outcome="nfa")
+    case.refresh_from_db()
+    assert case.state == CaseState.CLOSED and contact.decision.outcome == "nfa"
+    assert Contribution.objects.filter(assessment__family=case.family).count() == 1  # added once

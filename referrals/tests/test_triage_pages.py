@@ -4,6 +4,7 @@ import subprocess
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.choices import Role
@@ -130,6 +131,9 @@ def test_the_referrer_reads_the_outcome_only_once_it_is_sent(cast, client_for):
     assert dsl.get(reverse("referrals:letter", args=[contact.pk])).status_code == 404
     page = dsl.get(reverse("referrals:contact", args=[contact.pk])).content.decode()
     assert "We are looking at this request" in page and "Unmet needs" not in page
+    # The front door's working record stays with the front door: no linked record, no triage history.
+    assert "Linked to" not in page and "Triaged" not in page and "New record made" not in page
+    assert f"/people/{contact.subjects.get().person_id}/" not in page
     contact_feedback_send(contact=contact, by=cast.mash_manager, method="online")
     letter = dsl.get(reverse("referrals:letter", args=[contact.pk])).content.decode()
     assert contact.reference in letter and "a family help worker will contact them" in letter
@@ -405,10 +409,117 @@ def test_phone_contacts_through_the_api_are_for_the_front_door(cast, api_for):
     assert nameless.status_code == 400 and "referrer_name" in nameless.json()
     made = mash.post("/api/v1/contacts/", call, format="json")
     assert made.status_code == 201 and made.json()["referrer_agency"] == str(cast.school)
-    assert Contact.objects.get().submitted_by == cast.mash_manager
+    recorded = Contact.objects.get()
+    assert recorded.submitted_by is None and recorded.recorded_by == cast.mash_manager
     other_agency = api_for(cast.school_dsl).post(
         "/api/v1/contacts/",
         {**call, "channel": "professional", "referrer_agency_id": cast.la.pk},
         format="json",
     )
     assert other_agency.status_code == 400 and "referrer_agency_id" in other_agency.json()
+
+
+def test_the_api_shows_a_referrer_their_request_not_the_front_doors_record(cast, api_for):
+    contact = linked_contact(cast)
+    row = api_for(cast.school_dsl).get(f"/api/v1/contacts/{contact.pk}/").json()
+    assert row["status"] == "being looked at" and "state" not in row
+    assert "person" not in row["subjects"][0]
+    staff = api_for(cast.mash_manager).get(f"/api/v1/contacts/{contact.pk}/").json()
+    assert staff["state"] == "received" and staff["subjects"][0]["person"]
+
+
+def test_an_idempotency_key_only_finds_the_senders_own_contact(cast, api_for):
+    from accounts.tests.factories import UserFactory
+
+    other = UserFactory(username="gp", roles=[Role.PARTNER_PRACTITIONER], agency=cast.school)
+    body = {
+        "concerns": "Worried",
+        "family_consents": "yes",
+        "subjects": [{"role": "child", "first_name": "Ola", "last_name": "Okafor"}],
+    }
+    first = api_for(cast.school_dsl).post(
+        "/api/v1/contacts/", body, format="json", headers={"Idempotency-Key": "k1"}
+    )
+    second = api_for(other).post(
+        "/api/v1/contacts/", {**body, "concerns": "Mine"}, format="json", headers={"Idempotency-Key": "k1"}
+    )
+    assert first.json()["id"] != second.json()["id"] and second.json()["concerns"] == "Mine"
+
+
+def test_a_long_raised_for_is_a_field_error_not_a_crash(cast, api_for):
+    contact = linked_contact(cast)
+    from referrals.services import TriageDetails, contact_triage
+
+    contact_triage(
+        contact=contact,
+        by=cast.mash_manager,
+        details=TriageDetails(outcome="pathway_2", rationale="r", feedback_text="f", team=cast.north),
+    )
+    response = api_for(cast.mash_manager).post(
+        f"/api/v1/contacts/{contact.pk}/disagreements/",
+        {"position": "Caller disagrees", "raised_for": "x" * 500},
+        format="json",
+    )
+    assert response.status_code == 400 and "raised_for" in response.json()
+
+
+def test_a_broken_pdf_library_gives_the_letter_not_an_error(cast, client_for, monkeypatch):
+    from referrals import views
+
+    contact = linked_contact(cast)
+    client = client_for(cast.mash_manager)
+    client.post(
+        reverse("referrals:triage", args=[contact.pk]), triage_post(contact, **{"triage-team": cast.north.pk})
+    )
+
+    def broken(_contact):
+        raise OSError("no fonts")
+
+    monkeypatch.setattr(views, "render_letter_pdf", broken)
+    response = client.get(reverse("referrals:letter-pdf", args=[contact.pk]), follow=True)
+    assert response.status_code == 200 and "The PDF could not be made" in response.content.decode()
+
+
+def test_linking_refuses_merged_records_and_the_wrong_kind_and_can_be_undone(
+    cast, world, client_for, api_for
+):
+    from cases.services import person_create, person_merge
+    from referrals.services import contact_subject_link, contact_subject_unlink
+
+    contact = contact_receive(
+        by=cast.school_dsl,
+        channel="professional",
+        referrer_name="Sadia Dhillon",
+        concerns="Worried",
+        family_consents="yes",
+        subjects=[SubjectDetails(role="child", first_name="Nia", last_name="Northam")],
+    )
+    subject = contact.subjects.get()
+    dup = person_create(by=cast.mash_manager, kind="child", first_name="Nia", last_name="Northam")
+    person_merge(duplicate=dup, keep=world.north_child, reason="Same child", by=cast.team_manager)
+    adult = person_create(by=cast.mash_manager, kind="adult", first_name="Pat", last_name="Northam")
+    for wrong in (dup, adult):
+        with pytest.raises(ValidationError) as refused:
+            contact_subject_link(subject=subject, person=wrong, by=cast.mash_manager)
+        assert "person" in refused.value.message_dict
+    contact_subject_link(subject=subject, person=world.north_child, by=cast.mash_manager)
+    contact_subject_unlink(subject=subject, by=cast.mash_manager)
+    subject.refresh_from_db()
+    assert subject.person is None
+    response = api_for(cast.mash_manager).post(
+        f"/api/v1/contacts/{contact.pk}/subjects/{subject.pk}/unlink/", format="json"
+    )
+    assert response.status_code == 400  # nothing linked now
+
+
+def test_a_child_needs_a_name_so_a_record_can_be_made(cast):
+    with pytest.raises(ValidationError) as refused:
+        contact_receive(
+            by=cast.school_dsl,
+            channel="professional",
+            referrer_name="Sadia Dhillon",
+            concerns="Worried",
+            family_consents="yes",
+            subjects=[SubjectDetails(role="child", date_of_birth=date(2016, 5, 2))],
+        )
+    assert "subjects.1.first_name" in refused.value.message_dict
