@@ -435,3 +435,29 @@ def notifications_email(*, batch: int = 500) -> int:
             sent += len(pending)
         if len(pending) < batch:
             return sent
+
+
+def case_clock(case, kind: str, *, by: User | None, target=None, started_at=None, due_at=None) -> Clock:
+    """Start a clock about a case (on the case itself or on its plan), held by the key worker,
+    counted against the case's team and pathway."""
+    return clock_start(
+        target=target or case,
+        kind=kind,
+        by=by,
+        holder=case.key_worker,
+        team=case.team,
+        family=case.family,
+        pathway=case.pathway,
+        started_at=started_at,
+        due_at=due_at,
+    )
+
+
+def clocks_cancel_for_case(*, case, by: User | None, reason: str) -> int:
+    """A closed case's clocks (its own and its plans') are cancelled, never left to fire."""
+    from pathways.models import Plan
+
+    cancelled = clock_cancel(target=case, by=by, reason=reason)
+    for plan in Plan.objects.filter(case=case):
+        cancelled += clock_cancel(target=plan, by=by, reason=reason)
+    return cancelled

@@ -294,9 +294,21 @@ class ActionStatusInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=ActionStatus.choices)
 
 
+class PlanStartInput(serializers.Serializer):
+    late_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Needed when the early help assessment is past its timescale",
+    )
+
+
 class PlanReviewInput(serializers.Serializer):
     held_on = serializers.DateField()
     notes = serializers.CharField()
+    late_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Needed when this is after its due time"
+    )
     version = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
@@ -320,10 +332,18 @@ class CasePlanView(APIView):
         return Response(_plan_output(_plan_or_404(case_for_plan(request.user, case_pk))))
 
     @extend_schema(
-        summary="Start the plan the case's pathway calls for", request=None, responses={201: PlanOutput}
+        summary="Start the plan the case's pathway calls for",
+        request=PlanStartInput,
+        responses={201: PlanOutput},
     )
     def post(self, request, case_pk):
-        plan = services.plan_start(case=case_for_plan(request.user, case_pk, "start"), by=request.user)
+        data = PlanStartInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan = services.plan_start(
+            case=case_for_plan(request.user, case_pk, "start"),
+            by=request.user,
+            late_reason=data.validated_data["late_reason"],
+        )
         return Response(_plan_output(plan), status=status.HTTP_201_CREATED)
 
 
@@ -392,6 +412,7 @@ class PlanReviewView(APIView):
             by=request.user,
             held_on=data.validated_data["held_on"],
             notes=data.validated_data["notes"],
+            late_reason=data.validated_data["late_reason"],
             expected_version=data.validated_data["version"],
         )
         return Response(_plan_output(plan), status=status.HTTP_201_CREATED)
@@ -422,6 +443,9 @@ class CinRecordOutput(serializers.ModelSerializer):
 class AuthoriseInput(serializers.Serializer):
     factors = serializers.ListField(child=serializers.CharField(max_length=3))
     on = serializers.DateField(required=False, allow_null=True, default=None)
+    late_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Needed when this is after its due time"
+    )
 
 
 class S47OutcomeInput(serializers.Serializer):
@@ -434,6 +458,9 @@ class IcpcInput(serializers.Serializer):
     cp_plan = serializers.BooleanField()
     categories = serializers.ListField(
         child=serializers.ChoiceField(choices=AbuseCategory.choices), required=False, default=list
+    )
+    late_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Needed when this is after its due time"
     )
 
 

@@ -144,6 +144,11 @@ class PlanReviewForm(forms.Form):
         label="What the review found and decided",
         error_messages={"required": "Record what the review found and decided."},
     )
+    late_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why it is late (only when after its due time)",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
@@ -154,6 +159,11 @@ class AssessmentAuthoriseForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         label="Factors identified at the end of the assessment",
         error_messages={"required": "Record the factors identified, or 21 (no factors identified)."},
+    )
+    late_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why it is late (only when after its due time)",
     )
 
 
@@ -185,4 +195,9 @@ class IcpcForm(forms.Form):
         choices=AbuseCategory.choices,
         widget=forms.CheckboxSelectMultiple,
         label="Category of abuse",
+    )
+    late_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why it is late (only when after its due time)",
     )

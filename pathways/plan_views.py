@@ -65,7 +65,9 @@ def _attempt(request, case, form, act, success: str, form_name: str):
 def plan_start(request, case_pk: int):
     case = case_for_plan(request.user, case_pk, "start")
     try:
-        plan = services.plan_start(case=case, by=request.user)
+        plan = services.plan_start(
+            case=case, by=request.user, late_reason=request.POST.get("late_reason", "")
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -136,6 +138,7 @@ def plan_review_add(request, case_pk: int):
             by=request.user,
             held_on=data["held_on"],
             notes=data["notes"],
+            late_reason=data["late_reason"],
             expected_version=data["version"],
         ),
         "Review recorded.",

@@ -8,7 +8,7 @@ move a case into, within or out of pathway 4. Nobody confirms their own proposal
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -22,7 +22,9 @@ from assessments.services import assessment_of
 from cases.choices import AllocationRole, CaseState, ChronologyKind, ClosureReason
 from cases.models import Allocation, Case
 from cases.services import STALE_EDIT, case_allocate, case_close, chronology_write
-from escalation.calendar import working_days_after
+from escalation.calendar import end_of_working_day, working_days_after
+from escalation.choices import ClockKind
+from escalation.services import case_clock, clock_cancel, clock_meet, clock_start
 from pathways.choices import (
     CLOSED,
     CLOSING_OUTCOMES,
@@ -355,6 +357,26 @@ def _apply(decision: Decision, case: Case, by: User) -> None:
     _plan_follow_pathway(case, decision, by)
     if target == Pathway.PREVENT_HARM:
         _ensure_ecpp(case, decision, by)
+        record = CinRecord.objects.filter(case=case).first()
+        if record and record.icpc_target and not record.icpc_date and not record.s47_outcome:
+            # ICPC within 15 working days of the strategy discussion, on the ECPP's clock.
+            clock_start(
+                target=case,
+                kind=ClockKind.ICPC,
+                by=by,
+                holder=case.ecpp,
+                team=case.team,
+                family=case.family,
+                pathway=case.pathway,
+                started_at=decision.decided_at,
+                due_at=end_of_working_day(record.icpc_target),
+            )
+    elif (
+        target == Pathway.FAMILY_HELP
+        and decision.from_pathway != Pathway.FAMILY_HELP
+        and not Plan.objects.filter(case=case, ended_on__isnull=True).exists()
+    ):
+        case_clock(case, ClockKind.EARLY_HELP_ASSESSMENT, by=by, started_at=decision.decided_at)
     _package_create(decision, case)
 
 
@@ -416,7 +438,7 @@ def _first_review(kind: str, start: date) -> date:
 
 
 @transaction.atomic
-def plan_start(*, case: Case, by: User) -> Plan:
+def plan_start(*, case: Case, by: User, late_reason: str = "") -> Plan:
     """Start the case's plan, of the kind its pathway calls for."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.state != CaseState.OPEN:
@@ -435,6 +457,10 @@ def plan_start(*, case: Case, by: User) -> Plan:
     PlanChange.objects.create(
         plan=plan, summary=f"{plan.get_kind_display()} started", to_kind=kind, at=timezone.now(), by=by
     )
+    _plan_review_clock(plan, by)
+    if case.pathway == Pathway.FAMILY_HELP:
+        # The early help assessment is done when its plan is made (DOMAIN.md: 10 working days).
+        clock_meet(target=case, kind=ClockKind.EARLY_HELP_ASSESSMENT, by=by, late_reason=late_reason)
     chronology_write(
         family=case.family,
         case=case,
@@ -443,6 +469,15 @@ def plan_start(*, case: Case, by: User) -> Plan:
         author=by,
     )
     return plan
+
+
+def _plan_review_clock(plan: Plan, by: User, *, started_at=None) -> None:
+    """The plan's next review runs on the clock engine: a CP review conference for a child
+    protection plan, otherwise a plan review. Its due time is the plan's next review date."""
+    kind = ClockKind.CP_REVIEW if plan.kind == PlanKind.CHILD_PROTECTION else ClockKind.PLAN_REVIEW
+    started_at = started_at or timezone.now()
+    due_at = max(end_of_working_day(plan.next_review_due), started_at)
+    case_clock(plan.case, kind, by=by, target=plan, started_at=started_at, due_at=due_at)
 
 
 def _plan_follow_pathway(case: Case, decision: Decision, by: User) -> None:
@@ -456,6 +491,7 @@ def _plan_follow_pathway(case: Case, decision: Decision, by: User) -> None:
         plan.ended_on = timezone.localdate()
         plan.version += 1
         plan.save(update_fields=["ended_on", "version"])
+        clock_cancel(target=plan, by=by, reason="Plan ended with the case")
         PlanChange.objects.create(
             plan=plan, summary="Plan ended with the case", decision=decision, at=now, by=by
         )
@@ -482,6 +518,8 @@ def _plan_retype(plan: Plan, kind: str, by: User, *, decision: Decision | None =
     plan.next_review_due = _first_review(kind, start)
     plan.version += 1
     plan.save(update_fields=["kind", "next_review_due", "version"])
+    clock_cancel(target=plan, by=by, reason=summary)
+    _plan_review_clock(plan, by)
     chronology_write(
         family=plan.case.family, case=plan.case, kind=ChronologyKind.PLAN_CHANGED, summary=summary, author=by
     )
@@ -561,7 +599,13 @@ def plan_action_status_set(*, action: PlanAction, by: User, status: str) -> Plan
 
 @transaction.atomic
 def plan_review_record(
-    *, plan: Plan, by: User, held_on: date, notes: str, expected_version: int | None = None
+    *,
+    plan: Plan,
+    by: User,
+    held_on: date,
+    notes: str,
+    late_reason: str = "",
+    expected_version: int | None = None,
 ) -> PlanReview:
     plan = _open_plan(plan, expected_version)
     errors = {}
@@ -581,10 +625,19 @@ def plan_review_record(
         recorded_by=by,
         recorded_at=timezone.now(),
     )
+    for kind in (ClockKind.PLAN_REVIEW, ClockKind.CP_REVIEW):
+        clock_meet(
+            target=plan,
+            kind=kind,
+            by=by,
+            late_reason=late_reason,
+            at=timezone.make_aware(datetime.combine(held_on, time(12, 0))),
+        )
     _, every = PLAN_REVIEW_DAYS[plan.kind]
     plan.next_review_due = held_on + timedelta(days=every)
     plan.version += 1
     plan.save(update_fields=["next_review_due", "version"])
+    _plan_review_clock(plan, by)
     PlanChange.objects.create(
         plan=plan,
         summary=f"Reviewed; next review due {plan.next_review_due:%d %b %Y}",
@@ -622,6 +675,10 @@ def _census_on_entry(case: Case, decision: Decision) -> None:
     if target >= 3 and record.assessment_start is None:
         record.assessment_start = on
         fields.append("assessment_start")
+        # DOMAIN.md: the assessment at pathway 3 is due 45 working days from the referral.
+        case_clock(
+            case, ClockKind.ASSESSMENT_PATHWAY_3, by=decision.decided_by, started_at=decision.decided_at
+        )
     # One enquiry per episode is recorded (a later re-entry to pathway 4 keeps the first enquiry's
     # facts rather than overwrite them; several enquiries per episode need their own rows).
     if target == 4 and record.s47_start is None:
@@ -645,7 +702,9 @@ def _cin_record(case: Case) -> CinRecord:
 
 
 @transaction.atomic
-def assessment_authorise(*, case: Case, by: User, factors: list[str], on: date | None = None) -> CinRecord:
+def assessment_authorise(
+    *, case: Case, by: User, factors: list[str], on: date | None = None, late_reason: str = ""
+) -> CinRecord:
     """A manager authorises the section 17 assessment, with the factors it identified."""
     if not by.has_perm("pathways.authorise_assessment"):
         raise ValidationError("Only a team manager can authorise an assessment.", code="not_entitled")
@@ -674,6 +733,13 @@ def assessment_authorise(*, case: Case, by: User, factors: list[str], on: date |
     record.factors = sorted(set(factors), key=list(ASSESSMENT_FACTORS).index)
     record.assessment_authorised = on
     record.save(update_fields=["factors", "assessment_authorised"])
+    clock_meet(
+        target=case,
+        kind=ClockKind.ASSESSMENT_PATHWAY_3,
+        by=by,
+        late_reason=late_reason,
+        at=timezone.make_aware(datetime.combine(on, time(12, 0))),
+    )
     chronology_write(
         family=case.family,
         case=case,
@@ -710,6 +776,8 @@ def s47_outcome_record(*, case: Case, by: User, outcome: str, rationale: str) ->
         raise ValidationError(errors)
     record.s47_outcome = outcome
     record.save(update_fields=["s47_outcome"])
+    if outcome != S47Outcome.HOLD_ICPC:
+        clock_cancel(target=case, kind=ClockKind.ICPC, by=by, reason="The enquiry decided no ICPC")
     chronology_write(
         family=case.family,
         case=case,
@@ -723,7 +791,13 @@ def s47_outcome_record(*, case: Case, by: User, outcome: str, rationale: str) ->
 
 @transaction.atomic
 def icpc_record(
-    *, case: Case, by: User, held_on: date, cp_plan: bool, categories: list[str] = ()
+    *,
+    case: Case,
+    by: User,
+    held_on: date,
+    cp_plan: bool,
+    categories: list[str] = (),
+    late_reason: str = "",
 ) -> CinRecord:
     """The initial child protection conference, and whether the child became subject to a plan."""
     _require_ecpp_decision(by)
@@ -753,6 +827,13 @@ def icpc_record(
         errors["categories"] = "Categories of abuse go with a child protection plan."
     if errors:
         raise ValidationError(errors)
+    clock_meet(
+        target=case,
+        kind=ClockKind.ICPC,
+        by=by,
+        late_reason=late_reason,
+        at=timezone.make_aware(datetime.combine(held_on, time(12, 0))),
+    )
     record.icpc_date = held_on
     record.cp_plan_start = held_on if cp_plan else None
     record.cp_categories = categories if cp_plan else []

@@ -157,7 +157,9 @@ def decision_return(request, decision_pk: int):
 CENSUS_ACTIONS = {
     "authorise": (
         AssessmentAuthoriseForm,
-        lambda case, by, data: services.assessment_authorise(case=case, by=by, factors=data["factors"]),
+        lambda case, by, data: services.assessment_authorise(
+            case=case, by=by, factors=data["factors"], late_reason=data["late_reason"]
+        ),
         "Assessment authorised.",
     ),
     "s47": (

@@ -86,3 +86,50 @@ def test_a_worker_process_consumes_the_heartbeat_from_the_broker(worker_queue, r
     assert health.heartbeat_last().isoformat() == beat  # written by the worker, read here
     assert "heartbeat" in log.read_text()
     print(f"round trip through a real worker: {time.monotonic() - started:.2f}s")
+
+
+@pytest.fixture
+def worker_uses_test_database(transactional_db, monkeypatch):
+    """Point the worker process at the test database (it reads DATABASE_URL at start-up)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from django.db import connection
+
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    monkeypatch.setenv(
+        "DATABASE_URL", urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+    )
+
+
+def test_a_worker_process_runs_the_clock_sweep_on_the_real_broker(
+    cast, world, worker_uses_test_database, worker_queue, really_send
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from escalation.models import Notification
+    from escalation.services import clock_start
+    from escalation.tasks import clocks_sweep
+
+    queue, process, log = worker_queue
+    now = timezone.now()
+    clock = clock_start(
+        target=world.north_case,
+        kind="plan_review",
+        holder=cast.fh_worker,
+        family=world.north_case.family,
+        started_at=now - timedelta(days=90),
+        due_at=now - timedelta(minutes=1),
+    )
+    result = clocks_sweep.apply_async(queue=queue)
+    try:
+        counts = result.get(timeout=90)
+    except Exception:
+        pytest.fail(f"worker did not answer (alive={process.poll() is None}):\n{log.read_text()[-3000:]}")
+    assert counts["breached"] == 1
+    clock.refresh_from_db()
+    assert clock.state == "breached"  # written by the worker process, read here
+    assert Notification.objects.filter(
+        user=cast.fh_worker, key__startswith=f"clock:{clock.pk}:breached"
+    ).exists()
