@@ -9,6 +9,7 @@ from assessments import apis as assessment_apis
 from cases import apis as case_apis
 from cases import views as case_views
 from config.health import healthz
+from escalation import apis as escalation_apis
 from pathways import apis as pathway_apis
 from referrals import apis as referral_apis
 
@@ -26,6 +27,9 @@ router.register(
     r"cases/(?P<case_pk>\d+)/decisions", pathway_apis.CaseDecisionViewSet, basename="case-decision"
 )
 router.register("decisions", pathway_apis.DecisionViewSet, basename="decision")
+router.register("disagreements", escalation_apis.DisagreementViewSet, basename="disagreement")
+router.register("notifications", escalation_apis.NotificationViewSet, basename="notification")
+router.register("clocks", escalation_apis.ClockViewSet, basename="clock")
 router.register(
     r"families/(?P<family_pk>\d+)/assessment/contributions",
     assessment_apis.ContributionViewSet,
@@ -51,6 +55,7 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("pathways.urls")),
     path("", include("referrals.urls")),
+    path("", include("escalation.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/thresholds/indicators/", assessment_apis.IndicatorListView.as_view(), name="api-indicators"),

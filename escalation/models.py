@@ -11,6 +11,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from escalation.choices import ClockKind, ClockState, DisagreementState
 
@@ -34,6 +35,24 @@ class Disagreement(models.Model):
     wanted = models.TextField(blank=True, help_text="What the raiser thinks should happen")
     state = models.CharField(max_length=16, choices=DisagreementState.choices, default=DisagreementState.OPEN)
     stage = models.PositiveSmallIntegerField(default=1)
+    high_risk = models.BooleanField(default=False, help_text="Resolve within hours, not days")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="disagreements_owned",
+        help_text="Who answers at the current stage",
+    )
+    resolution = models.TextField(blank=True)
+    decision_changed = models.BooleanField(
+        null=True, blank=True, help_text="Whether the original decision changed"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-raised_at", "-pk"]
@@ -47,9 +66,34 @@ class Disagreement(models.Model):
     def __str__(self) -> str:
         return f"Disagreement D{self.pk}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("escalation:disagreement", args=[self.pk])
+
     @property
     def reference(self) -> str:
         return f"D{self.pk:06d}"
+
+    @property
+    def stage_name(self) -> str:
+        from escalation.choices import LADDER
+
+        return LADDER[self.stage]
+
+
+class LadderContact(models.Model):
+    """Who answers at a rung of the ladder for an agency: the local authority's service manager,
+    head of service and director, and a partner agency's safeguarding lead (stage 3)."""
+
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.CASCADE, related_name="ladder_contacts")
+    stage = models.PositiveSmallIntegerField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["agency", "stage"]
+        constraints = [models.UniqueConstraint(fields=["agency", "stage"], name="ladder_contact_once")]
+
+    def __str__(self) -> str:
+        return f"{self.agency}: stage {self.stage}, {self.user}"
 
 
 class DisagreementEvent(models.Model):

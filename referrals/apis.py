@@ -12,7 +12,7 @@ from accounts.models import Agency, Team, User
 from assessments.models import ThresholdIndicator
 from cases.models import Family
 from cases.permissions import people_visible_to
-from escalation.models import Disagreement
+from escalation.apis import DisagreementOutput
 from escalation.services import disagreement_raise_on_contact
 from pathways.codes import PrimaryNeed, ReferralSource
 from referrals import selectors, services
@@ -223,22 +223,6 @@ class DisagreementInput(serializers.Serializer):
         default="",
         help_text="The referrer, when the front door records it",
     )
-
-
-class DisagreementOutput(serializers.ModelSerializer):
-    class Meta:
-        model = Disagreement
-        fields = [
-            "id",
-            "reference",
-            "contact",
-            "state",
-            "stage",
-            "raised_at",
-            "raised_for",
-            "position",
-            "wanted",
-        ]
 
 
 def _pick(queryset, pk, field: str, message: str):

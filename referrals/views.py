@@ -333,7 +333,7 @@ def disagree(request, pk: int):
                     f"Your disagreement is recorded ({disagreement.reference}). "
                     "A manager will contact you to talk it through.",
                 )
-                return redirect("referrals:letter", pk=contact.pk)
+                return redirect("escalation:disagreement", pk=disagreement.pk)
         status = 400
     else:
         status = 200

@@ -1,0 +1,288 @@
+"""REST API for disagreements (the ladder), notifications and clocks."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from escalation import services
+from escalation.models import Clock, Disagreement, DisagreementEvent, Notification
+from escalation.permissions import disagreement_for_user, disagreements_visible_to
+from pathways.permissions import decisions_visible_to
+
+
+class DisagreementEventOutput(serializers.ModelSerializer):
+    by = serializers.StringRelatedField()
+
+    class Meta:
+        model = DisagreementEvent
+        fields = ["summary", "detail", "at", "by"]
+
+
+class DisagreementOutput(serializers.ModelSerializer):
+    owner = serializers.StringRelatedField()
+    raised_by = serializers.StringRelatedField()
+    events = DisagreementEventOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Disagreement
+        fields = [
+            "id",
+            "reference",
+            "contact",
+            "decision",
+            "state",
+            "stage",
+            "stage_name",
+            "high_risk",
+            "owner",
+            "raised_by",
+            "raised_for",
+            "raised_at",
+            "position",
+            "wanted",
+            "resolution",
+            "decision_changed",
+            "version",
+            "events",
+        ]
+
+
+class RaiseOnDecisionInput(serializers.Serializer):
+    decision_id = serializers.IntegerField()
+    position = serializers.CharField()
+    wanted = serializers.CharField(required=False, allow_blank=True, default="")
+    high_risk = serializers.BooleanField(required=False, default=False)
+
+
+class TextInput(serializers.Serializer):
+    text = serializers.CharField()
+
+
+class MeetingInput(serializers.Serializer):
+    held_on = serializers.DateField()
+    attendees = serializers.CharField(max_length=200)
+    notes = serializers.CharField()
+
+
+class ReasonInput(serializers.Serializer):
+    reason = serializers.CharField()
+    version = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class ResolveInput(serializers.Serializer):
+    resolution = serializers.CharField()
+    decision_changed = serializers.BooleanField()
+    late_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Disagreements you may see (both agencies involved)"),
+    retrieve=extend_schema(summary="One disagreement with its history"),
+)
+class DisagreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = DisagreementOutput
+
+    def get_queryset(self):
+        return (
+            disagreements_visible_to(self.request.user)
+            .select_related("owner", "raised_by")
+            .prefetch_related("events__by")
+        )
+
+    def get_object(self):
+        return disagreement_for_user(self.request.user, self.kwargs["pk"])
+
+    def _act(self, request, pk, action_name, input_class, call, created=False):
+        disagreement = disagreement_for_user(request.user, pk, action_name)
+        data = input_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        call(disagreement, dict(data.validated_data))
+        disagreement.refresh_from_db()
+        return Response(
+            DisagreementOutput(disagreement).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        summary="Disagree with a recorded decision on an open case",
+        request=RaiseOnDecisionInput,
+        responses={201: DisagreementOutput},
+    )
+    def create(self, request):
+        data = RaiseOnDecisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        decision = decisions_visible_to(request.user).filter(pk=values.pop("decision_id")).first()
+        if decision is None:
+            raise serializers.ValidationError({"decision_id": ["No such decision."]})
+        if not request.user.has_perm("cases.add_chronologyentry"):
+            raise PermissionDenied("Your role cannot raise a professional disagreement.")
+        disagreement = services.disagreement_raise_on_decision(decision=decision, by=request.user, **values)
+        return Response(DisagreementOutput(disagreement).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Put a position on record (either side)", request=TextInput, responses=DisagreementOutput
+    )
+    @action(detail=True, methods=["post"])
+    def position(self, request, pk=None):
+        return self._act(
+            request,
+            pk,
+            "respond",
+            TextInput,
+            lambda d, v: services.disagreement_position_add(disagreement=d, by=request.user, text=v["text"]),
+        )
+
+    @extend_schema(summary="Record a meeting or call", request=MeetingInput, responses=DisagreementOutput)
+    @action(detail=True, methods=["post"])
+    def meeting(self, request, pk=None):
+        return self._act(
+            request,
+            pk,
+            "respond",
+            MeetingInput,
+            lambda d, v: services.disagreement_meeting_record(disagreement=d, by=request.user, **v),
+        )
+
+    @extend_schema(
+        summary="Not resolved: escalate to the next stage", request=ReasonInput, responses=DisagreementOutput
+    )
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, pk=None):
+        return self._act(
+            request,
+            pk,
+            "escalate",
+            ReasonInput,
+            lambda d, v: services.disagreement_escalate(
+                disagreement=d, by=request.user, reason=v["reason"], expected_version=v["version"]
+            ),
+        )
+
+    @extend_schema(
+        summary="Record the resolution (whoever answers now)",
+        request=ResolveInput,
+        responses=DisagreementOutput,
+    )
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        return self._act(
+            request,
+            pk,
+            "resolve",
+            ResolveInput,
+            lambda d, v: services.disagreement_resolve(
+                disagreement=d, by=request.user, expected_version=v.pop("version"), **v
+            ),
+        )
+
+    @extend_schema(
+        summary="Withdraw (the person who raised it)", request=ReasonInput, responses=DisagreementOutput
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        return self._act(
+            request,
+            pk,
+            "withdraw",
+            ReasonInput,
+            lambda d, v: services.disagreement_withdraw(disagreement=d, by=request.user, reason=v["reason"]),
+        )
+
+
+class NotificationOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "what", "why", "due_at", "url", "statutory", "created_at", "read_at"]
+
+
+@extend_schema_view(list=extend_schema(summary="Your notifications, newest first"))
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = NotificationOutput
+    queryset = Notification.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        return Notification.objects.filter(user=self.request.user)
+
+    @extend_schema(summary="Mark a notification read", request=None, responses=NotificationOutput)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        notification = self.get_queryset().filter(pk=pk).first()
+        if notification is None:
+            from django.http import Http404
+
+            raise Http404("No such notification.")
+        services.notification_read(notification=notification)
+        return Response(NotificationOutput(notification).data)
+
+
+class ClockOutput(serializers.ModelSerializer):
+    holder = serializers.StringRelatedField()
+    team = serializers.StringRelatedField()
+    target_type = serializers.CharField(source="content_type.model")
+
+    class Meta:
+        model = Clock
+        fields = [
+            "id",
+            "kind",
+            "state",
+            "target_type",
+            "object_id",
+            "holder",
+            "team",
+            "pathway",
+            "started_at",
+            "due_at",
+            "breached_at",
+            "ended_at",
+            "late_reason",
+            "version",
+        ]
+
+
+class DueChangeInput(serializers.Serializer):
+    due_at = serializers.DateTimeField()
+    reason = serializers.CharField()
+    version = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+@extend_schema_view(list=extend_schema(summary="Running and overdue clocks (managers)"))
+class ClockViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = ClockOutput
+    queryset = Clock.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Clock.objects.none()
+        if not self.request.user.has_perm("escalation.change_clock_due"):
+            raise PermissionDenied("Clocks are listed for managers.")
+        return Clock.objects.filter(state__in=["running", "paused", "breached"]).select_related(
+            "holder", "team", "content_type"
+        )
+
+    @extend_schema(
+        summary="Move a due time, with the reason (managers)", request=DueChangeInput, responses=ClockOutput
+    )
+    @action(detail=True, methods=["post"])
+    def due(self, request, pk=None):
+        clock = self.get_queryset().filter(pk=pk).first()
+        if clock is None:
+            from django.http import Http404
+
+            raise Http404("No such clock.")
+        data = DueChangeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        clock = services.clock_due_change(
+            clock=clock,
+            due_at=data.validated_data["due_at"],
+            reason=data.validated_data["reason"],
+            by=request.user,
+            expected_version=data.validated_data["version"],
+        )
+        return Response(ClockOutput(clock).data)

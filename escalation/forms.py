@@ -1,0 +1,79 @@
+from django import forms
+
+from config.forms import DateInput
+
+
+class RaiseForm(forms.Form):
+    prefix = "raise"
+    position = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="Why do you think the decision is wrong?",
+        error_messages={
+            "required": "Say why you think the decision is wrong: what do you know that worries you?"
+        },
+    )
+    wanted = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="What do you think should happen?"
+    )
+    high_risk = forms.BooleanField(
+        required=False, label="High risk: a child may be harmed unless this is resolved within hours"
+    )
+
+
+class PositionForm(forms.Form):
+    prefix = "position"
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Your position",
+        error_messages={"required": "Write the position you want on record."},
+    )
+
+
+class MeetingForm(forms.Form):
+    prefix = "meeting"
+    held_on = forms.DateField(
+        widget=DateInput, label="Date", error_messages={"invalid": "Enter a real date."}
+    )
+    attendees = forms.CharField(max_length=200, label="Who took part")
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What was discussed and agreed")
+
+
+class EscalateForm(forms.Form):
+    prefix = "escalate"
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why it is not resolved at this stage",
+        error_messages={"required": "Say why it is not resolved at this stage."},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ResolveForm(forms.Form):
+    prefix = "resolve"
+    resolution = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What was agreed",
+        error_messages={"required": "Record what was agreed."},
+    )
+    decision_changed = forms.TypedChoiceField(
+        choices=[("yes", "Yes, the original decision changed"), ("no", "No, the original decision stands")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        label="Did the original decision change?",
+        error_messages={"required": "Say whether the original decision changed."},
+    )
+    late_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why it is late (only after the stage's deadline)",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class WithdrawForm(forms.Form):
+    prefix = "withdraw"
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why you are withdrawing it",
+        error_messages={"required": "Say why it is withdrawn."},
+    )

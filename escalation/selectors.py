@@ -1,0 +1,67 @@
+"""Reads for the clock engine: a thing's open clock, and the managers' dashboard."""
+
+from datetime import timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from escalation.choices import LADDER, ClockKind, ClockState, DisagreementState
+from escalation.models import Clock, Disagreement
+
+
+def open_clock(target) -> Clock | None:
+    return (
+        Clock.objects.filter(
+            content_type=ContentType.objects.get_for_model(target),
+            object_id=target.pk,
+            state__in=[ClockState.RUNNING, ClockState.PAUSED, ClockState.BREACHED],
+        )
+        .order_by("due_at")
+        .first()
+    )
+
+
+def dashboard(user) -> dict:
+    """Clocks due today, this week and breached, by team and by pathway; disagreements open by
+    stage. A handful of grouped queries, whatever the number of clocks."""
+    now = timezone.now()
+    end_of_today = timezone.make_aware(
+        timezone.datetime.combine(timezone.localdate() + timedelta(days=1), timezone.datetime.min.time())
+    )
+    week = now + timedelta(days=7)
+    counts = {
+        "due_today": Count("pk", filter=Q(state=ClockState.RUNNING, due_at__lt=end_of_today)),
+        "due_week": Count("pk", filter=Q(state=ClockState.RUNNING, due_at__lt=week)),
+        "breached": Count("pk", filter=Q(state=ClockState.BREACHED)),
+    }
+    live = Clock.objects.filter(state__in=[ClockState.RUNNING, ClockState.BREACHED])
+    by_team = list(live.values("team__name").annotate(**counts).order_by("team__name"))
+    by_pathway = list(live.values("pathway").annotate(**counts).order_by("pathway"))
+    by_kind = list(live.values("kind").annotate(**counts).order_by("kind"))
+    labels = dict(ClockKind.choices)
+    for row in by_kind:
+        row["label"] = labels.get(row["kind"], row["kind"])
+    most = max([row["breached"] + row["due_week"] for row in by_team] or [1]) or 1
+    for row in by_team:
+        row["breached_pct"] = round(100 * row["breached"] / most)
+        row["week_pct"] = round(100 * row["due_week"] / most)
+    stages = dict(
+        Disagreement.objects.filter(state=DisagreementState.OPEN)
+        .values_list("stage")
+        .annotate(n=Count("pk"))
+        .values_list("stage", "n")
+    )
+    overdue = (
+        Clock.objects.filter(state=ClockState.BREACHED)
+        .select_related("holder", "team")
+        .order_by("due_at")[:25]
+    )
+    return {
+        "by_team": by_team,
+        "by_pathway": by_pathway,
+        "by_kind": by_kind,
+        "stages": [(stage, name, stages.get(stage, 0)) for stage, name in LADDER.items()],
+        "overdue": overdue,
+        "totals": live.aggregate(**counts),
+    }
