@@ -40,7 +40,7 @@ assets: $(ASSETS)
 # Debian packages: Pango for WeasyPrint (PDFs) to run at all; for the tests also Chromium
 # (browser tests) and poppler-utils (pdftotext, to read generated PDFs back).
 SYSDEPS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-SYSDEPS_TEST := $(SYSDEPS) chromium poppler-utils
+SYSDEPS_TEST := $(SYSDEPS) chromium poppler-utils redis-server
 define apt_ensure
 	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
