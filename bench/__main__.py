@@ -33,6 +33,8 @@ from django.test.utils import CaptureQueriesContext, override_settings  # noqa: 
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "60"))
 QUEUE_CONTACTS = int(os.environ.get("BENCH_QUEUE_CONTACTS", "5000"))
+SWEEP_PENDING = int(os.environ.get("BENCH_SWEEP_PENDING", "1000000"))
+SWEEP_DUE = int(os.environ.get("BENCH_SWEEP_DUE", "1000"))
 
 
 def _time(client: Client, url: str, rounds: int = ROUNDS) -> dict:
@@ -250,6 +252,55 @@ def _bench_triage_queue(user) -> None:
         print(f"{label}: queries at {QUEUE_CONTACTS:,} open / at 50 open = {ratio:.2f} (target 1.00)")
 
 
+def _add_clocks(count: int, *, due_in: str, holder_id: int, team_id: int, start: int) -> None:
+    """Bulk-load running clocks (one per target id, as the constraint requires), due `due_in` from now."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO escalation_clock (content_type_id, object_id, kind, state, holder_id, team_id,
+                                          started_at, due_at, late_reason, version)
+            SELECT ct.id, g, 'plan_review', 'running', %s, %s, now() - interval '30 days',
+                   now() + %s::interval + (g %% 1000) * interval '1 second', '', 1
+            FROM generate_series(%s, %s) AS g, django_content_type ct
+            WHERE ct.app_label = 'accounts' AND ct.model = 'team'
+            """,
+            [holder_id, team_id, due_in, start, start + count - 1],
+        )
+        cursor.execute("ANALYZE escalation_clock")
+
+
+def _bench_sweep(user) -> None:
+    """The clock sweep (issue: 1M running clocks, 1k due: one sweep <= 1 s; report the ratio
+    sweep(1M pending) / sweep(10k pending))."""
+    from accounts.models import Team
+    from escalation.services import clocks_sweep
+
+    team = Team.objects.order_by("pk").first()
+    timings = {}
+    loaded = 0
+    for pending in (10_000, SWEEP_PENDING):
+        if loaded < pending:
+            started = time.perf_counter()
+            _add_clocks(pending - loaded, due_in="30 days", holder_id=user.pk, team_id=team.pk, start=loaded)
+            print(f"  loaded {pending - loaded:,} pending clocks in {time.perf_counter() - started:.1f}s")
+            loaded = pending
+        _add_clocks(
+            SWEEP_DUE, due_in="-1 day", holder_id=user.pk, team_id=team.pk, start=10_000_000 + pending
+        )
+        started = time.perf_counter()
+        counts = clocks_sweep()
+        timings[pending] = time.perf_counter() - started
+        print(
+            f"sweep with {pending:,} pending and {SWEEP_DUE:,} due: {timings[pending]:.2f}s "
+            f"(breached {counts['breached']}, warned {counts['warned']}; target <= 1 s at 1M)"
+        )
+    ratio = timings[SWEEP_PENDING] / timings[10_000]
+    print(
+        f"sweep({SWEEP_PENDING:,} pending) / sweep(10,000 pending) = {ratio:.2f} "
+        "(the cost follows the due clocks, not all clocks)"
+    )
+
+
 def main() -> int:
     from accounts.models import User
     from cases.models import Case, ChronologyEntry, Person
@@ -302,6 +353,7 @@ def main() -> int:
             fresh, persistent = rates[path]
             print(f"{label:40} {fresh:15.0f} {persistent:10.0f} {persistent / fresh:7.2f}x")
         _bench_triage_queue(User.objects.get(username="mash.manager"))
+        _bench_sweep(User.objects.get(username="fh.worker"))
         _bench_matching(User.objects.get(username="mash.manager"))
     return 0
 

@@ -174,6 +174,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "config.tasks.heartbeat", "schedule": 60.0},
     "clocks-sweep": {"task": "escalation.tasks.clocks_sweep", "schedule": 60.0},
+    "notifications-send": {"task": "escalation.tasks.notifications_send", "schedule": 60.0},
 }
 
 # --- Accounts and access --------------------------------------------------------------------

@@ -12,11 +12,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.choices import AgencyKind, TeamKind
 from accounts.models import Agency, Team, User
 from cases.choices import ChronologyKind
+from cases.models import ChronologyEntry
 from cases.services import STALE_EDIT, chronology_write
 from escalation.choices import (
     CLOCK_TRANSITIONS,
@@ -575,11 +577,6 @@ def notify(*, user: User, key: str, what: str, why: str, due_at=None, url: str =
     return notification
 
 
-def _clock_url(clock: Clock) -> str:
-    target = clock.target
-    return target.get_absolute_url() if target is not None and hasattr(target, "get_absolute_url") else ""
-
-
 def _team_leads(clock: Clock) -> list[User]:
     if clock.team_id and clock.team.manager_id:
         return [clock.team.manager]
@@ -599,72 +596,92 @@ def _next_level(clock: Clock) -> list[User]:
     return [user for user in _team_leads(clock) if user.pk != clock.holder_id]
 
 
-def _what(clock: Clock) -> str:
-    target = clock.target
-    return f"{clock.get_kind_display()}: {target}" if target is not None else clock.get_kind_display()
+def _notice(clock: Clock, user: User, key: str, why: str, target_label: str, url: str) -> Notification:
+    return Notification(
+        user=user,
+        key=key[:120],
+        what=target_label[:300],
+        why=why[:300],
+        due_at=clock.due_at,
+        url=url,
+        statutory=True,
+        created_at=timezone.now(),
+    )
 
 
-def _warn(clock: Clock, now) -> None:
-    clock.warned_at = now
-    clock.save(update_fields=["warned_at"])
-    for user in _holders(clock):
-        notify(
-            user=user,
-            key=f"clock:{clock.pk}:due-soon:{clock.due_at:%Y%m%d%H%M}:{user.pk}",
-            what=_what(clock),
-            why="Due soon",
-            due_at=clock.due_at,
-            url=_clock_url(clock),
-        )
-    _clock_event(clock, "Holder reminded: due soon", at=now)
+def _label_and_url(clock: Clock) -> tuple[str, str]:
+    target = clock.target  # prefetched for the whole batch
+    label = f"{clock.get_kind_display()}: {target}" if target is not None else clock.get_kind_display()
+    url = target.get_absolute_url() if target is not None and hasattr(target, "get_absolute_url") else ""
+    return label, url
 
 
-def _breach(clock: Clock, now) -> None:
-    _clock_transition(clock, ClockState.BREACHED)
-    clock.state, clock.breached_at = ClockState.BREACHED, now
-    clock.version += 1
-    clock.save(update_fields=["state", "breached_at", "version"])
-    for user in _holders(clock):
-        notify(
-            user=user,
-            key=f"clock:{clock.pk}:breached:{user.pk}",
-            what=_what(clock),
-            why="Overdue: the timescale has been missed",
-            due_at=clock.due_at,
-            url=_clock_url(clock),
-        )
-    for user in _next_level(clock):
+def _warn_batch(clocks: list[Clock], now) -> None:
+    """Remind holders of clocks due soon: one UPDATE and two bulk INSERTs per batch."""
+    Clock.objects.filter(pk__in=[clock.pk for clock in clocks]).update(warned_at=now)
+    notices, events = [], []
+    for clock in clocks:
+        label, url = _label_and_url(clock)
+        for user in _holders(clock):
+            key = f"clock:{clock.pk}:due-soon:{clock.due_at:%Y%m%d%H%M}:{user.pk}"
+            notices.append(_notice(clock, user, key, "Due soon", label, url))
+        events.append(ClockEvent(clock=clock, summary="Holder reminded: due soon", at=now))
+    Notification.objects.bulk_create(notices, ignore_conflicts=True)  # the key makes each one once
+    ClockEvent.objects.bulk_create(events)
+
+
+def _breach_batch(clocks: list[Clock], now) -> None:
+    """Breach overdue clocks: tell the holder and the next level, write the chronology, and move
+    a disagreement whose stage deadline passed up the ladder. Bulk writes per batch."""
+    for clock in clocks:
+        _clock_transition(clock, ClockState.BREACHED)
+    Clock.objects.filter(pk__in=[clock.pk for clock in clocks]).update(
+        state=ClockState.BREACHED, breached_at=now, version=F("version") + 1
+    )
+    notices, events, entries = [], [], []
+    system = None
+    for clock in clocks:
+        label, url = _label_and_url(clock)
+        for user in _holders(clock):
+            why = "Overdue: the timescale has been missed"
+            notices.append(_notice(clock, user, f"clock:{clock.pk}:breached:{user.pk}", why, label, url))
         holder = clock.holder or clock.team or "the front door"
-        notify(
-            user=user,
-            key=f"clock:{clock.pk}:breached:{user.pk}",
-            what=_what(clock),
-            why=f"Overdue with {holder}: you are told as the next level",
-            due_at=clock.due_at,
-            url=_clock_url(clock),
-        )
-    if clock.family_id:
-        chronology_write(
-            family=clock.family,
-            kind=ChronologyKind.TIMESCALE_MISSED,
-            summary=f"Timescale missed: {clock.get_kind_display()} was due "
-            f"{timezone.localtime(clock.due_at):%d %b %Y %H:%M}",
-            author=clock.holder or _system_user(),
-        )
-    _clock_event(clock, "Breached: holder and next level told", at=now)
-    target = clock.target
-    if (
-        isinstance(target, Disagreement)
-        and target.state == DisagreementState.OPEN
-        and target.stage < TOP_STAGE
-    ):
-        # A missed stage deadline moves the disagreement up by itself and tells both sides.
-        DisagreementEvent.objects.create(disagreement=target, summary="Stage deadline missed", at=now)
-        _clock_transition(clock, ClockState.CANCELLED)
-        clock.state, clock.ended_at = ClockState.CANCELLED, now
-        clock.save(update_fields=["state", "ended_at"])
-        _clock_event(clock, "Closed: the disagreement moved up a stage", at=now)
-        _stage_enter(target, target.stage + 1, by=None, at=now, why="Deadline missed, escalated")
+        for user in _next_level(clock):
+            why = f"Overdue with {holder}: you are told as the next level"
+            notices.append(_notice(clock, user, f"clock:{clock.pk}:breached:{user.pk}", why, label, url))
+        if clock.family_id:
+            author = clock.holder or system or _system_user()
+            system = system or (None if clock.holder else author)
+            entries.append(
+                ChronologyEntry(
+                    family_id=clock.family_id,
+                    kind=ChronologyKind.TIMESCALE_MISSED,
+                    summary=f"Timescale missed: {clock.get_kind_display()} was due "
+                    f"{timezone.localtime(clock.due_at):%d %b %Y %H:%M}",
+                    occurred_at=now,
+                    author=author,
+                    author_agency_id=author.agency_id,
+                )
+            )
+        events.append(ClockEvent(clock=clock, summary="Breached: holder and next level told", at=now))
+    Notification.objects.bulk_create(notices, ignore_conflicts=True)  # the key makes each one once
+    ClockEvent.objects.bulk_create(events)
+    ChronologyEntry.objects.bulk_create(entries)
+    for clock in clocks:
+        target = clock.target
+        if (
+            isinstance(target, Disagreement)
+            and target.state == DisagreementState.OPEN
+            and target.stage < TOP_STAGE
+        ):
+            # A missed stage deadline moves the disagreement up by itself and tells both sides.
+            clock.refresh_from_db()
+            DisagreementEvent.objects.create(disagreement=target, summary="Stage deadline missed", at=now)
+            _clock_transition(clock, ClockState.CANCELLED)
+            clock.state, clock.ended_at = ClockState.CANCELLED, now
+            clock.save(update_fields=["state", "ended_at"])
+            _clock_event(clock, "Closed: the disagreement moved up a stage", at=now)
+            _stage_enter(target, target.stage + 1, by=None, at=now, why="Deadline missed, escalated")
 
 
 def _system_user() -> User:
@@ -685,7 +702,7 @@ def clocks_sweep(*, now=None, batch: int = 500) -> dict[str, int]:
     counts = {"breached": 0, "warned": 0}
     running = Clock.objects.select_for_update(skip_locked=True, of=("self",)).filter(state=ClockState.RUNNING)
     phases = (
-        ("breached", running.filter(due_at__lte=now), _breach),
+        ("breached", running.filter(due_at__lte=now), _breach_batch),
         (
             "warned",
             running.filter(
@@ -693,23 +710,22 @@ def clocks_sweep(*, now=None, batch: int = 500) -> dict[str, int]:
                 due_at__gt=now,
                 due_at__lte=now + timedelta(hours=settings.CLOCK_WARNING_HOURS),
             ),
-            _warn,
+            _warn_batch,
         ),
     )
     for name, claim, act in phases:
         while True:
             with transaction.atomic():
                 clocks = list(
-                    claim.select_related("holder__line_manager", "team__manager").order_by("due_at", "pk")[
-                        :batch
-                    ]
+                    claim.select_related("holder__line_manager", "team__manager", "content_type")
+                    .prefetch_related("target")
+                    .order_by("due_at", "pk")[:batch]
                 )
-                for clock in clocks:
-                    act(clock, now)
+                if clocks:
+                    act(clocks, now)
             counts[name] += len(clocks)
             if len(clocks) < batch:
                 break
-    counts["emailed"] = notifications_email(batch=batch)
     return counts
 
 
