@@ -216,3 +216,77 @@ def test_a_school_dsl_requests_support_mash_triages_to_pathway_2_and_the_dsl_rea
     assert dsl.get_by_role("link", name="I disagree with this decision").is_visible()
     mash_context.close()
     dsl_context.close()
+
+
+def test_a_disagreement_climbs_the_ladder_in_the_browser(browser, live_server, cast):
+    """The DSL disagrees from the letter; the duty worker answers; the DSL escalates; the team
+    manager resolves and records that the decision changed."""
+    from accounts.models import Team
+    from referrals.services import (
+        SubjectDetails,
+        TriageDetails,
+        contact_feedback_send,
+        contact_receive,
+        contact_subject_link,
+        contact_triage,
+    )
+
+    Team.objects.filter(kind="mash").update(manager=cast.team_manager)
+    contact = contact_receive(
+        by=cast.school_dsl,
+        channel="professional",
+        referrer_name="Sadia Dhillon",
+        concerns="Does not want to go home",
+        family_consents="yes",
+        subjects=[SubjectDetails(role="child", first_name="Tia", last_name="Thorne")],
+    )
+    contact_subject_link(subject=contact.subjects.get(), person=None, by=cast.mash_manager)
+    contact = contact_triage(
+        contact=contact,
+        by=cast.mash_manager,
+        details=TriageDetails(outcome="nfa", rationale="Explained by mum", feedback_text="Mum explained it."),
+    )
+    contact_feedback_send(contact=contact, by=cast.mash_manager, method="online")
+
+    def as_user(username):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        user_page = context.new_page()
+        sign_in(user_page, live_server.url, username)
+        return context, user_page
+
+    dsl_context, dsl = as_user("school.dsl")
+    dsl.goto(live_server.url + reverse("referrals:letter", args=[contact.pk]))
+    dsl.get_by_role("link", name="I disagree with this decision").click()
+    dsl.get_by_label("Why do you think the decision is wrong?").fill("She is frightened of mum's new partner")
+    dsl.get_by_role("button", name="Record my disagreement").click()
+    dsl.get_by_text("Your disagreement is recorded").wait_for()
+    assert "Stage 1" in dsl.locator("#current-stage").inner_text()
+    disagreement_url = dsl.url
+
+    mash_context, mash = as_user("mash.manager")
+    mash.get_by_role("link", name="Inbox").click()
+    mash.get_by_role("button", name="Open").first.click()
+    mash.get_by_text("Add your position").click()
+    mash.get_by_label("Your position").fill("Mum gave a full explanation; no other agency is worried")
+    mash.get_by_role("button", name="Save position").click()
+    mash.get_by_text("Your position is on record.").wait_for()
+
+    dsl.goto(disagreement_url)
+    assert "no other agency is worried" in dsl.locator("#disagreement-history").inner_text()
+    dsl.get_by_text("Not resolved: escalate to the next stage").click()
+    dsl.get_by_label("Why it is not resolved at this stage").fill("She said it again today")
+    dsl.get_by_role("button", name="Escalate").click()
+    dsl.get_by_text("Escalated to the next stage").wait_for()
+    assert "Stage 2: Duty manager or team manager" in dsl.locator("#current-stage").inner_text()
+
+    tm_context, manager = as_user("team.manager")
+    manager.goto(disagreement_url)
+    manager.get_by_text("Record the resolution").click()
+    manager.get_by_label("What was agreed").fill("A social worker will see her tomorrow; contact re-opened")
+    manager.get_by_label("Yes, the original decision changed").check()
+    manager.get_by_role("button", name="Record resolution").click()
+    manager.get_by_text("Resolution recorded").wait_for()
+    dsl.reload()
+    assert "the original decision changed" in dsl.content()
+    for context in (dsl_context, mash_context, tm_context):
+        context.close()

@@ -52,12 +52,15 @@ def test_seed_demo_builds_a_demo_authority_and_is_idempotent(settings):
 
     queue = list(triage_queue(User.objects.get(username="mash.manager")))
     assert len(queue) == 5 and queue[0].flagged
-    answered = Contact.objects.get(state="triaged")
-    assert (
-        answered.feedback_sent
-        and answered.case.pathway == 2
-        and answered.submitted_by.username == "school.dsl"
-    )
+    answered = Contact.objects.get(state="triaged", outcome="pathway_2")
+    assert answered.feedback_sent and answered.case.pathway == 2
+    assert answered.submitted_by.username == "school.dsl"
+    # The disputed one is on the ladder, with the contacts for every rung.
+    from escalation.models import Disagreement, LadderContact
+
+    disputed = Disagreement.objects.get()
+    assert disputed.stage == 1 and disputed.owner.username == "mash.manager"
+    assert LadderContact.objects.count() == 3
     assert Decision.objects.filter(state="proposed").exists()
     counts = (
         Family.objects.count(),

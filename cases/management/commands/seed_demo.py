@@ -32,6 +32,7 @@ from cases.choices import (
 )
 from cases.models import Family, Person
 from cases.validators import upn_check_letter
+from escalation.models import LadderContact
 from pathways.choices import Outcome, Pathway
 from pathways.codes import ReferralSource
 from pathways.services import DecisionDetails, decision_propose, plan_action_add, plan_outcome_add, plan_start
@@ -134,6 +135,19 @@ DEMO_USERS = [
         "Health visiting",
         "Health visitor",
     ),
+    # The senior rungs of the disagreement ladder (escalation.LadderContact).
+    ("service.manager", "Sunil", "Mehta", Role.TEAM_MANAGER, LA, "MASH", "Service manager"),
+    ("head.of.service", "Helen", "Osei", Role.TEAM_MANAGER, LA, "MASH", "Head of service"),
+    ("director", "David", "Carr", Role.TEAM_MANAGER, LA, "MASH", "Director of children's services"),
+    (
+        "head.teacher",
+        "Hannah",
+        "Price",
+        Role.PARTNER_PRACTITIONER,
+        "Riverside Primary School",
+        "Riverside Primary safeguarding",
+        "Head teacher",
+    ),
 ]
 AGENCIES = [
     (LA, AgencyKind.LA_CHILDRENS_SERVICES),
@@ -226,6 +240,14 @@ class Command(BaseCommand):
             for name in ("fh.worker", "social.worker"):
                 users[name].line_manager = users["team.manager"]
                 users[name].save(update_fields=["line_manager"])
+            # The duty team manager answers at stage 2 of a disagreement about the front door.
+            Team.objects.filter(kind=TeamKind.MASH).update(manager=users["team.manager"])
+            users["school.dsl"].line_manager = users["head.teacher"]
+            users["school.dsl"].save(update_fields=["line_manager"])
+            for stage, username in ((4, "service.manager"), (5, "head.of.service"), (6, "director")):
+                LadderContact.objects.update_or_create(
+                    agency=agencies[LA], stage=stage, defaults={"user": users[username]}
+                )
             existing = Family.objects.filter(created_by=users["mash.manager"]).count()
             if existing >= FAMILY_COUNT:
                 self.stdout.write(f"Demo families already present ({existing}): none added.")
@@ -336,7 +358,37 @@ class Command(BaseCommand):
             ),
         )
         contact_feedback_send(contact=triaged, by=mash, method="online")
-        self.stdout.write("Added demo contacts at the front door.")
+        # A request the front door answered with no further action, which the school disputes.
+        refused = contact_receive(
+            channel="professional",
+            by=dsl,
+            referrer_name=dsl.get_full_name(),
+            concerns="Keeps saying she does not want to go home at the end of the day.",
+            subjects=child(fake.first_name_female(), "Thorne", today - timedelta(days=10 * 365 + 40)),
+            **common,
+        )
+        for subject in refused.subjects.all():
+            contact_subject_link(subject=subject, person=None, by=mash)
+        refused = contact_triage(
+            contact=refused,
+            by=mash,
+            details=TriageDetails(
+                outcome="nfa",
+                rationale="Mum explains it is about a new after-school club; no other concerns known.",
+                feedback_text="We spoke with her mum, who explained the change at home; we are not taking "
+                "further action, but please tell us if anything else worries you.",
+            ),
+        )
+        contact_feedback_send(contact=refused, by=mash, method="online")
+        from escalation.services import disagreement_raise_on_contact
+
+        disagreement_raise_on_contact(
+            contact=refused,
+            by=dsl,
+            position="She told her teacher today she is frightened of mum's new partner.",
+            wanted="A social worker to speak with her this week.",
+        )
+        self.stdout.write("Added demo contacts at the front door, and a professional disagreement.")
 
     def _user(self, row, agencies, teams) -> User:
         username, first, last, role, agency, team, title = row
