@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from guardian.models import UserObjectPermissionBase
 
 from cases.choices import (
@@ -260,6 +261,9 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.family}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:case-detail", args=[self.pk])
 
     @property
     def reference(self) -> str:

@@ -68,14 +68,17 @@ class MeetingInput(serializers.Serializer):
 
 class ReasonInput(serializers.Serializer):
     reason = serializers.CharField()
-    version = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class EscalateInput(ReasonInput):
+    version = serializers.IntegerField(help_text="The version you read: it changes when the stage does")
 
 
 class ResolveInput(serializers.Serializer):
     resolution = serializers.CharField()
     decision_changed = serializers.BooleanField()
     late_reason = serializers.CharField(required=False, allow_blank=True, default="")
-    version = serializers.IntegerField(required=False, allow_null=True, default=None)
+    version = serializers.IntegerField(help_text="The version you read: it changes when the stage does")
 
 
 @extend_schema_view(
@@ -84,6 +87,7 @@ class ResolveInput(serializers.Serializer):
 )
 class DisagreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = DisagreementOutput
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         return (
@@ -148,7 +152,9 @@ class DisagreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         )
 
     @extend_schema(
-        summary="Not resolved: escalate to the next stage", request=ReasonInput, responses=DisagreementOutput
+        summary="Not resolved: escalate to the next stage",
+        request=EscalateInput,
+        responses=DisagreementOutput,
     )
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None):
@@ -156,7 +162,7 @@ class DisagreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             request,
             pk,
             "escalate",
-            ReasonInput,
+            EscalateInput,
             lambda d, v: services.disagreement_escalate(
                 disagreement=d, by=request.user, reason=v["reason"], expected_version=v["version"]
             ),
@@ -202,6 +208,7 @@ class NotificationOutput(serializers.ModelSerializer):
 @extend_schema_view(list=extend_schema(summary="Your notifications, newest first"))
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = NotificationOutput
+    lookup_value_regex = r"\d+"
     queryset = Notification.objects.none()
 
     def get_queryset(self):
@@ -255,6 +262,7 @@ class DueChangeInput(serializers.Serializer):
 @extend_schema_view(list=extend_schema(summary="Running and overdue clocks (managers)"))
 class ClockViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = ClockOutput
+    lookup_value_regex = r"\d+"
     queryset = Clock.objects.none()
 
     def get_queryset(self):

@@ -33,7 +33,7 @@ class ClockState(models.TextChoices):
 # reason); met and cancelled are final.
 CLOCK_TRANSITIONS: dict[str, set[str]] = {
     ClockState.RUNNING: {ClockState.PAUSED, ClockState.MET, ClockState.BREACHED, ClockState.CANCELLED},
-    ClockState.PAUSED: {ClockState.RUNNING, ClockState.CANCELLED},
+    ClockState.PAUSED: {ClockState.RUNNING, ClockState.MET, ClockState.CANCELLED},
     ClockState.BREACHED: {ClockState.MET, ClockState.CANCELLED},
     ClockState.MET: set(),
     ClockState.CANCELLED: set(),

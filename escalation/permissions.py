@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from accounts.choices import AgencyKind
 from escalation.models import Disagreement
 
 
@@ -15,7 +16,9 @@ def disagreements_visible_to(user) -> QuerySet[Disagreement]:
     if user.has_perm("cases.view_all_cases"):
         return Disagreement.objects.all()
     mine = Q(raised_by=user) | Q(owner=user) | Q(raised_by__line_manager=user)
-    if user.agency_id:
+    if user.agency_id and user.agency.kind != AgencyKind.LA_CHILDRENS_SERVICES:
+        # A partner agency sees its own agency's disagreements (its safeguarding lead, say);
+        # inside children's services, seeing them all comes with seeing all cases.
         mine |= Q(raised_by_agency_id=user.agency_id)
     return Disagreement.objects.filter(mine)
 

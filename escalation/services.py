@@ -5,6 +5,7 @@ Clocks are started, met, paused and cancelled by the services that own the event
 the sweep (clocks_sweep, run by Celery beat) acts on those overdue or due soon. A disagreement
 raised from a feedback letter is recorded so that it is not lost; the ladder builds on it."""
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -33,6 +34,8 @@ from escalation.models import Clock, ClockEvent, Disagreement, DisagreementEvent
 from escalation.timescales import due_for
 from referrals.choices import ContactState
 from referrals.models import Contact, ContactEvent
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -198,10 +201,9 @@ def _stage_owner(disagreement: Disagreement, stage: int) -> User | None:
     elif stage == 2:
         candidates = [team.manager if team else None]
     elif stage == 3:
-        candidates = [
-            disagreement.raised_by.line_manager,
-            _ladder_contact(disagreement.raised_by_agency_id, 3),
-        ]
+        # The referrer's line manager or safeguarding lead takes it up with the duty team manager,
+        # who answers for children's services (both are told: see _sides).
+        candidates = [team.manager if team else None]
     if la is not None:
         candidates.append(_ladder_contact(la.pk, stage))
     # Nobody answers a disagreement they raised themselves.
@@ -212,8 +214,9 @@ def _sides(disagreement: Disagreement) -> list[User]:
     """Both sides of a disagreement: the raiser (and their line manager once it reaches them) and
     whoever answers now."""
     people = [disagreement.raised_by, disagreement.owner]
-    if disagreement.stage >= 3 and disagreement.raised_by.line_manager_id:
-        people.append(disagreement.raised_by.line_manager)
+    if disagreement.stage >= 3 and not disagreement.raised_for:
+        lead = disagreement.raised_by.line_manager or _ladder_contact(disagreement.raised_by_agency_id, 3)
+        people.append(lead)
     seen, result = set(), []
     for person in people:
         if person is not None and person.pk not in seen:
@@ -257,6 +260,9 @@ def _stage_enter(disagreement: Disagreement, stage: int, *, by: User | None, at,
 
 
 def _open_disagreement(disagreement: Disagreement, expected_version: int | None) -> Disagreement:
+    # Lock order everywhere: the stage clock, then the disagreement (as the sweep does), so a
+    # person acting at the deadline and the sweep never deadlock.
+    list(_open_clocks(disagreement).select_for_update())
     disagreement = Disagreement.objects.select_for_update().get(pk=disagreement.pk)
     if disagreement.state != DisagreementState.OPEN:
         raise ValidationError(f"This disagreement is {disagreement.get_state_display().lower()}.")
@@ -415,6 +421,7 @@ def _open_clocks(target, kind: str | None = None):
     return clocks.filter(kind=kind) if kind else clocks
 
 
+@transaction.atomic
 def clock_start(
     *,
     target,
@@ -461,13 +468,17 @@ def clock_is_late(target, kind: str, at=None) -> bool:
     return bool(clock and (at or timezone.now()) > clock.due_at)
 
 
+@transaction.atomic
 def clock_meet(*, target, kind: str, by: User | None, late_reason: str = "", at=None) -> Clock | None:
     """The thing the clock timed has happened. Met late, it needs the reason (kept on the clock)."""
     clock = _open_clocks(target, kind).select_for_update().first()
     if clock is None:
         return None
     at = at or timezone.now()
-    late = at > clock.due_at
+    due = clock.due_at
+    if clock.state == ClockState.PAUSED and clock.paused_at:
+        due += max(at - clock.paused_at, timedelta(0))  # the pause does not count against it
+    late = at > due
     if late and not late_reason.strip():
         raise ValidationError(
             {
@@ -485,6 +496,7 @@ def clock_meet(*, target, kind: str, by: User | None, late_reason: str = "", at=
     return clock
 
 
+@transaction.atomic
 def clock_pause(*, clock: Clock, by: User, reason: str) -> Clock:
     clock = Clock.objects.select_for_update().get(pk=clock.pk)
     if not reason.strip():
@@ -499,6 +511,7 @@ def clock_pause(*, clock: Clock, by: User, reason: str) -> Clock:
     return clock
 
 
+@transaction.atomic
 def clock_resume(*, clock: Clock, by: User) -> Clock:
     """Carry on: the due time moves on by as long as the clock was paused."""
     clock = Clock.objects.select_for_update().get(pk=clock.pk)
@@ -512,6 +525,7 @@ def clock_resume(*, clock: Clock, by: User) -> Clock:
     return clock
 
 
+@transaction.atomic
 def clock_cancel(*, target, by: User | None, reason: str, kind: str | None = None) -> int:
     """Stop the clocks on something that closed or went away, so they never fire."""
     cancelled = 0
@@ -525,6 +539,7 @@ def clock_cancel(*, target, by: User | None, reason: str, kind: str | None = Non
     return cancelled
 
 
+@transaction.atomic
 def clock_due_change(
     *, clock: Clock, due_at, reason: str, by: User, expected_version: int | None = None
 ) -> Clock:
@@ -541,6 +556,10 @@ def clock_due_change(
         errors["due_at"] = "The new due time must be after the clock started."
     if clock.state not in (ClockState.RUNNING, ClockState.PAUSED):
         errors["due_at"] = "Only a running or paused clock's due time can move."
+    if clock.holder_id == by.pk:
+        errors["due_at"] = "You hold this clock: another manager must move its due time."
+    if clock.kind in (ClockKind.ESCALATION_STAGE, ClockKind.ESCALATION_STAGE_HIGH_RISK):
+        errors["due_at"] = "A disagreement's stage deadline follows the ladder: it cannot be moved by hand."
     if errors:
         raise ValidationError(errors)
     before = clock.due_at
@@ -591,9 +610,12 @@ def _holders(clock: Clock) -> list[User]:
 
 def _next_level(clock: Clock) -> list[User]:
     """Who hears when a clock is missed: the holder's line manager, else the team's manager."""
-    if clock.holder_id and clock.holder.line_manager_id:
-        return [clock.holder.line_manager]
-    return [user for user in _team_leads(clock) if user.pk != clock.holder_id]
+    if clock.holder_id:
+        if clock.holder.line_manager_id:
+            return [clock.holder.line_manager]
+        return [user for user in _team_leads(clock) if user.pk != clock.holder_id]
+    # Held by a team: its manager was told as the holder, so their own manager is the next level.
+    return [lead.line_manager for lead in _team_leads(clock) if lead.line_manager_id]
 
 
 def _notice(clock: Clock, user: User, key: str, why: str, target_label: str, url: str) -> Notification:
@@ -611,7 +633,13 @@ def _notice(clock: Clock, user: User, key: str, why: str, target_label: str, url
 
 def _label_and_url(clock: Clock) -> tuple[str, str]:
     target = clock.target  # prefetched for the whole batch
-    label = f"{clock.get_kind_display()}: {target}" if target is not None else clock.get_kind_display()
+    # References, never names: notifications are emailed.
+    if target is not None and hasattr(target, "clock_label"):
+        label = f"{clock.get_kind_display()}: {target.clock_label}"
+    elif getattr(target, "reference", None):
+        label = f"{clock.get_kind_display()}: {target.reference}"
+    else:
+        label = clock.get_kind_display()
     url = target.get_absolute_url() if target is not None and hasattr(target, "get_absolute_url") else ""
     return label, url
 
@@ -668,13 +696,18 @@ def _breach_batch(clocks: list[Clock], now) -> None:
     ClockEvent.objects.bulk_create(events)
     ChronologyEntry.objects.bulk_create(entries)
     for clock in clocks:
-        target = clock.target
-        if (
-            isinstance(target, Disagreement)
-            and target.state == DisagreementState.OPEN
-            and target.stage < TOP_STAGE
-        ):
-            # A missed stage deadline moves the disagreement up by itself and tells both sides.
+        if isinstance(clock.target, Disagreement):
+            _escalate_on_breach(clock, now)
+
+
+def _escalate_on_breach(clock: Clock, now) -> None:
+    """A missed stage deadline moves the disagreement up by itself and tells both sides. In a
+    savepoint: if it cannot move (a broken ladder), the breach still stands and shows as overdue."""
+    try:
+        with transaction.atomic():
+            target = Disagreement.objects.select_for_update().get(pk=clock.object_id)
+            if target.state != DisagreementState.OPEN or target.stage >= TOP_STAGE:
+                return
             clock.refresh_from_db()
             DisagreementEvent.objects.create(disagreement=target, summary="Stage deadline missed", at=now)
             _clock_transition(clock, ClockState.CANCELLED)
@@ -682,6 +715,8 @@ def _breach_batch(clocks: list[Clock], now) -> None:
             clock.save(update_fields=["state", "ended_at"])
             _clock_event(clock, "Closed: the disagreement moved up a stage", at=now)
             _stage_enter(target, target.stage + 1, by=None, at=now, why="Deadline missed, escalated")
+    except Exception:
+        logger.exception("disagreement %s could not move up after its deadline", clock.object_id)
 
 
 def _system_user() -> User:
@@ -742,6 +777,7 @@ def notifications_email(*, batch: int = 500) -> int:
                 .select_related("user")
                 .order_by("created_at", "pk")[:batch]
             )
+            failed = False
             for notification in pending:
                 link = settings.SITE_URL.rstrip("/") + notification.url if notification.url else ""
                 due = (
@@ -749,17 +785,21 @@ def notifications_email(*, batch: int = 500) -> int:
                     if notification.due_at
                     else ""
                 )
-                send_mail(
-                    f"Continuum: {notification.why}",
-                    f"{notification.what}\n{notification.why}\n{due}{link}\n",
-                    None,
-                    [notification.user.email],
-                    fail_silently=True,
-                )
+                try:
+                    send_mail(
+                        f"Continuum: {notification.why}",
+                        f"{notification.what}\n{notification.why}\n{due}{link}\n",
+                        None,
+                        [notification.user.email],
+                    )
+                except Exception as exc:  # the mail server is down: keep the rest for the next run
+                    logger.warning("notification email failed (%s): will retry", type(exc).__name__)
+                    failed = True
+                    break
                 notification.emailed_at = timezone.now()
                 notification.save(update_fields=["emailed_at"])
-            sent += len(pending)
-        if len(pending) < batch:
+                sent += 1
+        if failed or len(pending) < batch:
             return sent
 
 

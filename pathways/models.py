@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from cases.choices import ClosureReason
 from pathways.choices import (
@@ -189,6 +190,13 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.case.reference}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("pathways:plan", args=[self.case_id])
+
+    @property
+    def clock_label(self) -> str:
+        return f"plan on case C{self.case_id:06d}"
 
 
 class PlanChange(models.Model):

@@ -353,6 +353,11 @@ def _apply(decision: Decision, case: Case, by: User) -> None:
         case.pathway = target
     case.version += 1
     case.save(update_fields=["pathway", "version"])
+    # Clocks that belong to the pathway the case has left can no longer be met: stop them.
+    if target != Pathway.FAMILY_HELP:
+        clock_cancel(target=case, kind=ClockKind.EARLY_HELP_ASSESSMENT, by=by, reason="Left pathway 2")
+    if target != Pathway.PREVENT_HARM:
+        clock_cancel(target=case, kind=ClockKind.ICPC, by=by, reason="Left pathway 4")
     _census_on_entry(case, decision)
     _plan_follow_pathway(case, decision, by)
     if target == Pathway.PREVENT_HARM:

@@ -5,7 +5,7 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -31,9 +31,9 @@ from cases.services import (
     person_create,
     postcode_normalise,
 )
-from escalation.calendar import working_days_after
 from escalation.choices import ClockKind
 from escalation.services import clock_is_late, clock_meet, clock_start, notify
+from escalation.timescales import due_for
 from pathways.choices import OUTCOME_PATHWAY, DecisionState, Pathway
 from pathways.codes import ReferralSource
 from pathways.models import Decision
@@ -53,7 +53,6 @@ from referrals.choices import (
 )
 from referrals.models import Contact, ContactEvent, ContactSubject
 
-FEEDBACK_HOURS = 72
 logger = logging.getLogger(__name__)
 
 # The census referral source a contact implies, when the triager does not choose one.
@@ -113,9 +112,8 @@ def _subject_errors(number: int, subject: SubjectDetails, today: date) -> dict[s
 
 
 def _decision_due(received: datetime) -> datetime:
-    """One working day: the end of the next working day after receipt."""
-    due_day = working_days_after(timezone.localdate(received), 1)
-    return timezone.make_aware(datetime.combine(due_day, time(17, 0)))
+    """By default one working day: close of business on the next working day after receipt."""
+    return due_for(ClockKind.CONTACT_DECISION, received)
 
 
 @transaction.atomic
@@ -190,7 +188,7 @@ def contact_receive(
                 urgency=urgency,
                 received_at=received,
                 decision_due=_decision_due(received),
-                feedback_due=received + timedelta(hours=FEEDBACK_HOURS),
+                feedback_due=due_for(ClockKind.FEEDBACK_TO_REFERRER, received),
                 referrer_name=referrer_name.strip(),
                 referrer_role=referrer_role.strip(),
                 # A professional's own agency, unless staff are recording someone else's call.
@@ -546,9 +544,16 @@ def contact_decision_settled(*, decision: Decision, by: User) -> None:
         else:
             to_state = ContactState.RECEIVED
             summary = f"Pathway 4 returned by {by}: back to the queue to triage again"
-            # The outcome is undone; the case and decision stay linked for the re-triage.
+            # The outcome is undone; the case and decision stay linked for the re-triage, which
+            # has its own decision clock.
             contact.outcome = contact.rationale = contact.advice = contact.feedback_text = ""
             contact.triaged_at = contact.triaged_by = None
+            clock_start(
+                target=contact,
+                kind=ClockKind.CONTACT_DECISION,
+                by=by,
+                team=Team.objects.filter(kind=TeamKind.MASH).order_by("pk").first(),
+            )
         _contact_transition(contact, to_state)
         contact.state = to_state
         contact.version += 1

@@ -81,7 +81,15 @@ def test_it_climbs_the_ladder_rung_by_rung_to_the_director(cast, ladder, refused
             disagreement=disagreement, by=cast.school_dsl, reason="Still worried"
         )
         owners.append(disagreement.owner)
-    assert owners == [cast.mash_manager, cast.team_manager, ladder["head"], ladder[4], ladder[5], ladder[6]]
+    # Stage 3: the school's head teacher takes it up with the duty team manager, who answers.
+    assert owners == [
+        cast.mash_manager,
+        cast.team_manager,
+        cast.team_manager,
+        ladder[4],
+        ladder[5],
+        ladder[6],
+    ]
     assert (
         Clock.objects.filter(
             object_id=disagreement.pk, content_type__model="disagreement", state="running"
@@ -150,6 +158,10 @@ def test_both_agencies_see_it_and_nobody_else(cast, ladder, refused, client_for,
     disagreement = raise_it(refused, cast)
     outsider = UserFactory(username="gp", roles=[Role.PARTNER_PRACTITIONER])
     url = reverse("escalation:disagreement", args=[disagreement.pk])
+    # Inside children's services, seeing disagreements comes with seeing all cases: not the
+    # administrator, nor a family help worker of another team.
+    assert client_for(cast.administrator).get(url).status_code == 404
+    assert client_for(cast.fh_worker).get(url).status_code == 404
     for user, code in (
         (cast.school_dsl, 200),
         (ladder["head"], 200),
@@ -191,8 +203,8 @@ def test_the_ladder_pages_keep_what_was_typed_on_error(cast, ladder, refused, cl
     disagreement.refresh_from_db()
     assert disagreement.stage == 2
     assert (
-        client.get(reverse("escalation:disagreement-act", args=[disagreement.pk, "nonsense"])).status_code
-        == 405
+        client.post(reverse("escalation:disagreement-act", args=[disagreement.pk, "nonsense"])).status_code
+        == 404
     )
 
 
@@ -287,6 +299,98 @@ def test_a_manager_moves_a_due_time_through_the_api_with_a_reason(cast, world, a
         f"/api/v1/clocks/{clock.pk}/due/", {"due_at": later, "reason": "Conference moved"}, format="json"
     )
     assert done.status_code == 200 and done.json()["version"] == clock.version + 1
+    assert api.post("/api/v1/clocks/abc/due/", {}, format="json").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_moving_a_due_time_works_outside_a_test_transaction_and_not_on_your_own_clock(cast, world, api_for):
+    from escalation.services import clock_start
+
+    clock = clock_start(target=world.north_case, kind="plan_review", holder=cast.team_manager)
+    later = (clock.due_at + timedelta(days=5)).isoformat()
+    own = api_for(cast.team_manager).post(
+        f"/api/v1/clocks/{clock.pk}/due/", {"due_at": later, "reason": "x"}, format="json"
+    )
+    assert own.status_code == 400 and "another manager" in str(own.json())
+    done = api_for(cast.mash_manager).post(
+        f"/api/v1/clocks/{clock.pk}/due/", {"due_at": later, "reason": "Conference moved"}, format="json"
+    )
+    assert done.status_code == 200
+
+
+def test_a_returned_pathway_4_gets_a_new_decision_clock_and_leaving_a_pathway_stops_its_clocks(cast, world):
+    from pathways.choices import Outcome
+    from pathways.services import DecisionDetails, decision_record, decision_return
+    from referrals.tests.test_triage import link_all, new_contact, triage
+
+    contact = link_all(new_contact(cast.school_dsl), cast.mash_manager)
+    contact = triage(
+        contact, cast.mash_manager, outcome="pathway_4", team=cast.north, primary_need="N1", ecpp=cast.ecpp
+    )
+    decision_return(decision=contact.decision, by=cast.ecpp, reason="Pathway 3 first")
+    decision_clocks = Clock.objects.filter(
+        object_id=contact.pk, content_type__model="contact", kind="contact_decision"
+    )
+    assert sorted(decision_clocks.values_list("state", flat=True)) == ["met", "running"]
+    # A case at pathway 4 with its ICPC clock, stepped down to 3 by an ECPP: the ICPC clock stops.
+    case = world.north_case
+    decision_record(
+        case=case,
+        by=cast.ecpp,
+        details=DecisionDetails(
+            outcome=Outcome.PATHWAY_4,
+            rationale="x",
+            lawful_basis="s47",
+            referral_source="6",
+            primary_need="N1",
+        ),
+    )
+    decision_record(
+        case=case, by=cast.ecpp, details=DecisionDetails(outcome=Outcome.PATHWAY_3, rationale="y")
+    )
+    assert Clock.objects.get(object_id=case.pk, content_type__model="case", kind="icpc").state == "cancelled"
+
+
+def test_breach_emails_name_nobody_and_link_to_the_case(cast, world):
+    from escalation.services import clock_start, notifications_email
+
+    cast.fh_worker.email = "fh@demo.invalid"
+    cast.fh_worker.save()
+    clock_start(
+        target=world.north_case,
+        kind="plan_review",
+        holder=cast.fh_worker,
+        started_at=timezone.now() - timedelta(days=30),
+        due_at=timezone.now() - timedelta(hours=1),
+    )
+    clocks_sweep()
+    notifications_email()
+    from django.core import mail
+
+    body = mail.outbox[0].body
+    assert world.north_case.reference in body and "Northam" not in body
+    assert f"/cases/{world.north_case.pk}/" in body
+
+
+def test_a_failing_mail_server_keeps_the_email_for_later(cast, world, settings):
+    from escalation.services import clock_start, notifications_email
+
+    cast.fh_worker.email = "fh@demo.invalid"
+    cast.fh_worker.save()
+    clock_start(
+        target=world.north_case,
+        kind="plan_review",
+        holder=cast.fh_worker,
+        started_at=timezone.now() - timedelta(days=30),
+        due_at=timezone.now() - timedelta(hours=1),
+    )
+    clocks_sweep()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9
+    assert notifications_email() == 0
+    assert Notification.objects.filter(emailed_at__isnull=True).count() == 1
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert notifications_email() == 1
 
 
 def test_disagreeing_with_a_decision_from_the_decision_page(cast, world, ladder, client_for):
