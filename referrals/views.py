@@ -86,46 +86,65 @@ def _blank(form) -> bool:
     return not (data.get("first_name") or data.get("last_name") or data.get("date_of_birth"))
 
 
+# What the professional form and a recorded phone call both ask, as the service names it.
+REQUEST_FIELDS = (
+    "referrer_role",
+    "referrer_phone",
+    "address_line_1",
+    "postcode",
+    "concerns",
+    "what_tried",
+    "family_aware",
+    "family_consents",
+    "consent_notes",
+    "urgency",
+)
+
+
+def _request_page(request, form, *, channel, referrer, done, phone=False):
+    """The request form (a professional's, or a phone call recorded by the front door): receive
+    it, or show it again with the errors and everything typed."""
+    formset = subject_formset(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid() and formset.is_valid():
+            data = form.cleaned_data
+            try:
+                contact = services.contact_receive(
+                    channel=channel,
+                    by=request.user,
+                    indicators=form.cleaned_indicators(),
+                    subjects=_subjects(formset),
+                    idempotency_key=data["idempotency_key"],
+                    **{field: data[field] for field in REQUEST_FIELDS},
+                    **referrer(data),
+                )
+            except ValidationError as exc:
+                _show_subject_errors(form, formset, exc)
+            else:
+                messages.success(request, done(contact))
+                return redirect("referrals:contact", pk=contact.pk)
+    context = {"form": form, "formset": formset, "phone": phone}
+    return render(request, "referrals/request_form.html", context, status=status)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_new(request):
     if not may_submit(request.user):
         raise PermissionDenied("Your role cannot make requests for support.")
     document = _document()
-    form = RequestForm(request.POST or None, document=document)
-    formset = subject_formset(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid() and formset.is_valid():
-            data = form.cleaned_data
-            try:
-                contact = services.contact_receive(
-                    channel=Channel.PROFESSIONAL,
-                    by=request.user,
-                    referrer_name=request.user.get_full_name() or request.user.username,
-                    referrer_email=request.user.email,
-                    referrer_role=data["referrer_role"],
-                    referrer_phone=data["referrer_phone"],
-                    address_line_1=data["address_line_1"],
-                    postcode=data["postcode"],
-                    concerns=data["concerns"],
-                    what_tried=data["what_tried"],
-                    family_aware=data["family_aware"],
-                    family_consents=data["family_consents"],
-                    consent_notes=data["consent_notes"],
-                    urgency=data["urgency"],
-                    indicators=form.cleaned_indicators(),
-                    subjects=_subjects(formset),
-                    idempotency_key=data["idempotency_key"],
-                )
-            except ValidationError as exc:
-                _show_subject_errors(form, formset, exc)
-            else:
-                messages.success(request, f"Request received. Your reference is {contact.reference}.")
-                return redirect("referrals:contact", pk=contact.pk)
-        status = 400
-    else:
-        status = 200
-    return render(request, "referrals/request_form.html", {"form": form, "formset": formset}, status=status)
+    return _request_page(
+        request,
+        RequestForm(request.POST or None, document=document),
+        channel=Channel.PROFESSIONAL,
+        referrer=lambda data: {
+            "referrer_name": request.user.get_full_name() or request.user.username,
+            "referrer_email": request.user.email,
+        },
+        done=lambda contact: f"Request received. Your reference is {contact.reference}.",
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -345,42 +364,18 @@ def disagree(request, pk: int):
 def phone_contact(request):
     """Front-door staff record a phone call as a contact."""
     require_triager(request.user)
-    form = PhoneContactForm(request.POST or None, document=_document())
-    formset = subject_formset(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid() and formset.is_valid():
-            data = form.cleaned_data
-            try:
-                contact = services.contact_receive(
-                    channel=Channel.PHONE,
-                    by=request.user,
-                    referrer_name=data["referrer_name"],
-                    referrer_role=data["referrer_role"],
-                    referrer_agency=data["referrer_agency"],
-                    referrer_email=data["referrer_email"],
-                    referrer_phone=data["referrer_phone"],
-                    address_line_1=data["address_line_1"],
-                    postcode=data["postcode"],
-                    concerns=data["concerns"],
-                    what_tried=data["what_tried"],
-                    family_aware=data["family_aware"],
-                    family_consents=data["family_consents"],
-                    consent_notes=data["consent_notes"],
-                    urgency=data["urgency"],
-                    indicators=form.cleaned_indicators(),
-                    subjects=_subjects(formset),
-                    idempotency_key=data["idempotency_key"],
-                )
-            except ValidationError as exc:
-                _show_subject_errors(form, formset, exc)
-            else:
-                messages.success(request, f"Phone contact recorded as {contact.reference}.")
-                return redirect("referrals:contact", pk=contact.pk)
-        status = 400
-    else:
-        status = 200
-    context = {"form": form, "formset": formset, "phone": True}
-    return render(request, "referrals/request_form.html", context, status=status)
+    return _request_page(
+        request,
+        PhoneContactForm(request.POST or None, document=_document()),
+        channel=Channel.PHONE,
+        referrer=lambda data: {
+            "referrer_name": data["referrer_name"],
+            "referrer_agency": data["referrer_agency"],
+            "referrer_email": data["referrer_email"],
+        },
+        done=lambda contact: f"Phone contact recorded as {contact.reference}.",
+        phone=True,
+    )
 
 
 @login_required
