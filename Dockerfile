@@ -62,6 +62,7 @@ COPY assessments ./assessments
 COPY referrals ./referrals
 COPY stepdown ./stepdown
 COPY escalation ./escalation
+COPY audit ./audit
 COPY templates ./templates
 COPY static/src ./static/src
 COPY --from=assets /build/static/vendor ./static/vendor

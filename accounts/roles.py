@@ -50,13 +50,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "assessments.add_contribution",
         "referrals.add_contact",
     ],
-    Role.AUDITOR: ["cases.view_all_cases"],
+    Role.AUDITOR: ["cases.view_all_cases", "audit.view_access_log"],
     Role.ADMINISTRATOR: [
         f"accounts.{action}_{model}"
         for model in ("user", "team", "agency")
         for action in ("add", "change", "view")
     ]
-    + ["auth.view_group"],
+    + ["auth.view_group", "audit.view_access_log"],
 }
 
 # Which home page a person with several roles sees first.

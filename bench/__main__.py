@@ -301,6 +301,49 @@ def _bench_sweep(user) -> None:
     )
 
 
+def _bench_access_log(user, url: str, rounds: int = 300) -> None:
+    """The access log's cost per page view (issue: <= 2 ms): two clients, one whose middleware
+    chain writes the log and one without it, timed alternately request by request so drift in
+    the machine's speed falls on both alike."""
+    from django.conf import settings
+
+    clients = {}
+    without = [m for m in settings.MIDDLEWARE if m != "audit.middleware.AccessLogMiddleware"]
+    for label, middleware in (("with", settings.MIDDLEWARE), ("without", without)):
+        with override_settings(MIDDLEWARE=middleware):
+            clients[label] = Client()
+            clients[label].force_login(user)
+            clients[label].get(url)  # loads the middleware chain as it is now, and warms up
+    samples = {"with": [], "without": []}
+    for _ in range(rounds):
+        for label, client in clients.items():
+            started = time.perf_counter()
+            client.get(url)
+            samples[label].append((time.perf_counter() - started) * 1000)
+    medians = {label: statistics.median(values) for label, values in samples.items()}
+    inserts = {}
+    for label, client in clients.items():
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url)
+        inserts[label] = sum(q["sql"].startswith('INSERT INTO "audit_accesslogentry"') for q in captured)
+    difference = medians["with"] - medians["without"]
+    print(
+        f"\naccess log on the case page ({rounds} alternated requests each): median "
+        f"{medians['with']:.2f} ms with it, {medians['without']:.2f} ms without: {difference:+.2f} ms "
+        f"a page view ({inserts['with']} INSERT with, {inserts['without']} without; target <= 2 ms)"
+    )
+    # The write itself, without the page around it.
+    from audit.services import _Reads, reads_write
+
+    timings = []
+    for i in range(500):
+        reads = _Reads(user=user, route="bench", method="GET", via="page", records={("case", i + 1): None})
+        started = time.perf_counter()
+        reads_write(reads)
+        timings.append((time.perf_counter() - started) * 1000)
+    print(f"one access-log INSERT: median {statistics.median(timings):.3f} ms over {len(timings)} writes")
+
+
 def main() -> int:
     from accounts.models import User
     from cases.models import Case, ChronologyEntry, Person
@@ -352,6 +395,7 @@ def main() -> int:
         for label, path in paths.items():
             fresh, persistent = rates[path]
             print(f"{label:40} {fresh:15.0f} {persistent:10.0f} {persistent / fresh:7.2f}x")
+        _bench_access_log(manager, f"/cases/{case.pk}/")
         _bench_triage_queue(User.objects.get(username="mash.manager"))
         _bench_sweep(User.objects.get(username="fh.worker"))
         _bench_matching(User.objects.get(username="mash.manager"))

@@ -18,6 +18,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from audit.choices import RecordType
+from audit.services import record_read
 from cases.choices import ChronologyKind
 from cases.models import (
     Case,
@@ -157,6 +159,7 @@ def case_for_user(user, case_id, action: str = "view") -> Case:
     except (Case.DoesNotExist, ValueError, TypeError):
         raise Http404("No such case.") from None
     _require(user, action, case)
+    record_read(RecordType.CASE, case.pk, case.family_id)
     return case
 
 
@@ -166,14 +169,18 @@ def family_for_user(user, family_id, action: str = "view") -> Family:
     except (Family.DoesNotExist, ValueError, TypeError):
         raise Http404("No such family.") from None
     _require(user, action)
+    record_read(RecordType.FAMILY, family.pk, family.pk)
     return family
 
 
 def person_for_user(user, person_id) -> Person:
     try:
-        return people_visible_to(user).get(pk=person_id)
+        person = people_visible_to(user).get(pk=person_id)
     except (Person.DoesNotExist, ValueError, TypeError):
         raise Http404("No such person.") from None
+    family_id = FamilyMember.objects.filter(person=person).values_list("family_id", flat=True).first()
+    record_read(RecordType.PERSON, person.pk, family_id)
+    return person
 
 
 def require_create(user, action: str) -> None:

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "referrals",
     "stepdown",
     "escalation",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "audit.middleware.AccessLogMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from assessments import apis as assessment_apis
+from audit import apis as audit_apis
 from cases import apis as case_apis
 from cases import views as case_views
 from config.health import healthz
@@ -30,6 +31,7 @@ router.register("decisions", pathway_apis.DecisionViewSet, basename="decision")
 router.register("disagreements", escalation_apis.DisagreementViewSet, basename="disagreement")
 router.register("notifications", escalation_apis.NotificationViewSet, basename="notification")
 router.register("clocks", escalation_apis.ClockViewSet, basename="clock")
+router.register("access-log", audit_apis.AccessLogViewSet, basename="access-log")
 router.register(
     r"families/(?P<family_pk>\d+)/assessment/contributions",
     assessment_apis.ContributionViewSet,
@@ -56,6 +58,7 @@ urlpatterns = [
     path("", include("pathways.urls")),
     path("", include("referrals.urls")),
     path("", include("escalation.urls")),
+    path("", include("audit.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/thresholds/indicators/", assessment_apis.IndicatorListView.as_view(), name="api-indicators"),

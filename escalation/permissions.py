@@ -7,6 +7,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.choices import AgencyKind
+from audit.choices import RecordType
+from audit.services import record_read
 from escalation.models import Disagreement
 
 
@@ -61,6 +63,11 @@ def disagreement_for_user(user, disagreement_id, action: str = "view") -> Disagr
         )
     except (Disagreement.DoesNotExist, ValueError, TypeError):
         raise Http404("No such disagreement.") from None
+    # A disagreement is about a child: reading it is a read of the contact or the case.
+    if disagreement.contact_id:
+        record_read(RecordType.CONTACT, disagreement.contact_id, disagreement.contact.family_id)
+    elif disagreement.decision_id:
+        record_read(RecordType.CASE, disagreement.decision.case_id, disagreement.decision.case.family_id)
     if not may(user, disagreement, action):
         raise PermissionDenied(REFUSALS[action])
     return disagreement

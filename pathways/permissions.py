@@ -7,6 +7,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from assessments.permissions import sees_whole_record
+from audit.choices import RecordType
+from audit.services import record_read
 from cases.models import Case
 from cases.permissions import case_for_user, cases_visible_to, families_visible_to
 from pathways.models import Decision, ReferralPackage
@@ -42,6 +44,7 @@ def decision_for_user(user, decision_id, action: str = "view") -> Decision:
         decision = decisions_visible_to(user).select_related("case", "case__family").get(pk=decision_id)
     except (Decision.DoesNotExist, ValueError, TypeError):
         raise Http404("No such decision.") from None
+    record_read(RecordType.CASE, decision.case_id, decision.case.family_id)
     if action in ("confirm", "return") and not (
         may_decide_anything(user) or decision.proposed_by_id == user.pk
     ):

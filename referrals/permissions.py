@@ -5,6 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
+from audit.choices import RecordType
+from audit.services import record_read
 from referrals.choices import ContactState
 from referrals.models import Contact
 
@@ -24,6 +26,7 @@ def contact_for_user(user, contact_id, action: str = "view") -> Contact:
         raise Http404("No such contact.") from None
     if action == "triage" and not is_triager(user):
         raise PermissionDenied("Only the front door (MASH) triages contacts.")
+    record_read(RecordType.CONTACT, contact.pk, contact.family_id)
     return contact
 
 

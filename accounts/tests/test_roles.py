@@ -31,7 +31,8 @@ def test_sync_takes_away_a_permission_added_by_hand():
 def test_separation_of_duties_in_the_role_table():
     """DOMAIN.md: auditors change nothing; administrators don't read cases; partners see only
     what their involvement gives them; only team managers allocate and close."""
-    assert ROLE_PERMISSIONS[Role.AUDITOR] == ["cases.view_all_cases"]
+    # Auditors read (and read the access log); nothing else.
+    assert ROLE_PERMISSIONS[Role.AUDITOR] == ["cases.view_all_cases", "audit.view_access_log"]
     assert not any(code.startswith("cases.") for code in ROLE_PERMISSIONS[Role.ADMINISTRATOR])
     assert "cases.view_all_cases" not in ROLE_PERMISSIONS[Role.PARTNER_PRACTITIONER]
     assert "cases.view_team_cases" not in ROLE_PERMISSIONS[Role.PARTNER_PRACTITIONER]
