@@ -50,7 +50,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "assessments.add_contribution",
         "referrals.add_contact",
     ],
-    Role.AUDITOR: ["cases.view_all_cases", "audit.view_access_log"],
+    Role.AUDITOR: ["cases.view_all_cases", "audit.view_access_log", "audit.export_chronology"],
     Role.ADMINISTRATOR: [
         f"accounts.{action}_{model}"
         for model in ("user", "team", "agency")

@@ -9,6 +9,13 @@ class RecordType(models.TextChoices):
     ACCESS_LOG = "access_log", "Access log export"
 
 
+class ExportState(models.TextChoices):
+    QUEUED = "queued", "Waiting for a worker"
+    RUNNING = "running", "Being made"
+    DONE = "done", "Ready to download"
+    FAILED = "failed", "Failed"
+
+
 class Via(models.TextChoices):
     PAGE = "page", "Page"
     API = "api", "API"

@@ -1,6 +1,7 @@
 from django import forms
 
 from audit.choices import RecordType
+from cases.choices import ChronologyKind
 from config.forms import DateInput
 
 
@@ -23,3 +24,29 @@ class AccessLogSearchForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", "The end date must be on or after the start date.")
         return data
+
+
+class ChronologyExportForm(forms.Form):
+    prefix = "export"
+
+    date_from = forms.DateField(
+        widget=DateInput, label="From", error_messages={"invalid": "Enter a real date."}
+    )
+    date_to = forms.DateField(widget=DateInput, label="To", error_messages={"invalid": "Enter a real date."})
+    subject = forms.ModelChoiceField(
+        queryset=None, required=False, label="One child only", empty_label="The whole family"
+    )
+    kinds = forms.MultipleChoiceField(
+        required=False,
+        choices=ChronologyKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label="Entry types (none ticked: all of them)",
+    )
+
+    def __init__(self, *args, family, **kwargs):
+        super().__init__(*args, **kwargs)
+        from cases.models import Person
+
+        self.fields["subject"].queryset = Person.objects.filter(memberships__family=family).order_by(
+            "first_name"
+        )

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -344,6 +345,51 @@ def _bench_access_log(user, url: str, rounds: int = 300) -> None:
     print(f"one access-log INSERT: median {statistics.median(timings):.3f} ms over {len(timings)} writes")
 
 
+def _bench_chronology_pdf(auditor, family) -> None:
+    """An auditor's PDF chronology of 2,000 entries (issue: <= 10 s and <= 500 MB on one worker)."""
+    import resource
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from audit.exports import chronology_export_build
+    from audit.models import ChronologyExport
+    from cases.models import ChronologyEntry
+
+    now = timezone.now()
+    have = ChronologyEntry.objects.filter(family=family).count()
+    ChronologyEntry.objects.bulk_create(
+        ChronologyEntry(
+            family=family,
+            kind="note",
+            summary=f"Synthetic note {number}: visit, school report or phone call",
+            detail="Synthetic detail for the benchmark. " * 4,
+            occurred_at=now - timedelta(hours=3 * number),
+            author=auditor,
+        )
+        for number in range(max(0, 2000 - have))
+    )
+    export = ChronologyExport.objects.create(
+        requested_by=auditor,
+        family=family,
+        date_from=date(2000, 1, 1),
+        date_to=timezone.localdate(),
+        key="bench",
+        requested_at=now,
+    )
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    export = chronology_export_build(export.pk)
+    took = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    size = Path(export.file_path).stat().st_size / 1024
+    print(
+        f"\nPDF chronology of {export.entries:,} entries: {took:.1f} s, {size:,.0f} KB; process peak "
+        f"memory {peak:,.0f} MB (was {before:,.0f} MB before; target <= 10 s and <= 500 MB)"
+    )
+    Path(export.file_path).unlink()
+
+
 def main() -> int:
     from accounts.models import User
     from cases.models import Case, ChronologyEntry, Person
@@ -396,6 +442,7 @@ def main() -> int:
             fresh, persistent = rates[path]
             print(f"{label:40} {fresh:15.0f} {persistent:10.0f} {persistent / fresh:7.2f}x")
         _bench_access_log(manager, f"/cases/{case.pk}/")
+        _bench_chronology_pdf(User.objects.get(username="auditor"), case.family)
         _bench_triage_queue(User.objects.get(username="mash.manager"))
         _bench_sweep(User.objects.get(username="fh.worker"))
         _bench_matching(User.objects.get(username="mash.manager"))

@@ -45,6 +45,9 @@ if WORKING_DAY_END <= WORKING_DAY_START:
 CLOCK_TIMESCALES = dict(
     item.split("=", 1) if "=" in item else (item, "") for item in env_list("CLOCK_TIMESCALES", [])
 )
+# How long a finished PDF chronology stays downloadable (hours), and where the files are kept.
+CHRONOLOGY_EXPORT_HOURS = env_int("CHRONOLOGY_EXPORT_HOURS", 24, minimum=1)
+EXPORT_DIR = Path(env_str("EXPORT_DIR", str(VAR_DIR / "exports")))
 # How long before a clock is due its holder is reminded (hours).
 CLOCK_WARNING_HOURS = env_int("CLOCK_WARNING_HOURS", 24, minimum=0)
 

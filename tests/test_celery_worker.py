@@ -133,3 +133,56 @@ def test_a_worker_process_runs_the_clock_sweep_on_the_real_broker(
     assert Notification.objects.filter(
         user=cast.fh_worker, key__startswith=f"clock:{clock.pk}:breached"
     ).exists()
+
+
+def test_a_worker_process_makes_a_pdf_chronology_and_reports_progress(
+    cast, world, worker_uses_test_database, worker_queue, really_send
+):
+    import hashlib
+    from datetime import date, timedelta
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from audit.models import ChronologyExport
+    from audit.tasks import chronology_export_build
+    from cases.models import ChronologyEntry
+
+    queue, _, log = worker_queue
+    family = world.north_case.family
+    now = timezone.now()
+    ChronologyEntry.objects.bulk_create(
+        ChronologyEntry(
+            family=family,
+            kind="note",
+            summary=f"Synthetic note {number}",
+            occurred_at=now - timedelta(hours=number),
+            author=cast.fh_worker,
+            author_agency=cast.la,
+        )
+        for number in range(600)
+    )
+    export = ChronologyExport.objects.create(
+        requested_by=cast.auditor,
+        family=family,
+        date_from=date(2020, 1, 1),
+        date_to=timezone.localdate(),
+        key="worker-test",
+        requested_at=now,
+    )
+    result = chronology_export_build.apply_async(args=[export.pk], queue=queue)
+    seen = set()
+    deadline = time.monotonic() + 120
+    while not result.ready():
+        seen.add(ChronologyExport.objects.get(pk=export.pk).progress)
+        if time.monotonic() > deadline:
+            pytest.fail(f"no PDF from the worker:\n{log.read_text()[-3000:]}")
+        time.sleep(0.05)
+    assert result.get(timeout=10) == "done"
+    export.refresh_from_db()
+    seen.add(export.progress)
+    print(f"progress seen from the worker: {sorted(seen)}")
+    assert export.progress == 100 and len(seen - {0, 100}) >= 1  # it reported on the way
+    assert hashlib.sha256(Path(export.file_path).read_bytes()).hexdigest() == export.sha256
+    assert export.entries >= 600
+    Path(export.file_path).unlink()

@@ -32,7 +32,11 @@ def test_separation_of_duties_in_the_role_table():
     """DOMAIN.md: auditors change nothing; administrators don't read cases; partners see only
     what their involvement gives them; only team managers allocate and close."""
     # Auditors read (and read the access log); nothing else.
-    assert ROLE_PERMISSIONS[Role.AUDITOR] == ["cases.view_all_cases", "audit.view_access_log"]
+    assert ROLE_PERMISSIONS[Role.AUDITOR] == [
+        "cases.view_all_cases",
+        "audit.view_access_log",
+        "audit.export_chronology",
+    ]
     assert not any(code.startswith("cases.") for code in ROLE_PERMISSIONS[Role.ADMINISTRATOR])
     assert "cases.view_all_cases" not in ROLE_PERMISSIONS[Role.PARTNER_PRACTITIONER]
     assert "cases.view_team_cases" not in ROLE_PERMISSIONS[Role.PARTNER_PRACTITIONER]

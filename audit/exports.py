@@ -1,0 +1,163 @@
+"""Auditor PDF chronologies (WeasyPrint), made by a Celery task with its progress recorded.
+
+Reproducible: the entries are in a stable order (when it happened, then the entry's number) and the
+body carries no wall-clock time; only the cover says when it was made and by whom. The SHA-256 of
+the file goes into the access log, so a printed copy can be checked against it."""
+
+import hashlib
+import logging
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from audit.choices import ExportState, RecordType, Via
+from audit.models import ChronologyExport
+from audit.services import access_log_write
+from cases.choices import ChronologyKind
+from cases.models import ChronologyEntry, Family, Person
+from cases.permissions import chronology_visible_to, families_visible_to
+
+logger = logging.getLogger(__name__)
+MAX_YEARS = 25
+
+
+def _key(user, family, subject, date_from, date_to, kinds) -> str:
+    who = subject.pk if subject else ""
+    text = f"{user.pk}|{family.pk}|{who}|{date_from}|{date_to}|{','.join(sorted(kinds))}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@transaction.atomic
+def chronology_export_request(
+    *, user, family: Family, date_from, date_to, kinds=(), subject: Person | None = None
+) -> ChronologyExport:
+    """Ask for a PDF chronology. An identical request still being made returns that one."""
+    if not user.has_perm("audit.export_chronology"):
+        raise PermissionDenied("Only auditors export PDF chronologies.")
+    if not families_visible_to(user).filter(pk=family.pk).exists():
+        raise PermissionDenied("This family is not in your scope.")
+    errors = {}
+    kinds = sorted(set(kinds))
+    if date_from is None:
+        errors["date_from"] = "Enter the first day of the range."
+    if date_to is None:
+        errors["date_to"] = "Enter the last day of the range."
+    if date_from and date_to:
+        if date_from > date_to:
+            errors["date_to"] = "The last day must be on or after the first."
+        elif date_to - date_from > timedelta(days=366 * MAX_YEARS):
+            errors["date_from"] = f"Choose a range of at most {MAX_YEARS} years."
+    if any(kind not in ChronologyKind.values for kind in kinds):
+        errors["kinds"] = "Choose entry types from the list."
+    if subject is not None and not subject.memberships.filter(family=family).exists():
+        errors["subject"] = "Choose a child in this family."
+    if errors:
+        raise ValidationError(errors)
+    key = _key(user, family, subject, date_from, date_to, kinds)
+    running = (
+        ChronologyExport.objects.select_for_update()
+        .filter(key=key, state__in=[ExportState.QUEUED, ExportState.RUNNING])
+        .first()
+    )
+    if running:
+        return running
+    export = ChronologyExport.objects.create(
+        requested_by=user,
+        family=family,
+        subject=subject,
+        date_from=date_from,
+        date_to=date_to,
+        kinds=kinds,
+        key=key,
+        requested_at=timezone.now(),
+    )
+    from audit.tasks import chronology_export_build
+
+    transaction.on_commit(lambda: chronology_export_build.delay(export.pk))
+    return export
+
+
+def _entries(export: ChronologyExport):
+    start = timezone.make_aware(datetime.combine(export.date_from, time.min))
+    end = timezone.make_aware(datetime.combine(export.date_to + timedelta(days=1), time.min))
+    everything = ChronologyEntry.objects.filter(
+        family=export.family, occurred_at__gte=start, occurred_at__lt=end
+    )
+    if export.subject_id:
+        everything = everything.filter(subject_id=export.subject_id)
+    if export.kinds:
+        everything = everything.filter(kind__in=export.kinds)
+    visible = everything.filter(pk__in=chronology_visible_to(export.requested_by).values("pk"))
+    return everything, visible.select_related("author", "author_agency", "subject").order_by(
+        "occurred_at", "pk"
+    )
+
+
+def _progress(export: ChronologyExport, percent: int) -> None:
+    ChronologyExport.objects.filter(pk=export.pk).update(progress=percent)
+
+
+def chronology_export_build(export_id: int) -> ChronologyExport:
+    """Make the PDF (called by the Celery task). Safe to run again: a finished export is left be."""
+    export = ChronologyExport.objects.select_related("requested_by", "family", "subject").get(pk=export_id)
+    if export.state == ExportState.DONE:
+        return export
+    ChronologyExport.objects.filter(pk=export.pk).update(state=ExportState.RUNNING, progress=1)
+    try:
+        everything, visible = _entries(export)
+        total = visible.count()
+        left_out = everything.count() - total
+        rows = []
+        for number, entry in enumerate(visible.iterator(chunk_size=500), start=1):
+            rows.append(entry)
+            if number % 200 == 0:
+                _progress(export, 1 + int(49 * number / max(total, 1)))
+        _progress(export, 50)
+        made_at = timezone.localtime()
+        html = render_to_string(
+            "audit/chronology_pdf.html",
+            {"export": export, "entries": rows, "left_out": left_out, "made_at": made_at, "total": total},
+        )
+        del rows
+        from weasyprint import HTML
+
+        pdf = HTML(string=html).write_pdf()
+        _progress(export, 95)
+        digest = hashlib.sha256(pdf).hexdigest()
+        folder = Path(settings.EXPORT_DIR)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"chronology-{export.pk}-{digest[:12]}.pdf"
+        path.write_bytes(pdf)
+        with transaction.atomic():
+            now = timezone.now()
+            ChronologyExport.objects.filter(pk=export.pk).update(
+                state=ExportState.DONE,
+                progress=100,
+                entries=total,
+                left_out=left_out,
+                file_path=str(path),
+                sha256=digest,
+                finished_at=now,
+                expires_at=now + timedelta(hours=settings.CHRONOLOGY_EXPORT_HOURS),
+            )
+            access_log_write(
+                user=export.requested_by,
+                record_type=RecordType.FAMILY,
+                record_id=export.family_id,
+                family_id=export.family_id,
+                route=f"chronology export {export.pk}",
+                via=Via.EXPORT,
+                sha256=digest,
+            )
+    except Exception as exc:
+        logger.exception("chronology export %s failed", export.pk)
+        ChronologyExport.objects.filter(pk=export.pk).update(
+            state=ExportState.FAILED, error=type(exc).__name__[:300], finished_at=timezone.now()
+        )
+    export.refresh_from_db()
+    return export
