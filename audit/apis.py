@@ -3,8 +3,8 @@ from rest_framework import mixins, serializers, viewsets
 
 from audit.forms import AccessLogSearchForm
 from audit.models import AccessLogEntry
-from audit.selectors import access_log_search
-from audit.views import require_auditor
+from audit.permissions import require_auditor
+from audit.selectors import COLUMNS, access_log_search
 
 
 class AccessLogOutput(serializers.ModelSerializer):
@@ -12,18 +12,7 @@ class AccessLogOutput(serializers.ModelSerializer):
 
     class Meta:
         model = AccessLogEntry
-        fields = [
-            "at",
-            "username",
-            "record_type",
-            "record_id",
-            "family_id",
-            "route",
-            "method",
-            "via",
-            "reason",
-            "sha256",
-        ]
+        fields = COLUMNS
 
 
 @extend_schema_view(

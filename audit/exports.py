@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from audit.choices import ExportState, RecordType, Via
 from audit.models import ChronologyExport
+from audit.permissions import require_exporter
 from audit.services import access_log_write
 from cases.choices import ChronologyKind
 from cases.models import ChronologyEntry, Family, Person
@@ -37,8 +38,7 @@ def chronology_export_request(
     *, user, family: Family, date_from, date_to, kinds=(), subject: Person | None = None
 ) -> ChronologyExport:
     """Ask for a PDF chronology. An identical request still being made returns that one."""
-    if not user.has_perm("audit.export_chronology"):
-        raise PermissionDenied("Only auditors export PDF chronologies.")
+    require_exporter(user)
     if not families_visible_to(user).filter(pk=family.pk).exists():
         raise PermissionDenied("This family is not in your scope.")
     errors = {}

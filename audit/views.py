@@ -4,7 +4,7 @@ import csv
 from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -15,28 +15,11 @@ from audit.choices import ExportState, RecordType, Via
 from audit.exports import chronology_export_request
 from audit.forms import AccessLogSearchForm, ChronologyExportForm
 from audit.models import ChronologyExport
-from audit.selectors import access_log_search
+from audit.permissions import require_auditor, require_exporter
+from audit.selectors import COLUMNS, access_log_rows, access_log_search
 from audit.services import access_log_write
 from cases.permissions import family_for_user
 from config.forms import form_add_service_errors
-
-COLUMNS = [
-    "at",
-    "username",
-    "record_type",
-    "record_id",
-    "family_id",
-    "route",
-    "method",
-    "via",
-    "reason",
-    "sha256",
-]
-
-
-def require_auditor(user) -> None:
-    if not user.has_perm("audit.view_access_log"):
-        raise PermissionDenied("The access log is for auditors and administrators.")
 
 
 @login_required
@@ -68,18 +51,7 @@ def access_log_export(request):
     if form.is_bound and not form.is_valid():
         return render(request, "audit/access_log.html", {"form": form, "page": None}, status=400)
     data = form.cleaned_data if form.is_bound else {}
-    entries = access_log_search(data).values_list(
-        "at",
-        "user__username",
-        "record_type",
-        "record_id",
-        "family_id",
-        "route",
-        "method",
-        "via",
-        "reason",
-        "sha256",
-    )
+    entries = access_log_rows(access_log_search(data))
     access_log_write(
         user=request.user,
         record_type=RecordType.ACCESS_LOG,
@@ -106,8 +78,7 @@ def access_log_export(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def chronology_export_new(request, family_pk: int):
-    if not request.user.has_perm("audit.export_chronology"):
-        raise PermissionDenied("Only auditors export PDF chronologies.")
+    require_exporter(request.user)
     family = family_for_user(request.user, family_pk)
     form = ChronologyExportForm(request.POST or None, family=family)
     if request.method == "POST" and form.is_valid():

@@ -3,12 +3,16 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from escalation import services
 from escalation.models import Clock, Disagreement, DisagreementEvent, Notification
-from escalation.permissions import disagreement_for_user, disagreements_visible_to
+from escalation.permissions import (
+    disagreement_for_user,
+    disagreements_visible_to,
+    require_clock_manager,
+    require_may_raise,
+)
 from pathways.permissions import decisions_visible_to
 
 
@@ -122,8 +126,7 @@ class DisagreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         decision = decisions_visible_to(request.user).filter(pk=values.pop("decision_id")).first()
         if decision is None:
             raise serializers.ValidationError({"decision_id": ["No such decision."]})
-        if not request.user.has_perm("cases.add_chronologyentry"):
-            raise PermissionDenied("Your role cannot raise a professional disagreement.")
+        require_may_raise(request.user)
         disagreement = services.disagreement_raise_on_decision(decision=decision, by=request.user, **values)
         return Response(DisagreementOutput(disagreement).data, status=status.HTTP_201_CREATED)
 
@@ -268,8 +271,7 @@ class ClockViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Clock.objects.none()
-        if not self.request.user.has_perm("escalation.change_clock_due"):
-            raise PermissionDenied("Clocks are listed for managers.")
+        require_clock_manager(self.request.user)
         return Clock.objects.filter(state__in=["running", "paused", "breached"]).select_related(
             "holder", "team", "content_type"
         )

@@ -71,3 +71,15 @@ def disagreement_for_user(user, disagreement_id, action: str = "view") -> Disagr
     if not may(user, disagreement, action):
         raise PermissionDenied(REFUSALS[action])
     return disagreement
+
+
+def require_clock_manager(user) -> None:
+    """Managers see every clock and move due times (with a reason)."""
+    if not user.has_perm("escalation.change_clock_due"):
+        raise PermissionDenied("Timescales and due times are for managers.")
+
+
+def require_may_raise(user) -> None:
+    """Any practitioner may raise a professional disagreement."""
+    if not user.has_perm("cases.add_chronologyentry"):
+        raise PermissionDenied("Your role cannot raise a professional disagreement.")

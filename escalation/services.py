@@ -10,14 +10,15 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.choices import AgencyKind, TeamKind
+from accounts.choices import AgencyKind
 from accounts.models import Agency, Team, User
+from accounts.selectors import front_door_team
 from cases.choices import ChronologyKind
 from cases.models import ChronologyEntry
 from cases.services import STALE_EDIT, chronology_write
@@ -31,6 +32,7 @@ from escalation.choices import (
     DisagreementState,
 )
 from escalation.models import Clock, ClockEvent, Disagreement, DisagreementEvent, LadderContact, Notification
+from escalation.permissions import require_clock_manager
 from escalation.timescales import due_for
 from referrals.choices import ContactState
 from referrals.models import Contact, ContactEvent
@@ -170,7 +172,7 @@ def _la_team(disagreement: Disagreement) -> Team | None:
     """The children's services team answering: the case's team, or the front door for a contact."""
     case = _case_of(disagreement)
     if disagreement.contact_id or case is None:
-        return Team.objects.filter(kind=TeamKind.MASH).order_by("pk").first()
+        return front_door_team()
     return case.team
 
 
@@ -544,8 +546,7 @@ def clock_due_change(
     *, clock: Clock, due_at, reason: str, by: User, expected_version: int | None = None
 ) -> Clock:
     """Only a manager moves a due time, with the reason recorded."""
-    if not by.has_perm("escalation.change_clock_due"):
-        raise PermissionDenied("Only a manager can move a due time.")
+    require_clock_manager(by)
     clock = Clock.objects.select_for_update().get(pk=clock.pk)
     if expected_version is not None and clock.version != expected_version:
         raise ValidationError({"version": STALE_EDIT}, code="stale")

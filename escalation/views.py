@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -12,7 +12,13 @@ from escalation import selectors, services
 from escalation.choices import LADDER, DisagreementState
 from escalation.forms import EscalateForm, MeetingForm, PositionForm, RaiseForm, ResolveForm, WithdrawForm
 from escalation.models import Notification
-from escalation.permissions import disagreement_for_user, disagreements_visible_to, may
+from escalation.permissions import (
+    disagreement_for_user,
+    disagreements_visible_to,
+    may,
+    require_clock_manager,
+    require_may_raise,
+)
 from pathways.permissions import decisions_visible_to
 
 
@@ -20,8 +26,7 @@ from pathways.permissions import decisions_visible_to
 @require_http_methods(["GET", "POST"])
 def disagreement_new(request):
     """Disagree with a recorded decision on an open case (from the case's decision page)."""
-    if not request.user.has_perm("cases.add_chronologyentry"):
-        raise PermissionDenied("Your role cannot raise a professional disagreement.")
+    require_may_raise(request.user)
     decision_id = request.GET.get("decision", "")
     decision = (
         decisions_visible_to(request.user).select_related("case").filter(pk=decision_id).first()
@@ -171,6 +176,5 @@ def notification_read(request, pk: int):
 
 @login_required
 def dashboard(request):
-    if not request.user.has_perm("escalation.change_clock_due"):
-        raise PermissionDenied("The clocks dashboard is for managers.")
+    require_clock_manager(request.user)
     return render(request, "escalation/dashboard.html", selectors.dashboard(request.user))

@@ -1,7 +1,7 @@
 from django import forms
 
-from accounts.choices import Role
 from accounts.models import Agency, User
+from accounts.selectors import active_ecpps
 from assessments.models import ThresholdIndicator
 from cases.choices import ClosureReason
 from config.forms import DateInput
@@ -77,9 +77,7 @@ class DecisionForm(forms.Form):
     def __init__(self, *args, cited=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["indicators"].choices = [(indicator.pk, indicator.text) for indicator in cited]
-        self.fields["ecpp"].queryset = User.objects.filter(groups__name=Role.ECPP, is_active=True).order_by(
-            "first_name"
-        )
+        self.fields["ecpp"].queryset = active_ecpps()
         self._cited = {indicator.pk: indicator for indicator in cited}
 
     def cleaned_indicators(self) -> tuple[ThresholdIndicator, ...]:

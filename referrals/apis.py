@@ -65,7 +65,9 @@ class ContactInput(serializers.Serializer):
     idempotency_key = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
 
-class SubjectOutput(serializers.ModelSerializer):
+class ReferrerSubjectOutput(serializers.ModelSerializer):
+    """Who a contact is about, as the referrer told us."""
+
     class Meta:
         model = ContactSubject
         fields = [
@@ -76,8 +78,14 @@ class SubjectOutput(serializers.ModelSerializer):
             "date_of_birth",
             "expected_date_of_birth",
             "relationship",
-            "person",
         ]
+
+
+class SubjectOutput(ReferrerSubjectOutput):
+    """The same, with the record the front door linked (front-door staff only)."""
+
+    class Meta(ReferrerSubjectOutput.Meta):
+        fields = [*ReferrerSubjectOutput.Meta.fields, "person"]
 
 
 class ContactOutput(serializers.ModelSerializer):
@@ -104,20 +112,6 @@ class ContactOutput(serializers.ModelSerializer):
             "family_consents",
             "consent_notes",
             "subjects",
-        ]
-
-
-class ReferrerSubjectOutput(serializers.ModelSerializer):
-    class Meta:
-        model = ContactSubject
-        fields = [
-            "id",
-            "role",
-            "first_name",
-            "last_name",
-            "date_of_birth",
-            "expected_date_of_birth",
-            "relationship",
         ]
 
 

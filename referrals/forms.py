@@ -2,8 +2,9 @@ import uuid
 
 from django import forms
 
-from accounts.choices import AgencyKind, Role
+from accounts.choices import AgencyKind
 from accounts.models import Agency, Team, User
+from accounts.selectors import active_ecpps
 from assessments.models import ThresholdIndicator
 from cases.models import Family
 from config.forms import DateInput
@@ -221,9 +222,7 @@ class TriageForm(forms.Form):
         self.fields["family"].queryset = Family.objects.filter(pk__in=[family.pk for family in families])
         if len(families) < 2:
             self.fields["family"].widget = forms.HiddenInput()
-        self.fields["ecpp"].queryset = User.objects.filter(groups__name=Role.ECPP, is_active=True).order_by(
-            "first_name", "last_name"
-        )
+        self.fields["ecpp"].queryset = active_ecpps()
 
 
 class FeedbackForm(forms.Form):

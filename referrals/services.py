@@ -5,7 +5,7 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,8 +15,9 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.choices import AgencyKind, TeamKind
+from accounts.choices import AgencyKind
 from accounts.models import Agency, Team, User
+from accounts.selectors import front_door_team
 from assessments.choices import Section
 from assessments.models import Contribution, ThresholdIndicator
 from assessments.services import MAX_TEXT, contribution_add
@@ -111,11 +112,6 @@ def _subject_errors(number: int, subject: SubjectDetails, today: date) -> dict[s
     return errors
 
 
-def _decision_due(received: datetime) -> datetime:
-    """By default one working day: close of business on the next working day after receipt."""
-    return due_for(ClockKind.CONTACT_DECISION, received)
-
-
 @transaction.atomic
 def contact_receive(
     *,
@@ -187,7 +183,7 @@ def contact_receive(
                 channel=channel,
                 urgency=urgency,
                 received_at=received,
-                decision_due=_decision_due(received),
+                decision_due=due_for(ClockKind.CONTACT_DECISION, received),
                 feedback_due=due_for(ClockKind.FEEDBACK_TO_REFERRER, received),
                 referrer_name=referrer_name.strip(),
                 referrer_role=referrer_role.strip(),
@@ -231,7 +227,7 @@ def contact_receive(
         by=by,
         shown_to_referrer=True,
     )
-    front_door = Team.objects.filter(kind=TeamKind.MASH).order_by("pk").first()
+    front_door = front_door_team()
     for kind, due in (
         (ClockKind.CONTACT_DECISION, contact.decision_due),
         (ClockKind.FEEDBACK_TO_REFERRER, contact.feedback_due),
@@ -552,7 +548,7 @@ def contact_decision_settled(*, decision: Decision, by: User) -> None:
                 target=contact,
                 kind=ClockKind.CONTACT_DECISION,
                 by=by,
-                team=Team.objects.filter(kind=TeamKind.MASH).order_by("pk").first(),
+                team=front_door_team(),
             )
         _contact_transition(contact, to_state)
         contact.state = to_state
