@@ -7,6 +7,7 @@ class RecordType(models.TextChoices):
     CASE = "case", "Case"
     CONTACT = "contact", "Request for support"
     ACCESS_LOG = "access_log", "Access log export"
+    RESTRICTION = "restriction", "Restricted record"
 
 
 class ExportState(models.TextChoices):
@@ -20,3 +21,22 @@ class Via(models.TextChoices):
     PAGE = "page", "Page"
     API = "api", "API"
     EXPORT = "export", "Export"
+
+
+class RestrictionCategory(models.TextChoices):
+    HIGH_PROFILE = "high_profile", "High-profile family or child"
+    STAFF_FAMILY = "staff_family", "A member of staff's family"
+    ADOPTION = "adoption", "Adoption"
+    OTHER = "other", "Other (explain in the reason)"
+
+
+class RestrictionEventKind(models.TextChoices):
+    MARKED = "marked", "Restricted"
+    NAMED = "named", "User named"
+    UNNAMED = "unnamed", "User no longer named"
+    LIFTED = "lifted", "Restriction lifted"
+
+
+# What a manager may restrict, and what someone may break glass to open.
+RESTRICTABLE_RECORDS = [(RecordType.FAMILY.value, "Family"), (RecordType.PERSON.value, "Person")]
+OPENABLE_RECORDS = [(RecordType.CASE.value, "Case"), *RESTRICTABLE_RECORDS]

@@ -1,6 +1,8 @@
 from django import forms
 
-from audit.choices import RecordType
+from accounts.models import User
+from audit.choices import RecordType, RestrictionCategory
+from audit.services import MIN_REASON
 from cases.choices import ChronologyKind
 from config.forms import DateInput
 
@@ -50,3 +52,74 @@ class ChronologyExportForm(forms.Form):
         self.fields["subject"].queryset = Person.objects.filter(memberships__family=family).order_by(
             "first_name"
         )
+
+
+def _reason_errors(ask: str) -> dict:
+    return {"required": f"{ask}.", "min_length": f"{ask} (at least {MIN_REASON} characters)."}
+
+
+class BreakGlassForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        min_length=MIN_REASON,
+        label="Why do you need to open this record?",
+        help_text="Your reason goes into the access log; the record's managers are told you opened it.",
+        error_messages=_reason_errors("Say why you need to open this record"),
+    )
+    next = forms.CharField(widget=forms.HiddenInput, required=False, max_length=500)
+
+
+class RestrictionForm(forms.Form):
+    category = forms.ChoiceField(
+        choices=RestrictionCategory.choices,
+        widget=forms.RadioSelect,
+        label="Why is the record restricted?",
+        error_messages={"required": "Choose why the record is restricted."},
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        min_length=MIN_REASON,
+        label="Reason",
+        help_text="Seen only by the people named on the restriction and by auditors.",
+        error_messages=_reason_errors("Say why the record is restricted"),
+    )
+    named_users = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Who else may open it (you are named yourself)",
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["named_users"].queryset = candidates
+
+
+class RestrictionNameForm(forms.Form):
+    username = forms.CharField(max_length=150, label="Name someone else (username)")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def clean_username(self):
+        user = User.objects.filter(username=self.cleaned_data["username"].strip(), is_active=True).first()
+        if user is None:
+            raise forms.ValidationError("There is no active user with that username.")
+        return user
+
+
+class RestrictionLiftForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        min_length=MIN_REASON,
+        label="Why is the restriction no longer needed?",
+        error_messages=_reason_errors("Say why the restriction is no longer needed"),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class WeekForm(forms.Form):
+    week = forms.DateField(
+        widget=DateInput, label="Week starting", error_messages={"invalid": "Enter a real date."}
+    )

@@ -1,7 +1,10 @@
-"""Collects the records a request reads and writes them to the access log in one INSERT."""
+"""Collects the records a request reads and writes them to the access log in one INSERT; turns a
+restricted record into the break-glass page."""
 
 from audit.choices import Via
+from audit.permissions import RecordRestricted
 from audit.services import reads_begin, reads_end, reads_write
+from audit.views import restricted_record
 
 
 class AccessLogMiddleware:
@@ -21,3 +24,19 @@ class AccessLogMiddleware:
             reads.user = getattr(request, "user", None)
             reads_write(reads)
         return response
+
+
+class RestrictedRecordMiddleware:
+    """A page that tried to open a restricted record shows that it exists and the break-glass form
+    instead (the API answers 403 with the same facts: config/api.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, RecordRestricted) and not request.path.startswith("/api/"):
+            return restricted_record(request, exception)
+        return None

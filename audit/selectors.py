@@ -1,9 +1,14 @@
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from audit.models import AccessLogEntry
+from accounts.models import User
+from audit.choices import RecordType
+from audit.models import AccessLogEntry, BreakGlass, Restriction
+from audit.permissions import break_glass_report_scope
+from cases.choices import CaseState
+from cases.models import Allocation, Case, Involvement
 
 # The columns of an exported or listed entry, in order ("username" is the reader's).
 COLUMNS = [
@@ -42,3 +47,56 @@ def access_log_search(data: dict) -> QuerySet[AccessLogEntry]:
         end = timezone.make_aware(datetime.combine(data["date_to"] + timedelta(days=1), time.min))
         entries = entries.filter(at__lt=end)
     return entries.order_by("-at", "-pk")
+
+
+def restriction_family_ids(restriction: Restriction) -> list[int]:
+    if restriction.family_id:
+        return [restriction.family_id]
+    return list(restriction.person.memberships.values_list("family_id", flat=True))
+
+
+def restriction_candidates(family_ids) -> QuerySet[User]:
+    """People a manager would name on a restriction: those working with the family now (allocated,
+    involved) and the members of the teams holding its open cases."""
+    open_cases = Case.objects.filter(family_id__in=family_ids, state=CaseState.OPEN)
+    allocated = Allocation.objects.filter(case__in=open_cases, ended_at__isnull=True).values("user_id")
+    involved = Involvement.objects.filter(family_id__in=family_ids, ended_at__isnull=True).values("user_id")
+    return (
+        User.objects.filter(
+            Q(pk__in=allocated) | Q(pk__in=involved) | Q(teams__in=open_cases.values("team_id")),
+            is_active=True,
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def break_glass_week(user, start: date) -> QuerySet[BreakGlass]:
+    """The weekly report: openings from Monday `start` for seven days, that the user may list."""
+    begin = timezone.make_aware(datetime.combine(start, time.min))
+    return (
+        break_glass_report_scope(user)
+        .filter(at__gte=begin, at__lt=begin + timedelta(days=7))
+        .select_related("user", "restriction")
+        .order_by("at", "pk")
+    )
+
+
+def restrictions_on(*, family_id=None, person_id=None) -> list[Restriction]:
+    """Live restrictions covering a family (on it or anyone in it) or a person (on them or any family
+    they are in), for the banner on the record's page."""
+    live = Restriction.objects.filter(lifted_at__isnull=True)
+    if family_id is not None:
+        covering = Q(family_id=family_id) | Q(person__memberships__family_id=family_id)
+    else:
+        covering = Q(person_id=person_id) | Q(family__memberships__person_id=person_id)
+    return list(live.filter(covering).distinct().order_by("pk"))
+
+
+def family_of(record_type: str, record_id: int) -> int | None:
+    """The family a case or family record belongs to, for the access log (None for a person)."""
+    if record_type == RecordType.FAMILY:
+        return record_id
+    if record_type == RecordType.CASE:
+        return Case.objects.filter(pk=record_id).values_list("family_id", flat=True).first()
+    return None

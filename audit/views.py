@@ -1,24 +1,48 @@
-"""The access log for auditors and administrators: search it, and export it as CSV."""
+"""The access log (search, CSV export), PDF chronologies, and restricted records: the break-glass
+page, marking and managing restrictions, and the weekly break-glass report."""
 
 import csv
+from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
 
+from audit import selectors, services
 from audit.choices import ExportState, RecordType, Via
 from audit.exports import chronology_export_request
-from audit.forms import AccessLogSearchForm, ChronologyExportForm
+from audit.forms import (
+    AccessLogSearchForm,
+    BreakGlassForm,
+    ChronologyExportForm,
+    RestrictionForm,
+    RestrictionLiftForm,
+    RestrictionNameForm,
+    WeekForm,
+)
 from audit.models import ChronologyExport
-from audit.permissions import require_auditor, require_exporter
+from audit.permissions import (
+    RecordRestricted,
+    may_restrict,
+    require_auditor,
+    require_exporter,
+    require_restricter,
+    restriction_for_user,
+    restrictions_visible_to,
+)
 from audit.selectors import COLUMNS, access_log_rows, access_log_search
-from audit.services import access_log_write
-from cases.permissions import family_for_user
+from audit.services import access_log_write, record_read, week_start
+from cases.models import Case
+from cases.permissions import family_for_user, person_for_user, restrictions_covering
 from config.forms import form_add_service_errors
 
 
@@ -127,3 +151,200 @@ def chronology_export_download(request, pk: int):
     response = FileResponse(Path(export.file_path).open("rb"), content_type="application/pdf")  # noqa: SIM115 (FileResponse closes it)
     response["Content-Disposition"] = f'attachment; filename="chronology-F{export.family_id}-{export.pk}.pdf"'
     return response
+
+
+# --- Restricted records -------------------------------------------------------------------------
+
+
+def restricted_record(request, restricted: RecordRestricted, *, form=None, status=403):
+    """What someone sees instead of a restricted record: that it exists, and the break-glass form."""
+    form = form or BreakGlassForm(initial={"next": request.get_full_path()})
+    context = {"restricted": restricted, "form": form, "hours": settings.BREAK_GLASS_HOURS}
+    return render(request, "audit/restricted.html", context, status=status)
+
+
+def _record_url(record_type: str, record_id: int) -> str:
+    if record_type == RecordType.PERSON:
+        return reverse("cases:person-detail", args=[record_id])
+    if record_type == RecordType.CASE:
+        return reverse("cases:case-detail", args=[record_id])
+    case = Case.objects.filter(family_id=record_id).order_by("-opened_at", "-pk").first()
+    return reverse("cases:case-detail", args=[case.pk]) if case else reverse("home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def break_glass(request, record_type: str, record_id: int):
+    restrictions = restrictions_covering(request.user, record_type, record_id)
+    restricted = RecordRestricted(record_type, record_id)
+    if request.method == "GET":
+        initial = {"next": request.GET.get("next", "")}
+        return restricted_record(request, restricted, form=BreakGlassForm(initial=initial), status=200)
+    form = BreakGlassForm(request.POST)
+    if form.is_valid():
+        try:
+            services.restriction_break_glass(
+                user=request.user,
+                restrictions=list(restrictions),
+                record_type=record_type,
+                record_id=record_id,
+                family_id=selectors.family_of(record_type, record_id),
+                reason=form.cleaned_data["reason"],
+                route=request.path,
+                via=Via.PAGE,
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            wanted = form.cleaned_data["next"]
+            safe = url_has_allowed_host_and_scheme(wanted, {request.get_host()}, request.is_secure())
+            messages.info(
+                request,
+                f"Your reason is logged. You can open this record for {settings.BREAK_GLASS_HOURS} hours.",
+            )
+            return redirect(wanted if wanted and safe else _record_url(record_type, record_id))
+    return restricted_record(request, restricted, form=form, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def restriction_new(request, record_type: str, record_id: int):
+    require_restricter(request.user)
+    if record_type == RecordType.FAMILY:
+        record = family_for_user(request.user, record_id)
+        family_ids = [record.pk]
+    elif record_type == RecordType.PERSON:
+        record = person_for_user(request.user, record_id)
+        family_ids = list(record.memberships.values_list("family_id", flat=True))
+    else:
+        raise Http404("Only a family or a person can be restricted.")
+    form = RestrictionForm(request.POST or None, candidates=selectors.restriction_candidates(family_ids))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            restriction = services.restriction_mark(
+                by=request.user,
+                family=record if record_type == RecordType.FAMILY else None,
+                person=record if record_type == RecordType.PERSON else None,
+                category=data["category"],
+                reason=data["reason"],
+                named_users=list(data["named_users"]),
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, f"The record is restricted ({restriction}).")
+            return redirect(restriction)
+    context = {"form": form, "record": record, "record_type": record_type}
+    return render(request, "audit/restriction_new.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def restriction_list(request):
+    if not (may_restrict(request.user) or request.user.has_perm("audit.view_access_log")):
+        raise PermissionDenied("Restricted records are listed for managers and auditors.")
+    restrictions = restrictions_visible_to(request.user).select_related("family", "person", "marked_by")
+    return render(request, "audit/restriction_list.html", {"restrictions": restrictions[:500]})
+
+
+@login_required
+def restriction_detail(request, pk: int, *, name_form=None, lift_form=None, status=200):
+    restriction = restriction_for_user(request.user, pk)
+    manages = (
+        restriction.is_live
+        and may_restrict(request.user)
+        and restriction.named.filter(user=request.user, removed_at__isnull=True).exists()
+    )
+    record_read(restriction.record_type, restriction.record_id, restriction.family_id)
+    context = {
+        "restriction": restriction,
+        "named": restriction.named.filter(removed_at__isnull=True).select_related("user", "added_by"),
+        "events": restriction.events.select_related("by", "user"),
+        "openings": restriction.break_glasses.select_related("user")[:200],
+        "manages": manages,
+        "record_url": _record_url(restriction.record_type, restriction.record_id),
+    }
+    if manages:
+        initial = {"version": restriction.version}
+        context["name_form"] = name_form or RestrictionNameForm(initial=initial)
+        context["lift_form"] = lift_form or RestrictionLiftForm(initial=initial)
+    return render(request, "audit/restriction.html", context, status=status)
+
+
+@login_required
+@require_POST
+def restriction_name(request, pk: int):
+    restriction = restriction_for_user(request.user, pk, "change")
+    form = RestrictionNameForm(request.POST)
+    if form.is_valid():
+        try:
+            services.restriction_name_user(
+                restriction=restriction,
+                user=form.cleaned_data["username"],
+                by=request.user,
+                version=form.cleaned_data["version"],
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{form.cleaned_data['username']} can now open the record.")
+            return redirect(restriction)
+    return restriction_detail(request, pk, name_form=form, status=400)
+
+
+@login_required
+@require_POST
+def restriction_unname(request, pk: int, user_pk: int):
+    restriction = restriction_for_user(request.user, pk, "change")
+    access = restriction.named.filter(user_id=user_pk, removed_at__isnull=True).select_related("user").first()
+    if access is None:
+        raise Http404("That person is not named on this restriction.")
+    try:
+        services.restriction_unname_user(
+            restriction=restriction, user=access.user, by=request.user, version=request.POST.get("version")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{access.user} is no longer named on the restriction.")
+    return redirect(restriction)
+
+
+@login_required
+@require_POST
+def restriction_lift(request, pk: int):
+    restriction = restriction_for_user(request.user, pk, "lift")
+    form = RestrictionLiftForm(request.POST)
+    if form.is_valid():
+        try:
+            services.restriction_lift(
+                restriction=restriction,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                version=form.cleaned_data["version"],
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, "The restriction is lifted.")
+            return redirect(restriction)
+    return restriction_detail(request, pk, lift_form=form, status=400)
+
+
+@login_required
+def break_glass_report(request):
+    """The weekly report of break-glass openings (auditors: all; managers: their restrictions)."""
+    if not (may_restrict(request.user) or request.user.has_perm("audit.view_access_log")):
+        raise PermissionDenied("The break-glass report is for managers and auditors.")
+    form = WeekForm(request.GET or None)
+    start = form.cleaned_data["week"] if form.is_bound and form.is_valid() else None
+    start = week_start(start or timezone.localdate())
+    context = {
+        "form": form,
+        "start": start,
+        "end": start + timedelta(days=6),
+        "previous": start - timedelta(days=7),
+        "next": start + timedelta(days=7),
+        "openings": selectors.break_glass_week(request.user, start),
+    }
+    return render(request, "audit/break_glass_report.html", context, status=400 if form.errors else 200)

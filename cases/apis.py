@@ -2,6 +2,7 @@
 services as the pages: lists start from the user's visible queryset; unseen objects are 404."""
 
 from django.http import Http404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -9,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Team, User
+from audit.choices import RecordType
 from cases import selectors, services
 from cases.choices import (
     PRACTITIONER_CHRONOLOGY_KINDS,
@@ -52,8 +54,24 @@ class AddressSerializer(serializers.Serializer):
 
 
 class PersonOutput(serializers.ModelSerializer):
+    """A person. In search results, a restricted person the user may not open is only
+    {"id", "restricted": true, "request_access"}: POST a reason to /api/v1/break-glass/."""
+
     name = serializers.CharField(source="display_name")
     addresses = AddressSerializer(many=True)
+    restricted = serializers.SerializerMethodField()
+
+    def get_restricted(self, person) -> bool:
+        return bool(getattr(person, "is_restricted", False))
+
+    def to_representation(self, person):
+        if getattr(person, "is_restricted", False):
+            return {
+                "id": person.pk,
+                "restricted": True,
+                "request_access": reverse("audit:break-glass", args=[RecordType.PERSON, person.pk]),
+            }
+        return super().to_representation(person)
 
     class Meta:
         model = Person
@@ -74,6 +92,7 @@ class PersonOutput(serializers.ModelSerializer):
             "addresses",
             "version",
             "merged_into",
+            "restricted",
         ]
 
 

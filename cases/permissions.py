@@ -12,6 +12,11 @@ not later episodes held by others.
 A record someone has just created and not yet attached (a family with no case, a person in no
 family) stays visible to its creator so they can finish the job.
 An object outside a user's visibility answers 404, never 403, so its existence is not disclosed.
+
+Restricted records (audit/permissions.py) are left out of every queryset here unless the user is
+named on the restriction or has broken glass. Opening one that would otherwise be visible raises
+`RecordRestricted`, which offers the break-glass form; `restricted=False` gives what the user
+would see without restrictions, for that check and for search's "restricted record" rows.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -19,6 +24,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from audit.choices import RecordType
+from audit.models import Restriction
+from audit.permissions import RecordRestricted, open_families, open_people, restrictions_closed_to
 from audit.services import record_read
 from cases.choices import ChronologyKind
 from cases.models import (
@@ -89,41 +96,49 @@ def _family_scope(user) -> Q:
     return condition
 
 
-def cases_visible_to(user) -> QuerySet[Case]:
+def cases_visible_to(user, *, restricted: bool = True) -> QuerySet[Case]:
     if not _active(user):
         return Case.objects.none()
+    cases = Case.objects.filter(open_families(user, "family_id")) if restricted else Case.objects.all()
     if user.has_perm("cases.view_all_cases"):
-        return Case.objects.all()
+        return cases
     condition = Q(pk__in=_allocated_case_ids(user)) | Q(family_id__in=_involved_family_ids(user))
     if user.has_perm("cases.view_team_cases"):
         condition |= Q(team_id__in=user.teams.values("pk"))
-    return Case.objects.filter(condition)
+    return cases.filter(condition)
 
 
-def families_visible_to(user) -> QuerySet[Family]:
+def families_visible_to(user, *, restricted: bool = True) -> QuerySet[Family]:
     if not _active(user):
         return Family.objects.none()
+    families = Family.objects.filter(open_families(user)) if restricted else Family.objects.all()
     if user.has_perm("cases.view_all_cases"):
-        return Family.objects.all()
+        return families
     just_created = Q(created_by=user) & ~Exists(Case.objects.filter(family=OuterRef("pk")))
-    return Family.objects.filter(
-        _family_scope(user) | Q(pk__in=cases_visible_to(user).values("family_id")) | just_created
+    return families.filter(
+        _family_scope(user)
+        | Q(pk__in=cases_visible_to(user, restricted=False).values("family_id"))
+        | just_created
     )
 
 
-def people_visible_to(user) -> QuerySet[Person]:
+def people_visible_to(user, *, restricted: bool = True) -> QuerySet[Person]:
     if not _active(user):
         return Person.objects.none()
+    people = Person.objects.filter(open_people(user)) if restricted else Person.objects.all()
     if user.has_perm("cases.view_all_cases"):
-        return Person.objects.all()
-    members = FamilyMember.objects.filter(family__in=families_visible_to(user)).values("person_id")
+        return people
+    in_scope = families_visible_to(user, restricted=False)
+    members = FamilyMember.objects.filter(family__in=in_scope).values("person_id")
     just_created = Q(created_by=user) & ~Exists(FamilyMember.objects.filter(person=OuterRef("pk")))
-    return Person.objects.filter(Q(pk__in=members) | just_created)
+    return people.filter(Q(pk__in=members) | just_created)
 
 
-def chronology_visible_to(user) -> QuerySet[ChronologyEntry]:
+def chronology_visible_to(user, *, restricted: bool = True) -> QuerySet[ChronologyEntry]:
     if not _active(user):
         return ChronologyEntry.objects.none()
+    if restricted:
+        return chronology_visible_to(user, restricted=False).filter(open_families(user, "family_id"))
     if user.has_perm("cases.view_all_cases"):
         return ChronologyEntry.objects.all()
     allocated = Case.objects.filter(pk__in=_allocated_case_ids(user))
@@ -152,12 +167,24 @@ def _manages(user, case: Case) -> bool:
     return user.is_superuser or user.teams.filter(pk=case.team_id).exists()
 
 
+def restricted_or_404(unrestricted: QuerySet, record_type: str, record_id, message: str):
+    """Raised when a record is not in the user's visible set: `RecordRestricted` if it would be
+    there but for a restriction (so they may break glass), else 404."""
+    try:
+        exists = unrestricted.filter(pk=record_id).exists()
+    except (ValueError, TypeError):
+        exists = False
+    if exists:
+        raise RecordRestricted(record_type, record_id)
+    raise Http404(message)
+
+
 def case_for_user(user, case_id, action: str = "view") -> Case:
     """The case, if the user may see it (else 404) and may do `action` to it (else 403)."""
     try:
         case = cases_visible_to(user).select_related("family", "team", "key_worker", "ecpp").get(pk=case_id)
     except (Case.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such case.") from None
+        restricted_or_404(cases_visible_to(user, restricted=False), RecordType.CASE, case_id, "No such case.")
     _require(user, action, case)
     record_read(RecordType.CASE, case.pk, case.family_id)
     return case
@@ -167,7 +194,8 @@ def family_for_user(user, family_id, action: str = "view") -> Family:
     try:
         family = families_visible_to(user).get(pk=family_id)
     except (Family.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such family.") from None
+        unrestricted = families_visible_to(user, restricted=False)
+        restricted_or_404(unrestricted, RecordType.FAMILY, family_id, "No such family.")
     _require(user, action)
     record_read(RecordType.FAMILY, family.pk, family.pk)
     return family
@@ -177,10 +205,33 @@ def person_for_user(user, person_id) -> Person:
     try:
         person = people_visible_to(user).get(pk=person_id)
     except (Person.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such person.") from None
+        unrestricted = people_visible_to(user, restricted=False)
+        restricted_or_404(unrestricted, RecordType.PERSON, person_id, "No such person.")
     family_id = FamilyMember.objects.filter(person=person).values_list("family_id", flat=True).first()
     record_read(RecordType.PERSON, person.pk, family_id)
     return person
+
+
+def restrictions_covering(user, record_type: str, record_id) -> QuerySet[Restriction]:
+    """The restrictions closed to the user that keep them out of a record they could otherwise
+    open (what breaking glass would open). 404 if they could not open it anyway."""
+    visible = {
+        RecordType.CASE: cases_visible_to,
+        RecordType.FAMILY: families_visible_to,
+        RecordType.PERSON: people_visible_to,
+    }
+    if record_type not in visible or not str(record_id).isdigit():
+        raise Http404("No such record.")
+    record = visible[record_type](user, restricted=False).filter(pk=record_id).first()
+    if record is None:
+        raise Http404("No such record.")
+    closed = restrictions_closed_to(user)
+    if record_type == RecordType.PERSON:
+        covering = Q(person=record) | Q(family__memberships__person=record)
+    else:
+        family_id = record.family_id if record_type == RecordType.CASE else record.pk
+        covering = Q(family_id=family_id) | Q(person__memberships__family_id=family_id)
+    return closed.filter(covering).distinct().order_by("pk")
 
 
 def require_create(user, action: str) -> None:

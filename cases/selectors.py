@@ -4,9 +4,11 @@ cases/permissions.py, so nothing here can show a user what they may not see."""
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Max, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Max, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case as DbCase
 
 from accounts.models import User
+from audit.permissions import open_people
 from cases.choices import CaseState
 from cases.models import Address, Allocation, Case, ChronologyEntry, Family, FamilyMember, Involvement, Person
 from cases.permissions import cases_visible_to, chronology_visible_to, families_visible_to, people_visible_to
@@ -82,10 +84,18 @@ class PersonSearch:
 
 def person_search(user: User, search: PersonSearch, *, limit: int = 50) -> QuerySet[Person]:
     """People the user may see, by any part of a name, date of birth and postcode.
-    (Fuzzy matching for the front door belongs to referrals/.)"""
+    (Fuzzy matching for the front door belongs to referrals/.) Restricted people the user may not
+    open are marked `is_restricted`; show them only as "restricted record — request access"."""
     if search.is_empty:
         return Person.objects.none()
-    people = people_visible_to(user).filter(merged_into__isnull=True)
+    # Restricted people the user is not named on come back marked, for a "restricted record —
+    # request access" row: never their details.
+    people = people_visible_to(user, restricted=False).filter(merged_into__isnull=True)
+    people = people.annotate(
+        is_restricted=DbCase(
+            When(open_people(user), then=Value(False)), default=Value(True), output_field=BooleanField()
+        )
+    )
     for term in search.name.split():
         people = people.filter(
             Q(first_name__icontains=term)

@@ -7,10 +7,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.choices import Role
 from assessments.permissions import sees_whole_record
+from audit.choices import RecordType
+from audit.permissions import may_restrict
+from audit.selectors import restrictions_on
 from cases import selectors, services
 from cases.filters import CaseFilter
 from cases.forms import (
@@ -88,6 +92,7 @@ def _case_page(
         "can_close": can(user, "close", case) and case.is_open,
         "can_involve": can(user, "involve", case),
         "whole_record": sees_whole_record(user),
+        **_restriction_context(user, RecordType.FAMILY, case.family_id),
         "involvements": selectors.family_involvements(case.family),
         "involve_form": involve_form or InvolvementForm(family=case.family),
         "entry_form": entry_form or ChronologyEntryForm(members=members),
@@ -218,6 +223,20 @@ def person_search(request):
     return render(request, "cases/person_search.html", {"form": form, "results": results})
 
 
+def _restriction_context(user, record_type: str, record_id: int) -> dict:
+    """The restricted-record banner, and the manager's link to restrict the record."""
+    if record_type == RecordType.FAMILY:
+        restrictions = restrictions_on(family_id=record_id)
+    else:
+        restrictions = restrictions_on(person_id=record_id)
+    direct = any(r.record_type == record_type and r.record_id == record_id for r in restrictions)
+    return {
+        "restrictions": restrictions,
+        "can_restrict": may_restrict(user) and not direct,
+        "restrict_url": reverse("audit:restriction-new", args=[record_type, record_id]),
+    }
+
+
 @login_required
 def person_detail(request, pk: int, *, merge_form=None, status=200):
     person = person_for_user(request.user, pk)
@@ -234,6 +253,7 @@ def person_detail(request, pk: int, *, merge_form=None, status=200):
         "memberships": person.memberships.filter(family__in=families).select_related("family"),
         "cases": selectors.case_list(request.user).filter(family__in=families),
         "merged_duplicates": person.merged_duplicates.select_related("merged_by"),
+        **_restriction_context(request.user, RecordType.PERSON, person.pk),
     }
     if can(request.user, "merge_people"):
         candidates = selectors.possible_duplicates(request.user, person)

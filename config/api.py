@@ -4,8 +4,19 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from audit.permissions import RecordRestricted
+
 
 def exception_handler(exc, context):
+    if isinstance(exc, RecordRestricted):
+        response = drf_exception_handler(exceptions.PermissionDenied(str(exc)), context)
+        response.data.update(
+            code="restricted",
+            record_type=exc.record_type,
+            record_id=exc.record_id,
+            break_glass="/api/v1/break-glass/",
+        )
+        return response
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             detail = {

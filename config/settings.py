@@ -4,6 +4,7 @@ from datetime import date, time
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -47,6 +48,7 @@ CLOCK_TIMESCALES = dict(
 )
 # How long a finished PDF chronology stays downloadable (hours), and where the files are kept.
 CHRONOLOGY_EXPORT_HOURS = env_int("CHRONOLOGY_EXPORT_HOURS", 24, minimum=1)
+BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 8, minimum=1)
 EXPORT_DIR = Path(env_str("EXPORT_DIR", str(VAR_DIR / "exports")))
 # How long before a clock is due its holder is reminded (hours).
 CLOCK_WARNING_HOURS = env_int("CLOCK_WARNING_HOURS", 24, minimum=0)
@@ -92,6 +94,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "audit.middleware.AccessLogMiddleware",
+    "audit.middleware.RestrictedRecordMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -180,6 +183,10 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "config.tasks.heartbeat", "schedule": 60.0},
     "clocks-sweep": {"task": "escalation.tasks.clocks_sweep", "schedule": 60.0},
     "notifications-send": {"task": "escalation.tasks.notifications_send", "schedule": 60.0},
+    "break-glass-weekly-report": {
+        "task": "audit.tasks.break_glass_report_send",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
 }
 
 # --- Accounts and access --------------------------------------------------------------------
@@ -240,6 +247,9 @@ SPECTACULAR_SETTINGS = {
         "TriageOutcomeEnum": "referrals.choices.TriageOutcome",
         "FeedbackMethodEnum": "referrals.choices.FeedbackMethod",
         "DisagreementStateEnum": "escalation.choices.DisagreementState",
+        "RecordTypeEnum": "audit.choices.RecordType",
+        "RestrictableRecordEnum": "audit.choices.RESTRICTABLE_RECORDS",
+        "OpenableRecordEnum": "audit.choices.OPENABLE_RECORDS",
     },
 }
 

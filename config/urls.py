@@ -32,6 +32,8 @@ router.register("disagreements", escalation_apis.DisagreementViewSet, basename="
 router.register("notifications", escalation_apis.NotificationViewSet, basename="notification")
 router.register("clocks", escalation_apis.ClockViewSet, basename="clock")
 router.register("access-log", audit_apis.AccessLogViewSet, basename="access-log")
+router.register("restrictions", audit_apis.RestrictionViewSet, basename="restriction")
+router.register("break-glass", audit_apis.BreakGlassViewSet, basename="break-glass")
 router.register(
     r"families/(?P<family_pk>\d+)/assessment/contributions",
     assessment_apis.ContributionViewSet,

@@ -8,6 +8,7 @@ from django.http import Http404
 
 from accounts.choices import AgencyKind
 from audit.choices import RecordType
+from audit.permissions import open_families
 from audit.services import record_read
 from escalation.models import Disagreement
 
@@ -16,7 +17,10 @@ def disagreements_visible_to(user) -> QuerySet[Disagreement]:
     if not (user and user.is_authenticated and user.is_active):
         return Disagreement.objects.none()
     if user.has_perm("cases.view_all_cases"):
-        return Disagreement.objects.all()
+        # Not those about a restricted family's decision or contact, unless the user may open it.
+        return Disagreement.objects.filter(
+            open_families(user, "decision__case__family_id"), open_families(user, "contact__family_id")
+        )
     mine = Q(raised_by=user) | Q(owner=user) | Q(raised_by__line_manager=user)
     if user.agency_id and user.agency.kind != AgencyKind.LA_CHILDRENS_SERVICES:
         # A partner agency sees its own agency's disagreements (its safeguarding lead, say);

@@ -8,6 +8,7 @@ from django.http import Http404
 
 from assessments.permissions import sees_whole_record
 from audit.choices import RecordType
+from audit.permissions import RecordRestricted
 from audit.services import record_read
 from cases.models import Case
 from cases.permissions import case_for_user, cases_visible_to, families_visible_to
@@ -33,16 +34,21 @@ def case_for_decisions(user, case_id, action: str = "view") -> Case:
     return case
 
 
-def decisions_visible_to(user) -> QuerySet[Decision]:
+def decisions_visible_to(user, *, restricted: bool = True) -> QuerySet[Decision]:
     if not sees_whole_record(user):
         return Decision.objects.none()
-    return Decision.objects.filter(case__in=cases_visible_to(user))
+    return Decision.objects.filter(case__in=cases_visible_to(user, restricted=restricted))
 
 
 def decision_for_user(user, decision_id, action: str = "view") -> Decision:
     try:
         decision = decisions_visible_to(user).select_related("case", "case__family").get(pk=decision_id)
     except (Decision.DoesNotExist, ValueError, TypeError):
+        if str(decision_id).isdigit():
+            hidden = decisions_visible_to(user, restricted=False).filter(pk=decision_id)
+            case_id = hidden.values_list("case_id", flat=True).first()
+            if case_id:
+                raise RecordRestricted(RecordType.CASE, case_id) from None
         raise Http404("No such decision.") from None
     record_read(RecordType.CASE, decision.case_id, decision.case.family_id)
     if action in ("confirm", "return") and not (

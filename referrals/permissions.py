@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from audit.choices import RecordType
+from audit.permissions import RecordRestricted, open_families
 from audit.services import record_read
 from referrals.choices import ContactState
 from referrals.models import Contact
@@ -14,20 +15,33 @@ from referrals.models import Contact
 def contacts_visible_to(user) -> QuerySet[Contact]:
     if not (user and user.is_authenticated and user.is_active):
         return Contact.objects.none()
+    mine = Contact.objects.filter(submitted_by=user)
     if user.has_perm("cases.view_all_cases"):
-        return Contact.objects.all()
-    return Contact.objects.filter(submitted_by=user)
+        # Once triaged into a restricted family, the front door's record is restricted with it;
+        # the referrer still sees their own request and its outcome.
+        return Contact.objects.filter(open_families(user, "family_id")) | mine
+    return mine
 
 
 def contact_for_user(user, contact_id, action: str = "view") -> Contact:
     try:
         contact = contacts_visible_to(user).get(pk=contact_id)
     except (Contact.DoesNotExist, ValueError, TypeError):
+        if user.has_perm("cases.view_all_cases"):
+            family_id = (
+                Contact.objects.filter(pk=_number(contact_id)).values_list("family_id", flat=True).first()
+            )
+            if family_id:  # triaged into a restricted family: breaking glass opens the family
+                raise RecordRestricted(RecordType.FAMILY, family_id) from None
         raise Http404("No such contact.") from None
     if action == "triage" and not is_triager(user):
         raise PermissionDenied("Only the front door (MASH) triages contacts.")
     record_read(RecordType.CONTACT, contact.pk, contact.family_id)
     return contact
+
+
+def _number(value) -> int:
+    return int(value) if str(value).isdigit() else 0
 
 
 def sees_front_door_record(user) -> bool:
