@@ -127,4 +127,5 @@ def possible_duplicates(user: User, person: Person, *, limit: int = 5):
         postcode=address.postcode if address else "",
         nhs_number=person.nhs_number,
     )
-    return [c for c in person_candidates(user, query, limit=limit + 1) if c.person.pk != person.pk][:limit]
+    candidates = person_candidates(user, query, limit=limit + 1)
+    return [c for c in candidates if c.person.pk != person.pk and not c.restricted][:limit]

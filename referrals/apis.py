@@ -328,9 +328,10 @@ class ContactViewSet(
                     "candidates": [
                         {
                             "person": c.person.pk,
-                            "name": c.person.display_name,
+                            "name": None if c.restricted else c.person.display_name,
                             "score": c.score,
                             "reasons": c.reasons,
+                            "restricted": c.restricted,
                         }
                         for c in candidates
                     ],

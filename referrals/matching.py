@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Value, When
+from django.db.models import BooleanField, Case, Exists, F, FloatField, OuterRef, Q, Value, When
 from django.db.models.functions import Greatest
 
+from audit.permissions import open_people
 from cases.models import Address, Person
 from cases.permissions import people_visible_to
 
@@ -89,6 +90,7 @@ class Candidate:
     person: Person
     score: float
     reasons: list[str] = field(default_factory=list)
+    restricted: bool = False  # show only as "restricted record — request access"
 
 
 def _near_dates(born: date) -> list[date]:
@@ -137,8 +139,13 @@ def person_candidates(user, query: MatchQuery, *, limit: int = 10) -> list[Candi
     # Forename and surname as given, or the wrong way round (a common slip at the front door).
     straight = (best("first_name", firsts) + best("last_name", [last])) / 2
     swapped = (best("last_name", firsts) + best("first_name", [last])) / 2
-    people = people_visible_to(user).filter(leads, merged_into__isnull=True)
+    # Restricted people the user may not open still match (so nobody makes a duplicate of them),
+    # but come back marked, to be shown only as "restricted record — request access".
+    people = people_visible_to(user, restricted=False).filter(leads, merged_into__isnull=True)
     people = people.annotate(
+        is_restricted=Case(
+            When(open_people(user), then=Value(False)), default=Value(True), output_field=BooleanField()
+        ),
         name_score=Greatest(straight, swapped),
         straight_score=straight,
         dob_score=_dob_score(query.date_of_birth),
@@ -152,7 +159,9 @@ def person_candidates(user, query: MatchQuery, *, limit: int = 10) -> list[Candi
     )
     ranked = people.order_by("-nhs_score", "-score", "pk")[:limit]
     return [
-        Candidate(person, round(person.score + 0.5 * person.nhs_score, 3), _reasons(person, query))
+        Candidate(person, round(person.score + 0.5 * person.nhs_score, 3), [], restricted=True)
+        if person.is_restricted
+        else Candidate(person, round(person.score + 0.5 * person.nhs_score, 3), _reasons(person, query))
         for person in ranked
     ]
 

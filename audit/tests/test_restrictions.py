@@ -373,3 +373,37 @@ def test_a_triaged_contact_follows_its_family_but_the_referrer_keeps_theirs(cast
     url = reverse("referrals:contact", args=[contact.pk])
     assert client_for(cast.social_worker).get(url).status_code == 403
     assert client_for(cast.school_dsl).get(url).status_code == 200
+
+
+def test_front_door_matching_shows_a_restricted_match_without_its_details(
+    cast, world, restricted, client_for
+):
+    """So the front door does not make a duplicate of a restricted child, nor learn about them."""
+    from referrals.services import SubjectDetails, contact_receive
+
+    contact = contact_receive(
+        by=cast.school_dsl,
+        channel="professional",
+        referrer_name="Sadia Dhillon",
+        concerns="Hungry",
+        family_consents="yes",
+        postcode="NG1 5DT",
+        subjects=[
+            SubjectDetails(
+                role="child", first_name="Nia", last_name="Northam", date_of_birth=date(2017, 3, 9)
+            )
+        ],
+    )
+    client = client_for(cast.mash_manager)
+    page = client.get(reverse("referrals:contact", args=[contact.pk])).content.decode()
+    assert "Restricted record — request access" in page
+    assert f'value="{world.north_child.pk}"' not in page  # no radio to link it blind
+    found = client.get(f"/api/v1/contacts/{contact.pk}/candidates/").json()[0]["candidates"]
+    match = next(c for c in found if c["person"] == world.north_child.pk)
+    assert match["restricted"] is True and match["name"] is None and match["reasons"] == []
+    linked = client.post(
+        reverse("referrals:subject-link", args=[contact.pk, contact.subjects.get().pk]),
+        {"person": world.north_child.pk},
+    )
+    assert linked.status_code in (302, 400)
+    assert contact.subjects.get().person_id is None
