@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments import selectors, services
 from assessments.choices import Section
@@ -52,6 +52,7 @@ def _page(request, family, *, form=None, status=200):
 
 
 @login_required
+@require_safe
 def assessment_detail(request, family_pk: int):
     family = assessment_family_for_user(request.user, family_pk)
     form = None
@@ -75,6 +76,7 @@ def assessment_detail(request, family_pk: int):
 
 
 @login_required
+@require_safe
 def section_history(request, family_pk: int, section: str):
     family = assessment_family_for_user(request.user, family_pk)
     if section not in Section.values:

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 from audit import views
 
@@ -15,7 +16,11 @@ urlpatterns = [
     path(
         "restrictions/new/<str:record_type>/<int:record_id>/", views.restriction_new, name="restriction-new"
     ),
-    path("restrictions/<int:pk>/", views.restriction_detail, name="restriction"),
+    path(
+        "restrictions/<int:pk>/",
+        require_safe(views.restriction_detail),  # its POST handlers re-render it with errors
+        name="restriction",
+    ),
     path("restrictions/<int:pk>/name/", views.restriction_name, name="restriction-name"),
     path(
         "restrictions/<int:pk>/named/<int:user_pk>/remove/",

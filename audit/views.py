@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from audit import selectors, services
 from audit.choices import ExportState, RecordType, Via
@@ -47,6 +47,7 @@ from config.forms import form_add_service_errors
 
 
 @login_required
+@require_safe
 def access_log(request):
     require_auditor(request.user)
     form = AccessLogSearchForm(request.GET or None)
@@ -68,6 +69,7 @@ class _Echo:
 
 
 @login_required
+@require_safe
 def access_log_export(request):
     """The filtered log as CSV, streamed (memory stays flat however long the range)."""
     require_auditor(request.user)
@@ -126,6 +128,7 @@ def _own_export(request, pk: int) -> ChronologyExport:
 
 
 @login_required
+@require_safe
 def chronology_export_status(request, pk: int):
     export = _own_export(request, pk)
     template = "audit/_export_progress.html" if request.htmx else "audit/export.html"
@@ -133,6 +136,7 @@ def chronology_export_status(request, pk: int):
 
 
 @login_required
+@require_safe
 def chronology_export_download(request, pk: int):
     export = _own_export(request, pk)
     if export.state != ExportState.DONE:
@@ -240,6 +244,7 @@ def restriction_new(request, record_type: str, record_id: int):
 
 
 @login_required
+@require_safe
 def restriction_list(request):
     if not (may_restrict(request.user) or request.user.has_perm("audit.view_access_log")):
         raise PermissionDenied("Restricted records are listed for managers and auditors.")
@@ -332,6 +337,7 @@ def restriction_lift(request, pk: int):
 
 
 @login_required
+@require_safe
 def break_glass_report(request):
     """The weekly report of break-glass openings (auditors: all; managers: their restrictions)."""
     if not (may_restrict(request.user) or request.user.has_perm("audit.view_access_log")):

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 from cases import views
 
@@ -17,6 +18,10 @@ urlpatterns = [
         name="case-involvement-end",
     ),
     path("people/", views.person_search, name="person-search"),
-    path("people/<int:pk>/", views.person_detail, name="person-detail"),
+    path(
+        "people/<int:pk>/",
+        require_safe(views.person_detail),  # its POST handlers re-render it with errors
+        name="person-detail",
+    ),
     path("people/<int:pk>/merge/", views.person_merge, name="person-merge"),
 ]

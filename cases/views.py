@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.choices import Role
 from assessments.permissions import sees_whole_record
@@ -41,6 +41,7 @@ HOME_LIST_SIZE = 25
 
 
 @login_required
+@require_safe
 def home(request):
     user = request.user
     role = user.primary_role
@@ -65,6 +66,7 @@ def home(request):
 
 
 @login_required
+@require_safe
 def case_list(request):
     filterset = CaseFilter(request.GET, queryset=selectors.case_list(request.user))
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
@@ -103,6 +105,7 @@ def _case_page(
 
 
 @login_required
+@require_safe
 def case_detail(request, pk: int):
     return _case_page(request, case_for_user(request.user, pk))
 

@@ -120,13 +120,13 @@ class DisagreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         responses={201: DisagreementOutput},
     )
     def create(self, request):
+        require_may_raise(request.user)
         data = RaiseOnDecisionInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         decision = decisions_visible_to(request.user).filter(pk=values.pop("decision_id")).first()
         if decision is None:
             raise serializers.ValidationError({"decision_id": ["No such decision."]})
-        require_may_raise(request.user)
         disagreement = services.disagreement_raise_on_decision(decision=decision, by=request.user, **values)
         return Response(DisagreementOutput(disagreement).data, status=status.HTTP_201_CREATED)
 

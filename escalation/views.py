@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.forms import form_add_service_errors
 from escalation import selectors, services
@@ -55,6 +55,7 @@ def disagreement_new(request):
 
 
 @login_required
+@require_safe
 def disagreement_list(request):
     visible = disagreements_visible_to(request.user).select_related("raised_by", "owner", "contact")
     context = {

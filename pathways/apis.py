@@ -137,6 +137,7 @@ class CaseDecisionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewse
         )
 
     def create(self, request, *args, **kwargs):
+        case_for_decisions(request.user, self.kwargs["case_pk"], "propose")  # refuse before validating
         data = DecisionInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data

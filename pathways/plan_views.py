@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from config.forms import form_add_service_errors
 from pathways import services
@@ -44,6 +44,7 @@ def _plan(case) -> Plan:
 
 
 @login_required
+@require_safe
 def plan_page(request, case_pk: int):
     return _page(request, case_for_plan(request.user, case_pk))
 

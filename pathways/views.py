@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from assessments.models import Assessment
 from assessments.selectors import current_contributions, indicator_summary
@@ -73,6 +73,7 @@ def _page(request, case, *, form=None, return_form=None, census_forms=None, stat
 
 
 @login_required
+@require_safe
 def decision_page(request, case_pk: int):
     return _page(request, case_for_decisions(request.user, case_pk))
 

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 from referrals import views
 
@@ -9,7 +10,11 @@ urlpatterns = [
     path("requests/", views.my_requests, name="my-requests"),
     path("requests/new/", views.request_new, name="request-new"),
     path("front-door/", views.queue, name="queue"),
-    path("front-door/<int:pk>/", views.contact_detail, name="contact"),
+    path(
+        "front-door/<int:pk>/",
+        require_safe(views.contact_detail),  # its POST handlers re-render it with errors
+        name="contact",
+    ),
     path("front-door/phone/", views.phone_contact, name="phone"),
     path("front-door/<int:pk>/subjects/<int:subject_pk>/link/", views.subject_link, name="subject-link"),
     path(

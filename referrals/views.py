@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.models import ThresholdDocument
 from assessments.services import threshold_document_current
@@ -177,6 +177,7 @@ def help_request(request):
 
 
 @login_required
+@require_safe
 def my_requests(request):
     contacts = (
         contacts_visible_to(request.user).filter(submitted_by=request.user).prefetch_related("subjects")
@@ -306,6 +307,7 @@ def feedback_send(request, pk: int):
 
 
 @login_required
+@require_safe
 def letter(request, pk: int):
     contact = letter_for_user(request.user, pk)
     context = selectors.letter_context(contact) | {"may_disagree": may_disagree(request.user, contact)}
@@ -313,6 +315,7 @@ def letter(request, pk: int):
 
 
 @login_required
+@require_safe
 def letter_pdf(request, pk: int):
     contact = letter_for_user(request.user, pk)
     try:

@@ -2,106 +2,20 @@
 append-only, and auditors search and export it."""
 
 import re
-from datetime import date
 
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.urls import URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from audit.models import AccessLogEntry
+from audit.tests.routes import all_routes, route_path
 
 pytestmark = pytest.mark.django_db
 
 # Routes with a record in their path that are not reads (they only take POSTs), or whose record is
 # not a child's or family's (notifications, clocks).
 NOT_RECORD_READS = ("inbox/", "notifications", "clocks")
-
-
-def _routes(patterns=None, prefix=""):
-    for pattern in get_resolver().url_patterns if patterns is None else patterns:
-        if isinstance(pattern, URLResolver):
-            yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern))
-        else:
-            yield prefix + str(pattern.pattern)
-
-
-@pytest.fixture
-def records(cast, world):
-    """One family with everything a record can have: a contact triaged onto its case (pathway 3,
-    so a census record), the letter sent, a plan, a decision, a disagreement."""
-    from escalation.services import disagreement_raise_on_contact
-    from pathways.models import Decision
-    from pathways.services import plan_start
-    from referrals.services import (
-        SubjectDetails,
-        TriageDetails,
-        contact_feedback_send,
-        contact_receive,
-        contact_subject_link,
-        contact_triage,
-    )
-
-    contact = contact_receive(
-        by=cast.school_dsl,
-        channel="professional",
-        referrer_name="Sadia Dhillon",
-        concerns="Hungry",
-        family_consents="yes",
-        subjects=[
-            SubjectDetails(
-                role="child", first_name="Nia", last_name="Northam", date_of_birth=date(2017, 3, 9)
-            )
-        ],
-    )
-    subject = contact.subjects.get()
-    contact_subject_link(subject=subject, person=world.north_child, by=cast.mash_manager)
-    contact = contact_triage(
-        contact=contact,
-        by=cast.mash_manager,
-        details=TriageDetails(outcome="pathway_3", rationale="r", feedback_text="f", primary_need="N1"),
-    )
-    contact_feedback_send(contact=contact, by=cast.mash_manager, method="online")
-    plan_start(case=world.north_case, by=cast.fh_worker)
-    disagreement = disagreement_raise_on_contact(contact=contact, by=cast.school_dsl, position="Worried")
-    return {
-        "case": world.north_case.pk,
-        "person": world.north_child.pk,
-        "family": world.north_case.family_id,
-        "contact": contact.pk,
-        "decision": Decision.objects.filter(case=world.north_case).first().pk,
-        "disagreement": disagreement.pk,
-        "subject": subject.pk,
-    }
-
-
-def _path(route: str, ids: dict) -> str | None:
-    """The route with our records' ids put in, or None when it needs a value we do not have."""
-    first = re.sub(r"^\^?(api/v1/\^?)?", "", route).split("/")[0]
-    by_segment = {
-        "cases": "case",
-        "people": "person",
-        "families": "family",
-        "front-door": "contact",
-        "contacts": "contact",
-        "decisions": "decision",
-        "disagreements": "disagreement",
-    }
-    path = route.replace("^", "").replace("$", "").replace("\\.", ".")
-    values = {
-        "pk": ids.get(by_segment.get(first, "")),
-        "case_pk": ids["case"],
-        "family_pk": ids["family"],
-        "decision_pk": ids["decision"],
-        "subject_pk": ids["subject"],
-        "section": "health",
-    }
-    for name in re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)", path):
-        key = name[0] or name[1]
-        if values.get(key) is None:
-            return None
-        path = re.sub(rf"<(?:\w+:)?{key}>|\(\?P<{key}>[^)]*\)", str(values[key]), path, count=1)
-    return "/" + path.replace("/?", "/")
 
 
 def test_every_read_of_a_record_is_logged(cast, records, client_for):
@@ -113,12 +27,12 @@ def test_every_read_of_a_record_is_logged(cast, records, client_for):
     auditor = Client()
     auditor.force_login(cast.auditor)
     checked, skipped = [], []
-    for route in sorted(set(_routes())):
+    for route in sorted(set(all_routes())):
         if not re.search(r"<(?:\w+:)?\w*pk>|\(\?P<\w*pk>", route) or "format" in route:
             continue
         if any(marker in route for marker in NOT_RECORD_READS):
             continue
-        path = _path(route, records)
+        path = route_path(route, records)
         if path is None:
             skipped.append(route)
             continue
