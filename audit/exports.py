@@ -5,7 +5,9 @@ body carries no wall-clock time; only the cover says when it was made and by who
 the file goes into the access log, so a printed copy can be checked against it."""
 
 import hashlib
+import io
 import logging
+import tempfile
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -14,6 +16,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from pypdf import PdfWriter
+from weasyprint import HTML
 
 from audit.choices import ExportState, RecordType, Via
 from audit.models import ChronologyExport
@@ -25,6 +29,7 @@ from cases.permissions import chronology_visible_to, families_visible_to
 
 logger = logging.getLogger(__name__)
 MAX_YEARS = 25
+CHUNK = 400  # entries laid out at a time: bounds the worker's memory
 
 
 def _key(user, family, subject, date_from, date_to, kinds) -> str:
@@ -98,6 +103,47 @@ def _entries(export: ChronologyExport):
     )
 
 
+def _render_entries(export: ChronologyExport, visible, total: int, scratch: Path) -> tuple[list[Path], int]:
+    """The entries as PDFs of CHUNK entries each, numbered on from the cover. Memory stays that of
+    one chunk however long the range: WeasyPrint lays out a whole document at once."""
+    parts: list[Path] = []
+    pages = 0
+    chunk: list = []
+
+    def flush(last: bool) -> None:
+        nonlocal pages
+        if not chunk and not (last and not parts):
+            return
+        html = render_to_string(
+            "audit/chronology_pdf.html",
+            {"export": export, "entries": chunk, "first_page": pages + 2, "first": not parts},
+        )
+        document = HTML(string=html).render()
+        pages += len(document.pages)
+        path = scratch / f"part-{len(parts):05d}.pdf"
+        document.write_pdf(path)
+        parts.append(path)
+        chunk.clear()
+
+    for number, entry in enumerate(visible.iterator(chunk_size=CHUNK), start=1):
+        chunk.append(entry)
+        if len(chunk) == CHUNK:
+            flush(last=False)
+            _progress(export, 1 + int(90 * number / max(total, 1)))
+    flush(last=True)
+    return parts, pages
+
+
+def _merge(paths: list[Path]) -> bytes:
+    writer = PdfWriter()
+    for path in paths:
+        writer.append(str(path))
+    writer.add_metadata({"/Title": "Chronology (OFFICIAL-SENSITIVE)"})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
 def _progress(export: ChronologyExport, percent: int) -> None:
     ChronologyExport.objects.filter(pk=export.pk).update(progress=percent)
 
@@ -112,21 +158,19 @@ def chronology_export_build(export_id: int) -> ChronologyExport:
         everything, visible = _entries(export)
         total = visible.count()
         left_out = everything.count() - total
-        rows = []
-        for number, entry in enumerate(visible.iterator(chunk_size=500), start=1):
-            rows.append(entry)
-            if number % 200 == 0:
-                _progress(export, 1 + int(49 * number / max(total, 1)))
-        _progress(export, 50)
-        made_at = timezone.localtime()
-        html = render_to_string(
-            "audit/chronology_pdf.html",
-            {"export": export, "entries": rows, "left_out": left_out, "made_at": made_at, "total": total},
-        )
-        del rows
-        from weasyprint import HTML
-
-        pdf = HTML(string=html).write_pdf()
+        with tempfile.TemporaryDirectory(prefix="chronology-") as scratch:
+            parts, pages = _render_entries(export, visible, total, Path(scratch))
+            made_at = timezone.localtime()
+            context = {
+                "export": export,
+                "left_out": left_out,
+                "made_at": made_at,
+                "total": total,
+                "pages": pages + 1,
+            }
+            cover = Path(scratch) / "cover.pdf"
+            HTML(string=render_to_string("audit/chronology_pdf_cover.html", context)).write_pdf(cover)
+            pdf = _merge([cover, *parts])
         _progress(export, 95)
         digest = hashlib.sha256(pdf).hexdigest()
         folder = Path(settings.EXPORT_DIR)

@@ -1,6 +1,7 @@
 """Auditor PDF chronologies (the audit issue, part 3)."""
 
 import hashlib
+import re
 import subprocess
 from datetime import date, timedelta
 from pathlib import Path
@@ -62,7 +63,7 @@ def test_an_auditor_gets_a_pdf_of_the_chronology_with_its_hash_in_the_access_log
     data = Path(export.file_path).read_bytes()
     assert hashlib.sha256(data).hexdigest() == export.sha256
     text = " ".join(pdf_text(export.file_path).split())
-    assert "OFFICIAL-SENSITIVE" in text and "Page 1 of" in text
+    assert "OFFICIAL-SENSITIVE" in text and f"Chronology F{world.north_case.family_id}: page 1" in text
     expected = ChronologyEntry.objects.filter(family=family).order_by("occurred_at", "pk")
     assert export.entries == expected.count()
     positions = [text.index(entry.summary[:40]) for entry in expected if entry.summary[:40] in text]
@@ -149,3 +150,60 @@ def test_a_failed_build_is_reported_not_lost(cast, world, monkeypatch, made):
     assert export.state == "failed" and export.error == "OSError"
     monkeypatch.undo()
     assert chronology_export_build(export.pk).state == "done"  # built again on request
+
+
+def test_long_ranges_are_laid_out_in_chunks_numbered_on_from_the_cover(cast, world, made, monkeypatch):
+    """Memory is bounded by laying out CHUNK entries at a time; the pages still number on, the
+    entries stay in order, and the cover counts every page."""
+    from pypdf import PdfReader
+
+    monkeypatch.setattr("audit.exports.CHUNK", 2)
+    family = notes(cast, world, count=5)
+    export = made(user=cast.auditor, family=family, date_from=date(2006, 1, 1), date_to=timezone.localdate())
+    assert export.state == "done"
+    pages = len(PdfReader(export.file_path).pages)
+    expected = list(ChronologyEntry.objects.filter(family=family).order_by("occurred_at", "pk"))
+    assert pages >= 1 + len(expected) // 2  # a cover and a part for every two entries
+    text = " ".join(pdf_text(export.file_path).split())
+    assert f"Pages {pages}, this cover included" in text
+    numbers = [int(n) for n in re.findall(rf"Chronology F{family.pk}: page (\d+)", text)]
+    assert numbers == list(range(1, pages + 1))
+    positions = [text.index(entry.summary) for entry in expected]
+    assert positions == sorted(positions)
+
+
+def test_entries_of_a_restricted_record_are_left_out_and_counted(
+    cast, world, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Asked for under break-glass that has run out by the time the worker makes it: the PDF leaves
+    the restricted family's entries out and says how many."""
+    from audit import services
+
+    family = notes(cast, world)
+    restriction = services.restriction_mark(
+        by=cast.team_manager, family=family, category="high_profile", reason="In the news this week."
+    )
+    services.restriction_break_glass(
+        user=cast.auditor,
+        restrictions=[restriction],
+        record_type="family",
+        record_id=family.pk,
+        family_id=family.pk,
+        reason="Annual audit of the case file.",
+        route="/test/",
+        via="page",
+    )
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        export = chronology_export_request(
+            user=cast.auditor, family=family, date_from=date(2006, 1, 1), date_to=timezone.localdate()
+        )
+    later = timezone.now() + timedelta(hours=9)
+    monkeypatch.setattr("audit.permissions.timezone.now", lambda: later)
+    for callback in queued:
+        callback()
+    export.refresh_from_db()
+    everything = ChronologyEntry.objects.filter(family=family).count()
+    assert (export.state, export.entries, export.left_out) == ("done", 0, everything)
+    text = " ".join(pdf_text(export.file_path).split())
+    assert f"{everything} left out that the requester may not see" in text
+    assert "Visit number" not in text

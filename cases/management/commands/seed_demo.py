@@ -20,6 +20,9 @@ from accounts.services import user_create
 from assessments.choices import Section
 from assessments.models import ThresholdIndicator
 from assessments.services import contribution_add, conversation_record
+from audit.choices import RestrictionCategory
+from audit.models import Restriction
+from audit.services import restriction_mark
 from cases import services
 from cases.choices import (
     AllocationRole,
@@ -30,7 +33,7 @@ from cases.choices import (
     RelationshipKind,
     Sex,
 )
-from cases.models import Family, Person
+from cases.models import Case, Family, Person
 from cases.validators import upn_check_letter
 from escalation.models import LadderContact
 from pathways.choices import Outcome, Pathway
@@ -256,10 +259,34 @@ class Command(BaseCommand):
                 self.stdout.write(f"Added {FAMILY_COUNT - existing} demo families.")
             if not Contact.objects.exists():
                 self._contacts(users, teams)
+            if not Restriction.objects.exists():
+                self._restriction(users)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo logins (password from DEMO_PASSWORD): {', '.join(u[0] for u in DEMO_USERS[:8])}"
             )
+        )
+
+    def _restriction(self, users) -> None:
+        """One restricted family: a member of staff's, open to its key worker and the team manager.
+        Anyone else sees "restricted record" and can break glass."""
+        case = (
+            Case.objects.filter(state="open", team__name="Family Help Team North", pathway=2)
+            .order_by("pk")
+            .first()
+        )
+        if case is None:
+            return
+        named = [allocation.user for allocation in case.allocations.filter(ended_at__isnull=True)]
+        restriction_mark(
+            by=users["team.manager"],
+            family=case.family,
+            category=RestrictionCategory.STAFF_FAMILY,
+            reason="A member of staff's family (synthetic demo record).",
+            named_users=named,
+        )
+        self.stdout.write(
+            f"Restricted the {case.family.name} ({case.reference}): try opening it as social.worker."
         )
 
     def _contacts(self, users, teams) -> None:
