@@ -290,3 +290,47 @@ def test_a_disagreement_climbs_the_ladder_in_the_browser(browser, live_server, c
     assert "the original decision changed" in dsl.content()
     for context in (dsl_context, mash_context, tm_context):
         context.close()
+
+
+def test_a_manager_restricts_a_family_and_a_social_worker_breaks_glass_to_open_it(
+    browser, live_server, cast, world
+):
+    from audit.models import AccessLogEntry, BreakGlass
+
+    def as_user(username):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        sign_in(page, live_server.url, username)
+        page.get_by_role("heading", name=re.compile("Hello")).wait_for()
+        return page
+
+    manager = as_user("team.manager")
+    manager.goto(live_server.url + reverse("cases:case-detail", args=[world.north_case.pk]))
+    manager.get_by_role("link", name="Restrict this record").click()
+    manager.get_by_label("A member of staff's family").check()
+    manager.get_by_role("textbox", name="Reason").fill("A member of staff's family: synthetic test.")
+    manager.get_by_role("button", name="Restrict the record").click()
+    manager.get_by_text("The record is restricted").wait_for()
+
+    worker = as_user("social.worker")
+    worker.get_by_role("link", name="Find a person").click()
+    worker.get_by_label("Name").fill("Northam")
+    restricted_rows = worker.get_by_role("link", name="Restricted record — request access")
+    restricted_rows.first.wait_for()
+    assert restricted_rows.count() == 2  # the child and the parent, neither named
+    worker.locator(f'a[href="{reverse("audit:break-glass", args=["person", world.north_child.pk])}"]').click()
+    assert "Nia" not in worker.content()
+    worker.get_by_label("Why do you need to open this record?").fill(
+        "Police called about the children tonight."
+    )
+    worker.get_by_role("button", name="Break glass and open the record").click()
+    worker.get_by_role("heading", name="Nia Northam").wait_for()
+    assert worker.locator("#restricted-banner").is_visible()
+    opening = BreakGlass.objects.get()
+    assert (
+        opening.user == cast.social_worker and opening.reason == "Police called about the children tonight."
+    )
+    assert AccessLogEntry.objects.filter(user=cast.social_worker, reason=opening.reason).exists()
+
+    manager.goto(live_server.url + reverse("escalation:inbox"))
+    assert "broke glass to open restricted record" in manager.content()
