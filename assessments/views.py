@@ -20,7 +20,7 @@ from assessments.permissions import (
     sees_whole_record,
 )
 from cases.models import Person
-from cases.selectors import family_members
+from cases.selectors import family_members_open_to
 from config.forms import form_add_service_errors
 
 
@@ -33,7 +33,7 @@ def _document():
 
 def _page(request, family, *, form=None, status=200):
     assessment = Assessment.objects.filter(family=family).first()
-    members = list(family_members(family))
+    members = family_members_open_to(family, request.user)
     viewer = request.user
     picture = selectors.assessment_picture(assessment, viewer) if assessment else []
     current = selectors.current_contributions(assessment, viewer) if assessment else []
@@ -70,7 +70,7 @@ def assessment_detail(request, family_pk: int):
                 "supersedes": earlier.pk,
             }
             form = ContributionForm(
-                initial=initial, members=list(family_members(family)), document=_document()
+                initial=initial, members=family_members_open_to(family, request.user), document=_document()
             )
     return _page(request, family, form=form)
 
@@ -94,7 +94,7 @@ def section_history(request, family_pk: int, section: str):
 @require_POST
 def contribution_add(request, family_pk: int):
     family = assessment_family_for_user(request.user, family_pk, "contribute")
-    members = list(family_members(family))
+    members = family_members_open_to(family, request.user)
     form = ContributionForm(request.POST, members=members, document=_document())
     if form.is_valid():
         data = form.cleaned_data
@@ -133,7 +133,7 @@ def conversation_add(request, family_pk: int):
     family = assessment_family_for_user(
         request.user, family_pk, "contribute" if request.method == "POST" else "view"
     )
-    members = list(family_members(family))
+    members = family_members_open_to(family, request.user)
     case = family.cases.filter(state="open").first()
     form = ConversationForm(request.POST or None, members=members)
     status = 200

@@ -5,8 +5,8 @@ body carries no wall-clock time; only the cover says when it was made and by who
 the file goes into the access log, so a printed copy can be checked against it."""
 
 import hashlib
-import io
 import logging
+import os
 import tempfile
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -30,6 +30,10 @@ from cases.permissions import chronology_visible_to, families_visible_to
 logger = logging.getLogger(__name__)
 MAX_YEARS = 25
 CHUNK = 400  # entries laid out at a time: bounds the worker's memory
+RESTRICTED = "the family's record is restricted: break glass to open it, then ask again"
+# A build still "running" after the task's hard time limit was killed (out of memory, say): an
+# identical request starts afresh instead of waiting on it for ever.
+STALE_AFTER = timedelta(seconds=960)
 
 
 def _key(user, family, subject, date_from, date_to, kinds) -> str:
@@ -64,9 +68,18 @@ def chronology_export_request(
     if errors:
         raise ValidationError(errors)
     key = _key(user, family, subject, date_from, date_to, kinds)
+    now = timezone.now()
+    ChronologyExport.objects.filter(
+        key=key,
+        state__in=[ExportState.QUEUED, ExportState.RUNNING],
+        requested_at__lte=now - STALE_AFTER,
+    ).update(
+        state=ExportState.FAILED, error="the worker stopped before finishing", finished_at=timezone.now()
+    )
     running = (
         ChronologyExport.objects.select_for_update()
         .filter(key=key, state__in=[ExportState.QUEUED, ExportState.RUNNING])
+        .filter(requested_at__gt=now - STALE_AFTER)
         .first()
     )
     if running:
@@ -134,14 +147,21 @@ def _render_entries(export: ChronologyExport, visible, total: int, scratch: Path
     return parts, pages
 
 
-def _merge(paths: list[Path]) -> bytes:
+def _merge(paths: list[Path], into: Path) -> None:
     writer = PdfWriter()
     for path in paths:
         writer.append(str(path))
     writer.add_metadata({"/Title": "Chronology (OFFICIAL-SENSITIVE)"})
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+    with into.open("wb") as out:
+        writer.write(out)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        for block in iter(lambda: source.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _progress(export: ChronologyExport, percent: int) -> None:
@@ -152,6 +172,13 @@ def chronology_export_build(export_id: int) -> ChronologyExport:
     """Make the PDF (called by the Celery task). Safe to run again: a finished export is left be."""
     export = ChronologyExport.objects.select_related("requested_by", "family", "subject").get(pk=export_id)
     if export.state == ExportState.DONE:
+        return export
+    if not families_visible_to(export.requested_by).filter(pk=export.family_id).exists():
+        # Restricted since it was asked for (or break-glass ran out): not even the cover is made.
+        ChronologyExport.objects.filter(pk=export.pk).update(
+            state=ExportState.FAILED, error=RESTRICTED, finished_at=timezone.now()
+        )
+        export.refresh_from_db()
         return export
     ChronologyExport.objects.filter(pk=export.pk).update(state=ExportState.RUNNING, progress=1)
     try:
@@ -170,13 +197,14 @@ def chronology_export_build(export_id: int) -> ChronologyExport:
             }
             cover = Path(scratch) / "cover.pdf"
             HTML(string=render_to_string("audit/chronology_pdf_cover.html", context)).write_pdf(cover)
-            pdf = _merge([cover, *parts])
+            folder = Path(settings.EXPORT_DIR)
+            folder.mkdir(parents=True, exist_ok=True)
+            merged = folder / f".chronology-{export.pk}.partial"
+            _merge([cover, *parts], merged)
+            digest = _sha256(merged)
+            path = folder / f"chronology-{export.pk}-{digest[:12]}.pdf"
+            os.replace(merged, path)  # whole or not at all
         _progress(export, 95)
-        digest = hashlib.sha256(pdf).hexdigest()
-        folder = Path(settings.EXPORT_DIR)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"chronology-{export.pk}-{digest[:12]}.pdf"
-        path.write_bytes(pdf)
         with transaction.atomic():
             now = timezone.now()
             ChronologyExport.objects.filter(pk=export.pk).update(

@@ -50,25 +50,35 @@ def restrictions_closed_to(user) -> QuerySet[Restriction]:
     return Restriction.objects.filter(lifted_at__isnull=True).exclude(pk__in=named).exclude(pk__in=opened)
 
 
-def open_families(user, field: str = "pk") -> Q:
-    """A condition on a reference to a family: no restriction closed to the user covers it (one on
-    the family, or on anyone in it)."""
-    closed = restrictions_closed_to(user)
+def _closed_family_conditions(closed: QuerySet[Restriction], field: str) -> list[Q]:
+    """Conditions, each true of a family reference behind a closed restriction: one on the family,
+    or one on anyone in it (a restricted person restricts every family they are in)."""
     on_family = closed.filter(family__isnull=False).values("family_id")
     on_member = FamilyMember.objects.filter(
         person_id__in=closed.filter(person__isnull=False).values("person_id")
     ).values("family_id")
-    return ~Q(**{f"{field}__in": on_family}) & ~Q(**{f"{field}__in": on_member})
+    return [Q(**{f"{field}__in": on_family}), Q(**{f"{field}__in": on_member})]
+
+
+def open_families(user, field: str = "pk") -> Q:
+    """A condition on a reference to a family: no restriction closed to the user covers it."""
+    first, second = _closed_family_conditions(restrictions_closed_to(user), field)
+    return ~first & ~second
 
 
 def open_people(user, field: str = "pk") -> Q:
-    """A condition on a reference to a person: not restricted, nor in a restricted family."""
+    """A condition on a reference to a person: not restricted, and in no family behind a restriction
+    (so a restricted child's parents and siblings are not found, and with them their address)."""
     closed = restrictions_closed_to(user)
-    on_person = closed.filter(person__isnull=False).values("person_id")
-    in_family = FamilyMember.objects.filter(
-        family_id__in=closed.filter(family__isnull=False).values("family_id")
-    ).values("person_id")
-    return ~Q(**{f"{field}__in": on_person}) & ~Q(**{f"{field}__in": in_family})
+    on_person = Q(**{f"{field}__in": closed.filter(person__isnull=False).values("person_id")})
+    conditions = [on_person]
+    for in_closed_family in _closed_family_conditions(closed, "family_id"):
+        members = FamilyMember.objects.filter(in_closed_family).values("person_id")
+        conditions.append(Q(**{f"{field}__in": members}))
+    condition = ~conditions[0]
+    for other in conditions[1:]:
+        condition &= ~other
+    return condition
 
 
 def may_restrict(user) -> bool:

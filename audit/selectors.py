@@ -89,7 +89,11 @@ def restrictions_on(*, family_id=None, person_id=None) -> list[Restriction]:
     if family_id is not None:
         covering = Q(family_id=family_id) | Q(person__memberships__family_id=family_id)
     else:
-        covering = Q(person_id=person_id) | Q(family__memberships__person_id=person_id)
+        covering = (
+            Q(person_id=person_id)
+            | Q(family__memberships__person_id=person_id)
+            | Q(person__memberships__family__memberships__person_id=person_id)
+        )
     return list(live.filter(covering).distinct().order_by("pk"))
 
 

@@ -15,15 +15,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.choices import Role
 from audit.choices import RestrictionCategory, RestrictionEventKind, Via
 from audit.models import AccessLogEntry, BreakGlass, Restriction, RestrictionAccess, RestrictionEvent
 from audit.permissions import require_restricter
-from cases.choices import CaseState
-from cases.models import Case
 
 
 @dataclass
@@ -187,7 +185,7 @@ def restriction_mark(
 
 def _locked(restriction: Restriction, version) -> Restriction:
     current = Restriction.objects.select_for_update().get(pk=restriction.pk)
-    if version is not None and int(version) != current.version:
+    if version is not None and str(version) != str(current.version):
         raise ValidationError(STALE)
     if not current.is_live:
         raise ValidationError("This restriction has been lifted.")
@@ -234,17 +232,12 @@ def restriction_lift(*, restriction: Restriction, by, reason: str, version=None)
 
 
 def restriction_managers(restriction: Restriction) -> list:
-    """Who looks after a restricted record: the managers named on it and the managers of the teams
-    holding its family's open cases."""
+    """Who looks after a restricted record: the managers named on it (who alone can open the
+    restriction's page and report)."""
     User = get_user_model()
     named = RestrictionAccess.objects.filter(restriction=restriction, removed_at__isnull=True)
-    if restriction.family_id:
-        families = Q(family_id=restriction.family_id)
-    else:
-        families = Q(family__memberships__person_id=restriction.person_id)
-    teams = Case.objects.filter(families, state=CaseState.OPEN).values("team__manager_id")
-    people = User.objects.filter(Q(pk__in=named.values("user_id")) | Q(pk__in=teams), is_active=True)
-    return [user for user in people.distinct().order_by("pk") if user.has_perm("audit.restrict_record")]
+    people = User.objects.filter(pk__in=named.values("user_id"), is_active=True).order_by("pk")
+    return [user for user in people if user.has_perm("audit.restrict_record")]
 
 
 @transaction.atomic

@@ -124,6 +124,7 @@ def _own_export(request, pk: int) -> ChronologyExport:
     )
     if export is None:
         raise Http404("No such export.")  # only the person who asked for it can see or fetch it
+    family_for_user(request.user, export.family_id)  # restricted since it was made: break glass first
     return export
 
 
@@ -162,7 +163,12 @@ def chronology_export_download(request, pk: int):
 
 def restricted_record(request, restricted: RecordRestricted, *, form=None, status=403):
     """What someone sees instead of a restricted record: that it exists, and the break-glass form."""
-    form = form or BreakGlassForm(initial={"next": request.get_full_path()})
+    if request.method in ("GET", "HEAD"):
+        back = request.get_full_path()
+    else:  # a form that was being sent: back to the page it came from, not to its POST-only address
+        referer = request.headers.get("referer", "")
+        back = referer if url_has_allowed_host_and_scheme(referer, {request.get_host()}) else ""
+    form = form or BreakGlassForm(initial={"next": back})
     context = {"restricted": restricted, "form": form, "hours": settings.BREAK_GLASS_HOURS}
     return render(request, "audit/restricted.html", context, status=status)
 
@@ -306,7 +312,10 @@ def restriction_unname(request, pk: int, user_pk: int):
         raise Http404("That person is not named on this restriction.")
     try:
         services.restriction_unname_user(
-            restriction=restriction, user=access.user, by=request.user, version=request.POST.get("version")
+            restriction=restriction,
+            user=access.user,
+            by=request.user,
+            version=request.POST.get("version", ""),
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

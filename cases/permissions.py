@@ -138,7 +138,10 @@ def chronology_visible_to(user, *, restricted: bool = True) -> QuerySet[Chronolo
     if not _active(user):
         return ChronologyEntry.objects.none()
     if restricted:
-        return chronology_visible_to(user, restricted=False).filter(open_families(user, "family_id"))
+        # Also entries about someone behind a restriction on another family (an adopted child's
+        # entries in their birth family's record, say).
+        entries = chronology_visible_to(user, restricted=False)
+        return entries.filter(open_families(user, "family_id"), open_people(user, "subject_id"))
     if user.has_perm("cases.view_all_cases"):
         return ChronologyEntry.objects.all()
     allocated = Case.objects.filter(pk__in=_allocated_case_ids(user))
@@ -227,7 +230,12 @@ def restrictions_covering(user, record_type: str, record_id) -> QuerySet[Restric
         raise Http404("No such record.")
     closed = restrictions_closed_to(user)
     if record_type == RecordType.PERSON:
-        covering = Q(person=record) | Q(family__memberships__person=record)
+        # Them, a family they are in, or anyone in a family they are in.
+        covering = (
+            Q(person=record)
+            | Q(family__memberships__person=record)
+            | Q(person__memberships__family__memberships__person=record)
+        )
     else:
         family_id = record.family_id if record_type == RecordType.CASE else record.pk
         covering = Q(family_id=family_id) | Q(person__memberships__family_id=family_id)

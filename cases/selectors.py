@@ -35,7 +35,9 @@ def cases_of_involved_families(user: User) -> QuerySet[Case]:
     return case_list(user).filter(state=CaseState.OPEN, family_id__in=current)
 
 
-def family_members(family: Family) -> QuerySet[FamilyMember]:
+def family_members(family: Family, user: User | None = None) -> QuerySet[FamilyMember]:
+    """The family's members; with a user, each marked `is_restricted` when they are behind a
+    restriction on another family that is closed to the user (show them only as restricted)."""
     current_address = Prefetch(
         "person__addresses",
         queryset=Address.objects.filter(moved_out__isnull=True),
@@ -50,6 +52,15 @@ def family_members(family: Family) -> QuerySet[FamilyMember]:
             last_seen_alone=Max("person__seen_alone_in__occurred_at"),
         )
         .prefetch_related(current_address, "person__relationships_from__relative")
+        .annotate(
+            is_restricted=DbCase(
+                When(open_people(user, "person_id"), then=Value(False)),
+                default=Value(True),
+                output_field=BooleanField(),
+            )
+            if user is not None
+            else Value(False),
+        )
         .order_by("role", "person__date_of_birth", "person__pk")
     )
 
@@ -129,3 +140,8 @@ def possible_duplicates(user: User, person: Person, *, limit: int = 5):
     )
     candidates = person_candidates(user, query, limit=limit + 1)
     return [c for c in candidates if c.person.pk != person.pk and not c.restricted][:limit]
+
+
+def family_members_open_to(family: Family, user: User) -> list[FamilyMember]:
+    """The members a user may name in a form (restricted ones left out)."""
+    return [member for member in family_members(family, user) if not member.is_restricted]

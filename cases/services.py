@@ -16,6 +16,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from accounts.choices import AgencyKind, Role
 from accounts.models import Team, User
 from accounts.roles import CASE_HOLDING_ROLES, PRACTICE_ROLES, QUALIFIED_ROLES
+from audit.models import Restriction
 from cases.choices import (
     CASE_TRANSITIONS,
     SINGLE_HOLDER_ALLOCATION_ROLES,
@@ -602,7 +603,8 @@ def chronology_entry_add(
 
 # History rows are append-only: they keep pointing at the duplicate, which stays as a row marked
 # merged, so nothing is lost. Every other link to the duplicate moves to the record kept.
-MERGE_LEAVES_IN_PLACE = frozenset({"cases.chronologyentry", "assessments.contribution"})
+# Restrictions stay on the record they were made on (a live one refuses the merge).
+MERGE_LEAVES_IN_PLACE = frozenset({"cases.chronologyentry", "assessments.contribution", "audit.restriction"})
 
 
 def _merge_refusal(duplicate: Person, keep: Person, reason: str) -> dict[str, str]:
@@ -617,6 +619,10 @@ def _merge_refusal(duplicate: Person, keep: Person, reason: str) -> dict[str, st
         errors["duplicate"] = "A child's record and an adult's record cannot be the same person."
     elif duplicate.nhs_number and keep.nhs_number and duplicate.nhs_number != keep.nhs_number:
         errors["duplicate"] = "These records have different NHS numbers, so they are not the same person."
+    elif Restriction.objects.filter(person__in=[duplicate, keep], lifted_at__isnull=True).exists():
+        errors["duplicate"] = (
+            "One of these records is restricted: a manager named on the restriction must lift it first."
+        )
     if not reason.strip():
         errors["reason"] = "Say why these records are the same person (what you checked)."
     return errors

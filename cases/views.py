@@ -82,8 +82,8 @@ def case_list(request):
 def _case_page(
     request, case, *, entry_form=None, allocate_form=None, close_form=None, involve_form=None, status=200
 ):
-    members = list(selectors.family_members(case.family))
     user = request.user
+    members = list(selectors.family_members(case.family, user))
     context = {
         "case": case,
         "members": members,
@@ -97,7 +97,7 @@ def _case_page(
         **_restriction_context(user, RecordType.FAMILY, case.family_id),
         "involvements": selectors.family_involvements(case.family),
         "involve_form": involve_form or InvolvementForm(family=case.family),
-        "entry_form": entry_form or ChronologyEntryForm(members=members),
+        "entry_form": entry_form or ChronologyEntryForm(members=[m for m in members if not m.is_restricted]),
         "allocate_form": allocate_form or CaseAllocateForm(initial={"version": case.version}),
         "close_form": close_form or CaseCloseForm(initial={"version": case.version}),
     }
@@ -114,7 +114,7 @@ def case_detail(request, pk: int):
 @require_POST
 def case_chronology_add(request, pk: int):
     case = case_for_user(request.user, pk, "add_chronology")
-    members = list(selectors.family_members(case.family))
+    members = selectors.family_members_open_to(case.family, request.user)
     form = ChronologyEntryForm(request.POST, members=members)
     if form.is_valid():
         data = form.cleaned_data

@@ -16,17 +16,18 @@ from escalation.models import Disagreement
 def disagreements_visible_to(user) -> QuerySet[Disagreement]:
     if not (user and user.is_authenticated and user.is_active):
         return Disagreement.objects.none()
+    # Never those about a restricted family's decision or contact, unless the user may open it.
+    disagreements = Disagreement.objects.filter(
+        open_families(user, "decision__case__family_id"), open_families(user, "contact__family_id")
+    )
     if user.has_perm("cases.view_all_cases"):
-        # Not those about a restricted family's decision or contact, unless the user may open it.
-        return Disagreement.objects.filter(
-            open_families(user, "decision__case__family_id"), open_families(user, "contact__family_id")
-        )
+        return disagreements
     mine = Q(raised_by=user) | Q(owner=user) | Q(raised_by__line_manager=user)
     if user.agency_id and user.agency.kind != AgencyKind.LA_CHILDRENS_SERVICES:
         # A partner agency sees its own agency's disagreements (its safeguarding lead, say);
         # inside children's services, seeing them all comes with seeing all cases.
         mine |= Q(raised_by_agency_id=user.agency_id)
-    return Disagreement.objects.filter(mine)
+    return disagreements.filter(mine)
 
 
 def _raiser_side(user, disagreement: Disagreement) -> bool:

@@ -329,7 +329,7 @@ class ContactViewSet(
                         {
                             "person": c.person.pk,
                             "name": None if c.restricted else c.person.display_name,
-                            "score": c.score,
+                            "score": None if c.restricted else c.score,
                             "reasons": c.reasons,
                             "restricted": c.restricted,
                         }
@@ -394,7 +394,9 @@ class ContactViewSet(
                 "No such children's services team.",
             ),
             family=_pick(
-                Family.objects.filter(pk__in=[f.pk for f in services.contact_families(contact)]),
+                Family.objects.filter(
+                    pk__in=[f.pk for f in services.contact_families(contact, request.user)]
+                ),
                 values["family_id"],
                 "family_id",
                 "Choose one of the families these people belong to.",

@@ -21,8 +21,11 @@ from accounts.selectors import front_door_team
 from assessments.choices import Section
 from assessments.models import Contribution, ThresholdIndicator
 from assessments.services import MAX_TEXT, contribution_add
+from audit.choices import RecordType
+from audit.permissions import RecordRestricted
 from cases.choices import CaseState, ChronologyKind, FamilyRole
 from cases.models import Case, Family, FamilyMember, Person
+from cases.permissions import families_visible_to
 from cases.services import (
     STALE_EDIT,
     case_open,
@@ -336,19 +339,27 @@ def _referral_source(contact: Contact) -> str:
     return ReferralSource.OTHER_INDIVIDUAL if contact.referrer_name else ReferralSource.UNKNOWN
 
 
-def contact_families(contact: Contact) -> list[Family]:
-    """The families the contact's linked people belong to, those with an open case first."""
+def contact_families(contact: Contact, user: User) -> list[Family]:
+    """The families the contact's linked people belong to, those with an open case first. One the
+    user may not open (restricted since the link was made) stops triage until they break glass."""
     person_ids = [subject.person_id for subject in contact.subjects.all() if subject.person_id]
-    return list(
+    families = list(
         Family.objects.filter(memberships__person_id__in=person_ids)
         .annotate(open_cases=Count("cases", filter=Q(cases__state=CaseState.OPEN), distinct=True))
         .distinct()
         .order_by("-open_cases", "-pk")
     )
+    visible = set(
+        families_visible_to(user).filter(pk__in=[f.pk for f in families]).values_list("pk", flat=True)
+    )
+    hidden = [family for family in families if family.pk not in visible]
+    if hidden:
+        raise RecordRestricted(RecordType.FAMILY, hidden[0].pk)
+    return families
 
 
 def _family_for(contact: Contact, details: TriageDetails, by: User, *, create: bool) -> Family | None:
-    families = contact_families(contact)
+    families = contact_families(contact, by)
     if details.family is not None:
         if details.family.pk not in {family.pk for family in families} and families:
             raise ValidationError({"family": "Choose one of the families these people belong to."})

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from assessments.models import ThresholdDocument
 from assessments.services import threshold_document_current
+from audit.choices import RecordType
+from audit.permissions import RecordRestricted
 from cases.permissions import people_visible_to
 from config.forms import form_add_service_errors
 from escalation.services import disagreement_raise_on_contact
@@ -208,8 +210,9 @@ def subject_unlink(request, pk: int, subject_pk: int):
     return redirect("referrals:contact", pk=contact.pk)
 
 
-def _triage_form(contact, data=None):
-    return TriageForm(data, families=services.contact_families(contact), initial={"version": contact.version})
+def _triage_form(contact, user, data=None):
+    families = services.contact_families(contact, user)
+    return TriageForm(data, families=families, initial={"version": contact.version})
 
 
 @login_required
@@ -230,6 +233,12 @@ def contact_detail(request, pk: int, *, triage_form=None, feedback_form=None, st
             candidates = person_candidates(request.user, query, limit=5)
         subjects.append((subject, candidates))
     staff = sees_front_door_record(request.user)
+    if staff:  # the front door's record names the people linked: a restricted one needs break-glass
+        linked = {subject.person_id for subject, _ in subjects if subject.person_id}
+        seen = people_visible_to(request.user).filter(pk__in=linked).values_list("pk", flat=True)
+        hidden = linked - set(seen)
+        if hidden:
+            raise RecordRestricted(RecordType.PERSON, min(hidden))
     can_triage = triager and contact.state == ContactState.RECEIVED
     can_send = triager and services.letter_is_ready(contact) is None and not contact.feedback_sent
     context = {
@@ -241,7 +250,7 @@ def contact_detail(request, pk: int, *, triage_form=None, feedback_form=None, st
         "events": contact.events.select_related("by")
         if staff
         else contact.events.filter(shown_to_referrer=True).select_related("by"),
-        "triage_form": (triage_form or _triage_form(contact)) if can_triage else None,
+        "triage_form": (triage_form or _triage_form(contact, request.user)) if can_triage else None,
         "feedback_form": (feedback_form or FeedbackForm(initial={"version": contact.version}))
         if can_send
         else None,
@@ -256,7 +265,7 @@ def contact_detail(request, pk: int, *, triage_form=None, feedback_form=None, st
 @require_POST
 def contact_triage(request, pk: int):
     contact = contact_for_user(request.user, pk, "triage")
-    form = _triage_form(contact, request.POST)
+    form = _triage_form(contact, request.user, request.POST)
     if form.is_valid():
         data = form.cleaned_data
         details = services.TriageDetails(

@@ -172,11 +172,39 @@ def test_long_ranges_are_laid_out_in_chunks_numbered_on_from_the_cover(cast, wor
     assert positions == sorted(positions)
 
 
-def test_entries_of_a_restricted_record_are_left_out_and_counted(
+def test_entries_about_a_restricted_child_are_left_out_and_counted(cast, world, made):
+    """The child is also in a restricted (adoptive) family: their entries in this family's record are
+    left out of the auditor's PDF, and the cover says how many."""
+    from audit import services
+    from cases.services import family_create, family_member_add
+
+    family = notes(cast, world)  # three visits about the child
+    chronology_entry_add(
+        family=family,
+        by=cast.fh_worker,
+        kind="note",
+        summary="About the whole family",
+        occurred_at=timezone.now() - timedelta(days=1),
+    )
+    adoptive = family_create(by=cast.mash_manager, name="Adoptive family")
+    family_member_add(family=adoptive, person=world.north_child, role="child", by=cast.mash_manager)
+    services.restriction_mark(
+        by=cast.team_manager, family=adoptive, category="adoption", reason="Placed for adoption."
+    )
+    export = made(user=cast.auditor, family=family, date_from=date(2006, 1, 1), date_to=timezone.localdate())
+    about_child = ChronologyEntry.objects.filter(family=family, subject=world.north_child).count()
+    assert about_child >= 3
+    assert export.state == "done" and export.left_out == about_child
+    assert export.entries == ChronologyEntry.objects.filter(family=family).count() - about_child
+    text = " ".join(pdf_text(export.file_path).split())
+    assert f"{about_child} left out that the requester may not see" in text
+    assert "Visit number" not in text and "About the whole family" in text
+
+
+def test_a_family_restricted_before_the_worker_gets_to_it_is_not_made(
     cast, world, monkeypatch, django_capture_on_commit_callbacks
 ):
-    """Asked for under break-glass that has run out by the time the worker makes it: the PDF leaves
-    the restricted family's entries out and says how many."""
+    """Asked for under break-glass that runs out before the worker starts: not even a cover."""
     from audit import services
 
     family = notes(cast, world)
@@ -202,8 +230,22 @@ def test_entries_of_a_restricted_record_are_left_out_and_counted(
     for callback in queued:
         callback()
     export.refresh_from_db()
-    everything = ChronologyEntry.objects.filter(family=family).count()
-    assert (export.state, export.entries, export.left_out) == ("done", 0, everything)
-    text = " ".join(pdf_text(export.file_path).split())
-    assert f"{everything} left out that the requester may not see" in text
-    assert "Visit number" not in text
+    assert export.state == "failed" and "restricted" in export.error and not export.file_path
+
+
+def test_a_build_killed_mid_way_does_not_hold_up_the_next_request(cast, world, made):
+    family = notes(cast, world)
+    ask = {
+        "user": cast.auditor,
+        "family": family,
+        "date_from": date(2006, 1, 1),
+        "date_to": timezone.localdate(),
+    }
+    first = made(**ask)
+    ChronologyExport.objects.filter(pk=first.pk).update(
+        state="running", requested_at=timezone.now() - timedelta(hours=1)
+    )
+    second = made(**ask)
+    assert second.pk != first.pk and second.state == "done"
+    first.refresh_from_db()
+    assert first.state == "failed" and first.error == "the worker stopped before finishing"

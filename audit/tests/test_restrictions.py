@@ -407,3 +407,99 @@ def test_front_door_matching_shows_a_restricted_match_without_its_details(
     )
     assert linked.status_code in (302, 400)
     assert contact.subjects.get().person_id is None
+
+
+def test_a_restricted_childs_parents_and_siblings_are_hidden_too(cast, world, client_for):
+    """Their pages would give the restricted child's address away."""
+    from cases.models import Person
+
+    services.restriction_mark(
+        by=cast.team_manager, person=world.north_child, category="adoption", reason="Placed for adoption."
+    )
+    parent = Person.objects.get(first_name="Pat", last_name="Northam")
+    client = client_for(cast.social_worker)
+    response = client.get(reverse("cases:person-detail", args=[parent.pk]))
+    assert response.status_code == 403 and "Pat" not in response.content.decode()
+    client.post(reverse("audit:break-glass", args=["person", parent.pk]), {"reason": REASON})
+    assert client.get(reverse("cases:person-detail", args=[parent.pk])).status_code == 200
+
+
+def test_a_member_restricted_through_another_family_shows_only_as_restricted(cast, world, client_for):
+    """An adopted child still a member of their birth family: the birth family's case page does not
+    name them, nor offer them in its forms."""
+    from cases.services import family_create, family_member_add
+
+    adoptive = family_create(by=cast.mash_manager, name="Adoptive family")
+    family_member_add(family=adoptive, person=world.north_child, role="child", by=cast.mash_manager)
+    services.restriction_mark(
+        by=cast.team_manager, family=adoptive, category="adoption", reason="Placed for adoption."
+    )
+    page = client_for(cast.social_worker).get(reverse("cases:case-detail", args=[world.north_case.pk]))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "Nia" not in body and "Restricted record — request access" in body
+    assert "Pat Northam" in body
+
+
+def test_triage_stops_at_a_family_restricted_since_the_link_was_made(cast, world, client_for):
+    from referrals.services import SubjectDetails, contact_receive, contact_subject_link
+
+    contact = contact_receive(
+        by=cast.school_dsl,
+        channel="professional",
+        referrer_name="Sadia Dhillon",
+        concerns="Hungry",
+        family_consents="yes",
+        subjects=[
+            SubjectDetails(
+                role="child", first_name="Nia", last_name="Northam", date_of_birth=date(2017, 3, 9)
+            )
+        ],
+    )
+    contact_subject_link(subject=contact.subjects.get(), person=world.north_child, by=cast.mash_manager)
+    services.restriction_mark(
+        by=cast.team_manager,
+        family=world.north_case.family,
+        category="other",
+        reason="Threats made to staff.",
+    )
+    client = client_for(cast.mash_manager)
+    page = client.get(reverse("referrals:contact", args=[contact.pk]))
+    assert page.status_code == 403 and "Northam family" not in page.content.decode()
+    refused = client.post(reverse("referrals:triage", args=[contact.pk]), {"triage-outcome": "pathway_2"})
+    assert refused.status_code == 403
+    contact.refresh_from_db()
+    assert contact.state == "received" and contact.family_id is None
+    assert (
+        client_for(cast.social_worker).get(reverse("referrals:contact", args=[contact.pk])).status_code == 403
+    )
+
+
+def test_restricted_records_are_not_merged_and_bad_versions_are_a_message(
+    cast, world, restricted, client_for
+):
+    from cases.services import person_create, person_merge
+
+    duplicate = person_create(by=cast.mash_manager, kind="child", first_name="Nia", last_name="Northam")
+    services.restriction_mark(
+        by=cast.team_manager, person=duplicate, category="other", reason="Threats to staff."
+    )
+    with pytest.raises(ValidationError, match="restricted"):
+        person_merge(duplicate=duplicate, keep=world.north_child, reason="Same child", by=cast.team_manager)
+    response = client_for(cast.team_manager).post(
+        reverse("audit:restriction-unname", args=[restricted.pk, cast.fh_worker.pk]), {"version": "soon"}
+    )
+    assert response.status_code == 302
+    assert restricted.named.filter(user=cast.fh_worker, removed_at__isnull=True).exists()
+
+
+def test_a_restricted_record_met_mid_form_goes_back_to_the_form_page(cast, world, restricted, client_for):
+    client = client_for(cast.social_worker)
+    case_page = "http://testserver" + reverse("cases:case-detail", args=[world.north_case.pk])
+    response = client.post(
+        reverse("cases:case-chronology-add", args=[world.north_case.pk]),
+        {"summary": "x"},
+        HTTP_REFERER=case_page,
+    )
+    assert response.status_code == 403
+    assert f'value="{case_page}"' in response.content.decode()
