@@ -174,13 +174,11 @@ class RestrictionViewSet(
         )
         return Response(RestrictionOutput(restriction).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Name someone who may open the record", request=RestrictionNameInput)
-    @action(detail=True, methods=["post"], url_path="name")
-    def name_user(self, request, pk=None):
+    def _change_named(self, request, pk, change):
         restriction = restriction_for_user(request.user, pk, "change")
         data = RestrictionNameInput(data=request.data)
         data.is_valid(raise_exception=True)
-        restriction = services.restriction_name_user(
+        restriction = change(
             restriction=restriction,
             user=data.validated_data["username"],
             by=request.user,
@@ -188,19 +186,15 @@ class RestrictionViewSet(
         )
         return Response(RestrictionOutput(restriction).data)
 
+    @extend_schema(summary="Name someone who may open the record", request=RestrictionNameInput)
+    @action(detail=True, methods=["post"], url_path="name")
+    def name_user(self, request, pk=None):
+        return self._change_named(request, pk, services.restriction_name_user)
+
     @extend_schema(summary="Take someone off the restriction", request=RestrictionNameInput)
     @action(detail=True, methods=["post"], url_path="unname")
     def unname_user(self, request, pk=None):
-        restriction = restriction_for_user(request.user, pk, "change")
-        data = RestrictionNameInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        restriction = services.restriction_unname_user(
-            restriction=restriction,
-            user=data.validated_data["username"],
-            by=request.user,
-            version=data.validated_data["version"],
-        )
-        return Response(RestrictionOutput(restriction).data)
+        return self._change_named(request, pk, services.restriction_unname_user)
 
     @extend_schema(summary="Lift the restriction, saying why", request=RestrictionLiftInput)
     @action(detail=True, methods=["post"])

@@ -26,6 +26,7 @@ from cases.permissions import (
     case_for_user,
     families_visible_to,
     family_for_user,
+    people_behind_restrictions,
     people_visible_to,
     person_for_user,
     require_create,
@@ -114,9 +115,21 @@ class PersonInput(serializers.Serializer):
 
 
 class FamilyMemberOutput(serializers.Serializer):
+    """A member; one behind a restriction the user may not open is only
+    {"person": {"id", "restricted": true}, "role"}."""
+
     person = PersonRefSerializer()
     role = serializers.CharField()
     lives_in_household = serializers.BooleanField()
+
+    def to_representation(self, member):
+        request = self.context.get("request")
+        if request is not None:
+            if "people_behind_restrictions" not in self.context:
+                self.context["people_behind_restrictions"] = people_behind_restrictions(request.user)
+            if member.person_id in self.context["people_behind_restrictions"]:
+                return {"person": {"id": member.person_id, "restricted": True}, "role": member.role}
+        return super().to_representation(member)
 
 
 class FamilyOutput(serializers.ModelSerializer):

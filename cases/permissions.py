@@ -242,6 +242,14 @@ def restrictions_covering(user, record_type: str, record_id) -> QuerySet[Restric
     return closed.filter(covering).distinct().order_by("pk")
 
 
+def people_behind_restrictions(user) -> set[int]:
+    """The people a user may not open because of a restriction (few: restrictions are rare), for
+    lists that show a family's members."""
+    if not _active(user):
+        return set()
+    return set(Person.objects.exclude(open_people(user)).values_list("pk", flat=True))
+
+
 def require_create(user, action: str) -> None:
     permission, refusal = CREATE_ACTIONS[action]
     if not user.has_perm(permission):

@@ -32,6 +32,21 @@ def restricted(cast, world):
     )
 
 
+def _school_asks_about_nia(cast):
+    from referrals.services import SubjectDetails, contact_receive
+
+    nia = SubjectDetails(role="child", first_name="Nia", last_name="Northam", date_of_birth=date(2017, 3, 9))
+    return contact_receive(
+        by=cast.school_dsl,
+        channel="professional",
+        referrer_name="Sadia Dhillon",
+        concerns="Hungry",
+        family_consents="yes",
+        postcode="NG1 5DT",
+        subjects=[nia],
+    )
+
+
 def _pages(world):
     case = world.north_case
     return [
@@ -339,25 +354,12 @@ def test_the_weekly_report_lists_openings_and_is_sent_once(cast, world, restrict
 
 def test_a_triaged_contact_follows_its_family_but_the_referrer_keeps_theirs(cast, world, client_for):
     from referrals.services import (
-        SubjectDetails,
         TriageDetails,
-        contact_receive,
         contact_subject_link,
         contact_triage,
     )
 
-    contact = contact_receive(
-        by=cast.school_dsl,
-        channel="professional",
-        referrer_name="Sadia Dhillon",
-        concerns="Hungry",
-        family_consents="yes",
-        subjects=[
-            SubjectDetails(
-                role="child", first_name="Nia", last_name="Northam", date_of_birth=date(2017, 3, 9)
-            )
-        ],
-    )
+    contact = _school_asks_about_nia(cast)
     contact_subject_link(subject=contact.subjects.get(), person=world.north_child, by=cast.mash_manager)
     contact_triage(
         contact=contact,
@@ -379,21 +381,8 @@ def test_front_door_matching_shows_a_restricted_match_without_its_details(
     cast, world, restricted, client_for
 ):
     """So the front door does not make a duplicate of a restricted child, nor learn about them."""
-    from referrals.services import SubjectDetails, contact_receive
 
-    contact = contact_receive(
-        by=cast.school_dsl,
-        channel="professional",
-        referrer_name="Sadia Dhillon",
-        concerns="Hungry",
-        family_consents="yes",
-        postcode="NG1 5DT",
-        subjects=[
-            SubjectDetails(
-                role="child", first_name="Nia", last_name="Northam", date_of_birth=date(2017, 3, 9)
-            )
-        ],
-    )
+    contact = _school_asks_about_nia(cast)
     client = client_for(cast.mash_manager)
     page = client.get(reverse("referrals:contact", args=[contact.pk])).content.decode()
     assert "Restricted record — request access" in page
@@ -439,23 +428,16 @@ def test_a_member_restricted_through_another_family_shows_only_as_restricted(cas
     assert page.status_code == 200
     assert "Nia" not in body and "Restricted record — request access" in body
     assert "Pat Northam" in body
+    family = client_for(cast.social_worker).get(f"/api/v1/families/{world.north_case.family_id}/").json()
+    child = next(m for m in family["members"] if m["person"]["id"] == world.north_child.pk)
+    assert child == {"person": {"id": world.north_child.pk, "restricted": True}, "role": "child"}
+    assert "Nia" not in str(family) and "Pat" in str(family)
 
 
 def test_triage_stops_at_a_family_restricted_since_the_link_was_made(cast, world, client_for):
-    from referrals.services import SubjectDetails, contact_receive, contact_subject_link
+    from referrals.services import contact_subject_link
 
-    contact = contact_receive(
-        by=cast.school_dsl,
-        channel="professional",
-        referrer_name="Sadia Dhillon",
-        concerns="Hungry",
-        family_consents="yes",
-        subjects=[
-            SubjectDetails(
-                role="child", first_name="Nia", last_name="Northam", date_of_birth=date(2017, 3, 9)
-            )
-        ],
-    )
+    contact = _school_asks_about_nia(cast)
     contact_subject_link(subject=contact.subjects.get(), person=world.north_child, by=cast.mash_manager)
     services.restriction_mark(
         by=cast.team_manager,
