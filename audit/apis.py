@@ -1,4 +1,3 @@
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -17,15 +16,15 @@ from audit.choices import OPENABLE_RECORDS, RESTRICTABLE_RECORDS, RecordType, Re
 from audit.forms import AccessLogSearchForm, WeekForm
 from audit.models import AccessLogEntry, BreakGlass, Restriction
 from audit.permissions import (
-    may_restrict,
     require_auditor,
     require_restricter,
+    require_restriction_reader,
     restriction_for_user,
     restrictions_visible_to,
 )
 from audit.selectors import COLUMNS, access_log_search, break_glass_week, family_of
 from audit.services import week_start
-from cases.permissions import family_for_user, person_for_user, restrictions_covering
+from cases.permissions import restrictable_for_user, restrictions_covering
 
 
 class AccessLogOutput(serializers.ModelSerializer):
@@ -161,10 +160,8 @@ class RestrictionViewSet(
         data = RestrictionInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        if fields["record_type"] == RecordType.FAMILY:
-            target = {"family": family_for_user(request.user, fields["record_id"])}
-        else:
-            target = {"person": person_for_user(request.user, fields["record_id"])}
+        record = restrictable_for_user(request.user, fields["record_type"], fields["record_id"])
+        target = {"family" if fields["record_type"] == RecordType.FAMILY else "person": record}
         restriction = services.restriction_mark(
             by=request.user,
             category=fields["category"],
@@ -242,8 +239,7 @@ class BreakGlassViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
         if getattr(self, "swagger_fake_view", False):
             return BreakGlass.objects.none()
         user = self.request.user
-        if not (may_restrict(user) or user.has_perm("audit.view_access_log")):
-            raise PermissionDenied("The break-glass report is for managers and auditors.")
+        require_restriction_reader(user)
         form = WeekForm(self.request.query_params or None)
         if form.is_bound and not form.is_valid():
             raise serializers.ValidationError(

@@ -16,8 +16,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
-from pypdf import PdfWriter
-from weasyprint import HTML
 
 from audit.choices import ExportState, RecordType, Via
 from audit.models import ChronologyExport
@@ -119,6 +117,8 @@ def _entries(export: ChronologyExport):
 def _render_entries(export: ChronologyExport, visible, total: int, scratch: Path) -> tuple[list[Path], int]:
     """The entries as PDFs of CHUNK entries each, numbered on from the cover. Memory stays that of
     one chunk however long the range: WeasyPrint lays out a whole document at once."""
+    from weasyprint import HTML  # imported here: it loads Pango, which the web process never needs
+
     parts: list[Path] = []
     pages = 0
     chunk: list = []
@@ -147,7 +147,15 @@ def _render_entries(export: ChronologyExport, visible, total: int, scratch: Path
     return parts, pages
 
 
+def _pdf(html: str, into: Path) -> None:
+    from weasyprint import HTML
+
+    HTML(string=html).write_pdf(into)
+
+
 def _merge(paths: list[Path], into: Path) -> None:
+    from pypdf import PdfWriter
+
     writer = PdfWriter()
     for path in paths:
         writer.append(str(path))
@@ -196,7 +204,7 @@ def chronology_export_build(export_id: int) -> ChronologyExport:
                 "pages": pages + 1,
             }
             cover = Path(scratch) / "cover.pdf"
-            HTML(string=render_to_string("audit/chronology_pdf_cover.html", context)).write_pdf(cover)
+            _pdf(render_to_string("audit/chronology_pdf_cover.html", context), cover)
             folder = Path(settings.EXPORT_DIR)
             folder.mkdir(parents=True, exist_ok=True)
             merged = folder / f".chronology-{export.pk}.partial"

@@ -4,7 +4,7 @@ cases/permissions.py apply `open_families` and `open_people`, so every page and 
 from them leaves restricted records out."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -81,6 +81,26 @@ def open_people(user, field: str = "pk") -> Q:
     return condition
 
 
+def behind_restriction(user, field: str = "pk") -> Case:
+    """An annotation: True for a person (at `field`) the user may not open because of a restriction,
+    so a list can show them only as "restricted record — request access"."""
+    return Case(
+        When(open_people(user, field), then=Value(False)), default=Value(True), output_field=BooleanField()
+    )
+
+
+def covering(*, family_id=None, person_id=None) -> Q:
+    """A condition on restrictions: those covering a family (on it or anyone in it) or a person (on
+    them, a family they are in, or anyone in such a family)."""
+    if family_id is not None:
+        return Q(family_id=family_id) | Q(person__memberships__family_id=family_id)
+    return (
+        Q(person_id=person_id)
+        | Q(family__memberships__person_id=person_id)
+        | Q(person__memberships__family__memberships__person_id=person_id)
+    )
+
+
 def may_restrict(user) -> bool:
     return user.has_perm("audit.restrict_record")
 
@@ -88,6 +108,12 @@ def may_restrict(user) -> bool:
 def require_restricter(user) -> None:
     if not may_restrict(user):
         raise PermissionDenied("Only a team or MASH manager can restrict a record.")
+
+
+def require_restriction_reader(user) -> None:
+    """Restricted records and the break-glass report: managers (their own) and auditors (all)."""
+    if not (may_restrict(user) or user.has_perm("audit.view_access_log")):
+        raise PermissionDenied("Restricted records and the break-glass report are for managers and auditors.")
 
 
 def restrictions_visible_to(user) -> QuerySet[Restriction]:

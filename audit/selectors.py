@@ -6,7 +6,7 @@ from django.utils import timezone
 from accounts.models import User
 from audit.choices import RecordType
 from audit.models import AccessLogEntry, BreakGlass, Restriction
-from audit.permissions import break_glass_report_scope
+from audit.permissions import break_glass_report_scope, covering
 from cases.choices import CaseState
 from cases.models import Allocation, Case, Involvement
 
@@ -86,15 +86,7 @@ def restrictions_on(*, family_id=None, person_id=None) -> list[Restriction]:
     """Live restrictions covering a family (on it or anyone in it) or a person (on them or any family
     they are in), for the banner on the record's page."""
     live = Restriction.objects.filter(lifted_at__isnull=True)
-    if family_id is not None:
-        covering = Q(family_id=family_id) | Q(person__memberships__family_id=family_id)
-    else:
-        covering = (
-            Q(person_id=person_id)
-            | Q(family__memberships__person_id=person_id)
-            | Q(person__memberships__family__memberships__person_id=person_id)
-        )
-    return list(live.filter(covering).distinct().order_by("pk"))
+    return list(live.filter(covering(family_id=family_id, person_id=person_id)).distinct().order_by("pk"))
 
 
 def family_of(record_type: str, record_id: int) -> int | None:

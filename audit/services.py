@@ -7,6 +7,7 @@ Reads outside a request (tasks, commands) are logged by their own code with `acc
 Restrictions: a manager marks a person or family restricted and names who may open it; others
 break glass with a reason (logged, told to the record's managers, listed in the weekly report)."""
 
+from collections import Counter
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -305,15 +306,15 @@ def break_glass_report_send(*, today: date | None = None) -> int:
     start = week_start(today) - timedelta(days=7)
     begin = timezone.make_aware(datetime.combine(start, time.min))
     openings = BreakGlass.objects.filter(at__gte=begin, at__lt=begin + timedelta(days=7))
-    counts: dict = {}
-    for opening in openings.select_related("restriction"):
-        for manager in restriction_managers(opening.restriction):
-            counts[manager] = counts.get(manager, 0) + 1
-    if openings.exists():
+    per_restriction = Counter(openings.values_list("restriction_id", flat=True))
+    counts: Counter = Counter()
+    for restriction in Restriction.objects.filter(pk__in=per_restriction):
+        for manager in restriction_managers(restriction):
+            counts[manager] += per_restriction[restriction.pk]
+    if per_restriction:
         User = get_user_model()
-        auditors = User.objects.filter(is_active=True, groups__name=Role.AUDITOR).distinct()
-        for auditor in auditors:
-            counts[auditor] = openings.count()
+        for auditor in User.objects.filter(is_active=True, groups__name=Role.AUDITOR).distinct():
+            counts[auditor] = per_restriction.total()
     for recipient, count in counts.items():
         notify(
             user=recipient,

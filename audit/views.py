@@ -8,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -36,13 +36,14 @@ from audit.permissions import (
     require_auditor,
     require_exporter,
     require_restricter,
+    require_restriction_reader,
     restriction_for_user,
     restrictions_visible_to,
 )
 from audit.selectors import COLUMNS, access_log_rows, access_log_search
 from audit.services import access_log_write, record_read, week_start
 from cases.models import Case
-from cases.permissions import family_for_user, person_for_user, restrictions_covering
+from cases.permissions import family_for_user, restrictable_for_user, restrictions_covering
 from config.forms import form_add_service_errors
 
 
@@ -220,14 +221,11 @@ def break_glass(request, record_type: str, record_id: int):
 @require_http_methods(["GET", "POST"])
 def restriction_new(request, record_type: str, record_id: int):
     require_restricter(request.user)
+    record = restrictable_for_user(request.user, record_type, record_id)
     if record_type == RecordType.FAMILY:
-        record = family_for_user(request.user, record_id)
         family_ids = [record.pk]
-    elif record_type == RecordType.PERSON:
-        record = person_for_user(request.user, record_id)
-        family_ids = list(record.memberships.values_list("family_id", flat=True))
     else:
-        raise Http404("Only a family or a person can be restricted.")
+        family_ids = list(record.memberships.values_list("family_id", flat=True))
     form = RestrictionForm(request.POST or None, candidates=selectors.restriction_candidates(family_ids))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -252,8 +250,7 @@ def restriction_new(request, record_type: str, record_id: int):
 @login_required
 @require_safe
 def restriction_list(request):
-    if not (may_restrict(request.user) or request.user.has_perm("audit.view_access_log")):
-        raise PermissionDenied("Restricted records are listed for managers and auditors.")
+    require_restriction_reader(request.user)
     restrictions = restrictions_visible_to(request.user).select_related("family", "person", "marked_by")
     return render(request, "audit/restriction_list.html", {"restrictions": restrictions[:500]})
 
@@ -349,8 +346,7 @@ def restriction_lift(request, pk: int):
 @require_safe
 def break_glass_report(request):
     """The weekly report of break-glass openings (auditors: all; managers: their restrictions)."""
-    if not (may_restrict(request.user) or request.user.has_perm("audit.view_access_log")):
-        raise PermissionDenied("The break-glass report is for managers and auditors.")
+    require_restriction_reader(request.user)
     form = WeekForm(request.GET or None)
     start = form.cleaned_data["week"] if form.is_bound and form.is_valid() else None
     start = week_start(start or timezone.localdate())

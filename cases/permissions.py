@@ -25,7 +25,13 @@ from django.http import Http404
 
 from audit.choices import RecordType
 from audit.models import Restriction
-from audit.permissions import RecordRestricted, open_families, open_people, restrictions_closed_to
+from audit.permissions import (
+    RecordRestricted,
+    covering,
+    open_families,
+    open_people,
+    restrictions_closed_to,
+)
 from audit.services import record_read
 from cases.choices import ChronologyKind
 from cases.models import (
@@ -228,18 +234,20 @@ def restrictions_covering(user, record_type: str, record_id) -> QuerySet[Restric
     record = visible[record_type](user, restricted=False).filter(pk=record_id).first()
     if record is None:
         raise Http404("No such record.")
-    closed = restrictions_closed_to(user)
     if record_type == RecordType.PERSON:
-        # Them, a family they are in, or anyone in a family they are in.
-        covering = (
-            Q(person=record)
-            | Q(family__memberships__person=record)
-            | Q(person__memberships__family__memberships__person=record)
-        )
+        condition = covering(person_id=record.pk)
     else:
-        family_id = record.family_id if record_type == RecordType.CASE else record.pk
-        covering = Q(family_id=family_id) | Q(person__memberships__family_id=family_id)
-    return closed.filter(covering).distinct().order_by("pk")
+        condition = covering(family_id=record.family_id if record_type == RecordType.CASE else record.pk)
+    return restrictions_closed_to(user).filter(condition).distinct().order_by("pk")
+
+
+def restrictable_for_user(user, record_type: str, record_id) -> Family | Person:
+    """The family or person a manager wants to restrict (404 if unseen, or not a family or person)."""
+    if record_type == RecordType.FAMILY:
+        return family_for_user(user, record_id)
+    if record_type == RecordType.PERSON:
+        return person_for_user(user, record_id)
+    raise Http404("Only a family or a person can be restricted.")
 
 
 def people_behind_restrictions(user) -> set[int]:

@@ -4,11 +4,10 @@ cases/permissions.py, so nothing here can show a user what they may not see."""
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import BooleanField, Max, Prefetch, Q, QuerySet, Value, When
-from django.db.models import Case as DbCase
+from django.db.models import Max, Prefetch, Q, QuerySet, Value
 
 from accounts.models import User
-from audit.permissions import open_people
+from audit.permissions import behind_restriction
 from cases.choices import CaseState
 from cases.models import Address, Allocation, Case, ChronologyEntry, Family, FamilyMember, Involvement, Person
 from cases.permissions import cases_visible_to, chronology_visible_to, families_visible_to, people_visible_to
@@ -53,13 +52,7 @@ def family_members(family: Family, user: User | None = None) -> QuerySet[FamilyM
         )
         .prefetch_related(current_address, "person__relationships_from__relative")
         .annotate(
-            is_restricted=DbCase(
-                When(open_people(user, "person_id"), then=Value(False)),
-                default=Value(True),
-                output_field=BooleanField(),
-            )
-            if user is not None
-            else Value(False),
+            is_restricted=behind_restriction(user, "person_id") if user is not None else Value(False),
         )
         .order_by("role", "person__date_of_birth", "person__pk")
     )
@@ -102,11 +95,7 @@ def person_search(user: User, search: PersonSearch, *, limit: int = 50) -> Query
     # Restricted people the user is not named on come back marked, for a "restricted record —
     # request access" row: never their details.
     people = people_visible_to(user, restricted=False).filter(merged_into__isnull=True)
-    people = people.annotate(
-        is_restricted=DbCase(
-            When(open_people(user), then=Value(False)), default=Value(True), output_field=BooleanField()
-        )
-    )
+    people = people.annotate(is_restricted=behind_restriction(user))
     for term in search.name.split():
         people = people.filter(
             Q(first_name__icontains=term)

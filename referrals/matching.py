@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db.models import BooleanField, Case, Exists, F, FloatField, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Value, When
 from django.db.models.functions import Greatest
 
-from audit.permissions import open_people
+from audit.permissions import behind_restriction
 from cases.models import Address, Person
 from cases.permissions import people_visible_to
 
@@ -143,9 +143,7 @@ def person_candidates(user, query: MatchQuery, *, limit: int = 10) -> list[Candi
     # but come back marked, to be shown only as "restricted record — request access".
     people = people_visible_to(user, restricted=False).filter(leads, merged_into__isnull=True)
     people = people.annotate(
-        is_restricted=Case(
-            When(open_people(user), then=Value(False)), default=Value(True), output_field=BooleanField()
-        ),
+        is_restricted=behind_restriction(user),
         name_score=Greatest(straight, swapped),
         straight_score=straight,
         dob_score=_dob_score(query.date_of_birth),

@@ -8,6 +8,7 @@ from django.http import Http404
 from audit.choices import RecordType
 from audit.permissions import RecordRestricted, open_families
 from audit.services import record_read
+from cases.permissions import people_visible_to
 from referrals.choices import ContactState
 from referrals.models import Contact
 
@@ -48,6 +49,15 @@ def sees_front_door_record(user) -> bool:
     """The front door's own working record of a contact (linked records, triage, history): the
     front door and children's services staff. A referrer sees their request and its outcome."""
     return is_triager(user) or user.has_perm("cases.view_all_cases")
+
+
+def require_linked_people_open(user, contact: Contact) -> None:
+    """The front door's record names the people a contact is linked to: one behind a restriction
+    the user may not open needs break-glass first."""
+    linked = set(contact.subjects.filter(person__isnull=False).values_list("person_id", flat=True))
+    hidden = linked - set(people_visible_to(user).filter(pk__in=linked).values_list("pk", flat=True))
+    if hidden:
+        raise RecordRestricted(RecordType.PERSON, min(hidden))
 
 
 def may_submit(user) -> bool:

@@ -13,8 +13,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from assessments.models import ThresholdDocument
 from assessments.services import threshold_document_current
-from audit.choices import RecordType
-from audit.permissions import RecordRestricted
 from cases.permissions import people_visible_to
 from config.forms import form_add_service_errors
 from escalation.services import disagreement_raise_on_contact
@@ -39,6 +37,7 @@ from referrals.permissions import (
     may_disagree,
     may_read_letter,
     may_submit,
+    require_linked_people_open,
     require_triager,
     sees_front_door_record,
 )
@@ -233,12 +232,8 @@ def contact_detail(request, pk: int, *, triage_form=None, feedback_form=None, st
             candidates = person_candidates(request.user, query, limit=5)
         subjects.append((subject, candidates))
     staff = sees_front_door_record(request.user)
-    if staff:  # the front door's record names the people linked: a restricted one needs break-glass
-        linked = {subject.person_id for subject, _ in subjects if subject.person_id}
-        seen = people_visible_to(request.user).filter(pk__in=linked).values_list("pk", flat=True)
-        hidden = linked - set(seen)
-        if hidden:
-            raise RecordRestricted(RecordType.PERSON, min(hidden))
+    if staff:
+        require_linked_people_open(request.user, contact)
     can_triage = triager and contact.state == ContactState.RECEIVED
     can_send = triager and services.letter_is_ready(contact) is None and not contact.feedback_sent
     context = {
