@@ -17,6 +17,9 @@ _PRACTICE = [
     "pathways.add_plan",
     "pathways.change_plan",
     "referrals.add_contact",
+    "stepdown.add_consent",
+    "stepdown.change_consent",
+    "stepdown.add_stepdown",
 ]
 _DECIDE_1_2 = ["pathways.decide_pathway_1", "pathways.decide_pathway_2"]
 _DECIDE_1_3 = [*_DECIDE_1_2, "pathways.decide_pathway_3"]
@@ -32,6 +35,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cases.merge_person",
         "escalation.change_clock_due",
         "audit.restrict_record",
+        "stepdown.view_stepdown_audit",
         *_PRACTICE,
         *_DECIDE_1_3,
     ],
@@ -44,6 +48,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cases.merge_person",
         "escalation.change_clock_due",
         "audit.restrict_record",
+        "stepdown.approve_stepdown",
+        "stepdown.view_stepdown_audit",
+        "stepdown.record_audit_finding",
         *_PRACTICE,
         *_DECIDE_1_3,
     ],
@@ -52,7 +59,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "assessments.add_contribution",
         "referrals.add_contact",
     ],
-    Role.AUDITOR: ["cases.view_all_cases", "audit.view_access_log", "audit.export_chronology"],
+    Role.AUDITOR: [
+        "cases.view_all_cases",
+        "audit.view_access_log",
+        "audit.export_chronology",
+        "stepdown.view_stepdown_audit",
+        "stepdown.record_audit_finding",
+    ],
     Role.ADMINISTRATOR: [
         f"accounts.{action}_{model}"
         for model in ("user", "team", "agency")

@@ -122,6 +122,10 @@ class ChronologyKind(models.TextChoices):
     DISAGREEMENT_RAISED = "disagreement_raised", "Professional disagreement raised"
     RECORDS_MERGED = "records_merged", "Duplicate records merged"
     TIMESCALE_MISSED = "timescale_missed", "Timescale missed"
+    CASE_TRANSFERRED = "case_transferred", "Case transferred to another team"
+    CONSENT_RECORDED = "consent_recorded", "Family's consent recorded"
+    CONSENT_WITHDRAWN = "consent_withdrawn", "Family's consent withdrawn"
+    STEP_DOWN = "step_down", "Step-down to early help"
     # Recorded by practitioners.
     NOTE = "note", "Case note"
     HOME_VISIT = "home_visit", "Home visit"
@@ -155,6 +159,10 @@ SYSTEM_CHRONOLOGY_KINDS = frozenset(
         ChronologyKind.DISAGREEMENT_RAISED,
         ChronologyKind.RECORDS_MERGED,
         ChronologyKind.TIMESCALE_MISSED,
+        ChronologyKind.CASE_TRANSFERRED,
+        ChronologyKind.CONSENT_RECORDED,
+        ChronologyKind.CONSENT_WITHDRAWN,
+        ChronologyKind.STEP_DOWN,
     }
 )
 PRACTITIONER_CHRONOLOGY_KINDS = [

@@ -96,7 +96,8 @@ class CaseAllocateForm(CaseVersionForm):
 class CaseCloseForm(CaseVersionForm):
     prefix = "close"
     reason = forms.ChoiceField(
-        choices=[("", "Choose a reason"), *ClosureReason.choices],
+        # RC9 (referred to early help) is a step-down's outcome: stepdown/, with consent and approval.
+        choices=[("", "Choose a reason"), *[c for c in ClosureReason.choices if c[0] != ClosureReason.RC9]],
         label="Reason for closing",
         error_messages={"required": "Choose the reason the case is closing."},
     )

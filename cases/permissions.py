@@ -62,6 +62,8 @@ PARTNER_VISIBLE_KINDS = [
     ChronologyKind.INVOLVEMENT_STARTED,
     ChronologyKind.INVOLVEMENT_ENDED,
     ChronologyKind.FAMILY_MEMBER_ADDED,
+    ChronologyKind.CASE_TRANSFERRED,
+    ChronologyKind.STEP_DOWN,
 ]
 
 # Actions a manager may take only on cases held by a team they manage.

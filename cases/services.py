@@ -54,6 +54,12 @@ STALE_EDIT = (
 )
 
 
+RC9_IS_A_STEP_DOWN = (
+    "RC9 (referred to early help) is the outcome of a step-down, which needs the family's consent "
+    "and a team manager's approval: propose it from the case's step-down page."
+)
+
+
 class InvalidTransition(ValidationError):
     """A case was asked to move to a state its state machine does not allow from where it is."""
 
@@ -477,11 +483,19 @@ def allocation_end(*, allocation: Allocation, by: User, expected_version: int | 
 
 @transaction.atomic
 def case_close(
-    *, case: Case, reason: str, by: User, note: str = "", expected_version: int | None = None
+    *,
+    case: Case,
+    reason: str,
+    by: User,
+    note: str = "",
+    expected_version: int | None = None,
+    step_down: bool = False,
 ) -> Case:
     case = _lock_case(case, expected_version)
     if reason not in ClosureReason.values:
         raise ValidationError({"reason": "Choose the reason the case is closing."})
+    if reason == ClosureReason.RC9 and not step_down:
+        raise ValidationError({"reason": RC9_IS_A_STEP_DOWN})
     _case_transition(case, CaseState.CLOSED)
     now = timezone.now()
     case.closed_at = now
@@ -498,6 +512,32 @@ def case_close(
         case=case,
         kind=ChronologyKind.CASE_CLOSED,
         summary=f"Case {case.reference} closed: {ClosureReason(reason).label}",
+        detail=note.strip(),
+        author=by,
+    )
+    return case
+
+
+@transaction.atomic
+def case_transfer(*, case: Case, team: Team, by: User, note: str = "") -> Case:
+    """Move an open case to another children's services team (a step-down accepted by the Early
+    Help Hub, say). Workers already allocated stay until the new team allocates its own."""
+    case = _lock_case(case, None)
+    if not case.is_open:
+        raise ValidationError("A closed case cannot be transferred.", code="closed")
+    if team.agency.kind != AgencyKind.LA_CHILDRENS_SERVICES:
+        raise ValidationError({"team": "A case is held by a children's services team."})
+    if team.pk == case.team_id:
+        return case
+    previous = case.team
+    case.team = team
+    case.version += 1
+    case.save(update_fields=["team", "version"])
+    chronology_write(
+        family=case.family,
+        case=case,
+        kind=ChronologyKind.CASE_TRANSFERRED,
+        summary=f"Case {case.reference} transferred from {previous} to {team}",
         detail=note.strip(),
         author=by,
     )

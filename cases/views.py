@@ -82,9 +82,14 @@ def case_list(request):
 def _case_page(
     request, case, *, entry_form=None, allocate_form=None, close_form=None, involve_form=None, status=200
 ):
+    from stepdown.selectors import current_stepdown  # stepdown builds on cases
+
     user = request.user
     members = list(selectors.family_members(case.family, user))
+    whole_record = sees_whole_record(user)
     context = {
+        "step_down": current_stepdown(case) if whole_record else None,
+        "can_step_down": whole_record and case.is_open and user.has_perm("stepdown.add_stepdown"),
         "case": case,
         "members": members,
         "allocations": selectors.case_allocations(case),
@@ -93,7 +98,7 @@ def _case_page(
         "can_allocate": can(user, "allocate", case) and case.is_open,
         "can_close": can(user, "close", case) and case.is_open,
         "can_involve": can(user, "involve", case),
-        "whole_record": sees_whole_record(user),
+        "whole_record": whole_record,
         **_restriction_context(user, RecordType.FAMILY, case.family_id),
         "involvements": selectors.family_involvements(case.family),
         "involve_form": involve_form or InvolvementForm(family=case.family),

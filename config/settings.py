@@ -49,6 +49,8 @@ CLOCK_TIMESCALES = dict(
 # How long a finished PDF chronology stays downloadable (hours), and where the files are kept.
 CHRONOLOGY_EXPORT_HOURS = env_int("CHRONOLOGY_EXPORT_HOURS", 24, minimum=1)
 BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 8, minimum=1)
+# How many step-downs and step-ups the monthly audit samples (seeds/003_40fab6e510133f40.txt, 5.8).
+STEPDOWN_AUDIT_SAMPLE_SIZE = env_int("STEPDOWN_AUDIT_SAMPLE_SIZE", 5, minimum=1)
 EXPORT_DIR = Path(env_str("EXPORT_DIR", str(VAR_DIR / "exports")))
 # How long before a clock is due its holder is reminded (hours).
 CLOCK_WARNING_HOURS = env_int("CLOCK_WARNING_HOURS", 24, minimum=0)
@@ -182,6 +184,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "config.tasks.heartbeat", "schedule": 60.0},
     "clocks-sweep": {"task": "escalation.tasks.clocks_sweep", "schedule": 60.0},
+    "stepdown-consent-checks": {"task": "stepdown.tasks.consent_checks", "schedule": 900.0},
     "notifications-send": {"task": "escalation.tasks.notifications_send", "schedule": 60.0},
     "break-glass-weekly-report": {
         "task": "audit.tasks.break_glass_report_send",
@@ -250,6 +253,11 @@ SPECTACULAR_SETTINGS = {
         "RecordTypeEnum": "audit.choices.RecordType",
         "RestrictableRecordEnum": "audit.choices.RESTRICTABLE_RECORDS",
         "OpenableRecordEnum": "audit.choices.OPENABLE_RECORDS",
+        "StepDownStateEnum": "stepdown.choices.StepDownState",
+        "StepDownRouteEnum": "stepdown.choices.Route",
+        "CaseStepDownRouteEnum": "stepdown.choices.CASE_ROUTE_CHOICES",
+        "ConsentMethodEnum": "stepdown.choices.ConsentMethod",
+        "HubActionEnum": "stepdown.choices.HubAction",
     },
 }
 

@@ -13,6 +13,7 @@ from config.health import healthz
 from escalation import apis as escalation_apis
 from pathways import apis as pathway_apis
 from referrals import apis as referral_apis
+from stepdown import apis as stepdown_apis
 
 router = DefaultRouter()
 router.register("people", case_apis.PersonViewSet, basename="person")
@@ -34,6 +35,9 @@ router.register("clocks", escalation_apis.ClockViewSet, basename="clock")
 router.register("access-log", audit_apis.AccessLogViewSet, basename="access-log")
 router.register("restrictions", audit_apis.RestrictionViewSet, basename="restriction")
 router.register("break-glass", audit_apis.BreakGlassViewSet, basename="break-glass")
+router.register("consents", stepdown_apis.ConsentViewSet, basename="consent")
+router.register("step-downs", stepdown_apis.StepDownViewSet, basename="step-down")
+router.register("step-down-audit", stepdown_apis.StepDownAuditViewSet, basename="step-down-audit")
 router.register(
     r"families/(?P<family_pk>\d+)/assessment/contributions",
     assessment_apis.ContributionViewSet,
@@ -61,6 +65,7 @@ urlpatterns = [
     path("", include("referrals.urls")),
     path("", include("escalation.urls")),
     path("", include("audit.urls")),
+    path("", include("stepdown.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/thresholds/indicators/", assessment_apis.IndicatorListView.as_view(), name="api-indicators"),

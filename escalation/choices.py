@@ -19,6 +19,7 @@ class ClockKind(models.TextChoices):
     ESCALATION_STAGE = "escalation_stage", "Escalation stage"
     ESCALATION_STAGE_HIGH_RISK = "escalation_stage_high_risk", "Escalation stage (high risk)"
     STEPDOWN_APPROVAL = "stepdown_approval", "Step-down approval"
+    STEPDOWN_CONSENT = "stepdown_consent", "Step-down waiting for the family's consent"
 
 
 class ClockState(models.TextChoices):

@@ -26,6 +26,7 @@ DEFAULTS: dict[str, str] = {
     ClockKind.ESCALATION_STAGE: "16wh",  # two working days of 8 hours: "24-48 hours"
     ClockKind.ESCALATION_STAGE_HIGH_RISK: "4wh",  # "same day, a few hours"
     ClockKind.STEPDOWN_APPROVAL: "2wd",
+    ClockKind.STEPDOWN_CONSENT: "5wd",  # local: ask the family within a working week
 }
 
 

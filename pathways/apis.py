@@ -11,7 +11,7 @@ from accounts.models import Agency, User
 from assessments.models import ThresholdIndicator
 from cases.choices import ClosureReason
 from pathways import services
-from pathways.choices import ActionStatus, Outcome
+from pathways.choices import DECISION_OUTCOMES, ActionStatus
 from pathways.codes import AbuseCategory, PrimaryNeed, ReferralSource, S47Outcome
 from pathways.models import (
     CinRecord,
@@ -63,7 +63,7 @@ class DecisionOutput(serializers.ModelSerializer):
 
 class DecisionInput(serializers.Serializer):
     mode = serializers.ChoiceField(choices=[("record", "Record"), ("propose", "Propose")], default="propose")
-    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    outcome = serializers.ChoiceField(choices=DECISION_OUTCOMES)
     rationale = serializers.CharField(max_length=20_000)
     indicator_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     family_view = serializers.CharField(required=False, allow_blank=True, default="")

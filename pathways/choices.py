@@ -58,10 +58,16 @@ class Outcome(models.TextChoices):
     CLOSE = "close", "Close: support is no longer needed"
     NFA = "nfa", "No further action"
     SIGNPOST = "signpost", "Signpost to universal services"
+    # Closes the case to social care while support continues in early help (closure reason RC9).
+    # Only a step-down makes it (stepdown/services.py): consent and a manager's approval first.
+    EARLY_HELP = "early_help", "Referral to early help"
 
+
+# What the decision screen and the decisions API offer: a referral to early help is a step-down.
+DECISION_OUTCOMES = [(value, label) for value, label in Outcome.choices if value != Outcome.EARLY_HELP]
 
 OUTCOME_PATHWAY = {Outcome.PATHWAY_1: 1, Outcome.PATHWAY_2: 2, Outcome.PATHWAY_3: 3, Outcome.PATHWAY_4: 4}
-CLOSING_OUTCOMES = frozenset({Outcome.CLOSE, Outcome.NFA, Outcome.SIGNPOST})
+CLOSING_OUTCOMES = frozenset({Outcome.CLOSE, Outcome.NFA, Outcome.SIGNPOST, Outcome.EARLY_HELP})
 
 
 class DecisionState(models.TextChoices):

@@ -5,7 +5,7 @@ from accounts.selectors import active_ecpps
 from assessments.models import ThresholdIndicator
 from cases.choices import ClosureReason
 from config.forms import DateInput
-from pathways.choices import Outcome
+from pathways.choices import DECISION_OUTCOMES
 from pathways.codes import ASSESSMENT_FACTORS, AbuseCategory, PrimaryNeed, ReferralSource, S47Outcome
 from pathways.models import PlanOutcome
 
@@ -14,7 +14,7 @@ class DecisionForm(forms.Form):
     prefix = "decision"
 
     outcome = forms.ChoiceField(
-        choices=Outcome.choices,
+        choices=DECISION_OUTCOMES,
         widget=forms.RadioSelect,
         label="What does the family need now?",
         error_messages={"required": "Choose the pathway the family needs now, or close."},

@@ -21,7 +21,7 @@ from assessments.selectors import assessment_snapshot
 from assessments.services import assessment_of
 from cases.choices import AllocationRole, CaseState, ChronologyKind, ClosureReason
 from cases.models import Allocation, Case
-from cases.services import STALE_EDIT, case_allocate, case_close, chronology_write
+from cases.services import RC9_IS_A_STEP_DOWN, STALE_EDIT, case_allocate, case_close, chronology_write
 from escalation.calendar import end_of_working_day, working_days_after
 from escalation.choices import ClockKind
 from escalation.services import case_clock, clock_cancel, clock_meet, clock_start
@@ -66,7 +66,12 @@ DEFAULT_CLOSURE_REASON = {
     Outcome.CLOSE: ClosureReason.RC7,
     Outcome.NFA: ClosureReason.RC8,
     Outcome.SIGNPOST: ClosureReason.RC7,
+    Outcome.EARLY_HELP: ClosureReason.RC9,
 }
+STEP_DOWN_ONLY = (
+    "A step-down to early help needs the family's consent and a team manager's approval: "
+    "propose it from the case's step-down page."
+)
 
 
 class InvalidPathwayTransition(ValidationError):
@@ -121,6 +126,12 @@ class DecisionDetails:
     ecpp: User | None = None
     referral_source: str = ""  # census codes, needed when the case first enters pathway 3 or 4
     primary_need: str = ""
+    step_down: bool = False  # set only by stepdown/services.py, which checks consent and approval
+
+
+def _is_step_down(case: Case, outcome: str) -> bool:
+    """From social care (pathway 3 or 4) to early help: the step-down routes, not the decision screen."""
+    return outcome == Outcome.EARLY_HELP or (case.pathway >= 3 and OUTCOME_PATHWAY.get(outcome) == 2)
 
 
 def _needs_referral_codes(case: Case, outcome: str) -> bool:
@@ -172,6 +183,12 @@ def _validate(case: Case, details: DecisionDetails) -> None:
             errors["primary_need"] = (
                 "This is a referral into pathway 3 or 4: record the child's primary need."
             )
+    if outcome == Outcome.EARLY_HELP and details.closure_reason not in ("", ClosureReason.RC9):
+        errors["closure_reason"] = "A referral to early help closes with RC9, not another reason."
+    elif details.closure_reason == ClosureReason.RC9 and outcome != Outcome.EARLY_HELP:
+        errors["closure_reason"] = RC9_IS_A_STEP_DOWN
+    if outcome in Outcome.values and _is_step_down(case, outcome) and not details.step_down:
+        errors["outcome"] = STEP_DOWN_ONLY
     if errors:
         raise ValidationError(errors)
     _transition_check(case, outcome)
@@ -336,7 +353,15 @@ def _apply(decision: Decision, case: Case, by: User) -> None:
         )
         reason = decision.closure_reason or DEFAULT_CLOSURE_REASON[decision.outcome]
         _plan_follow_pathway(case, decision, by)
-        case_close(case=case, reason=reason, by=by, note=decision.rationale)
+        case_close(
+            case=case,
+            reason=reason,
+            by=by,
+            note=decision.rationale,
+            step_down=decision.outcome == Outcome.EARLY_HELP,
+        )
+        if decision.outcome == Outcome.EARLY_HELP:
+            _package_create(decision, case)  # what was gathered travels on to early help
         return
     target = decision.to_pathway
     if target != case.pathway:
@@ -428,7 +453,7 @@ def _package_create(decision: Decision, case: Case) -> ReferralPackage:
         decision=decision,
         family=case.family,
         version=version,
-        to_pathway=decision.to_pathway,
+        to_pathway=decision.to_pathway or Pathway.FAMILY_HELP,  # a referral to early help: pathway 2's level
         created_at=decision.decided_at,
         snapshot=snapshot,
     )

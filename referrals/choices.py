@@ -26,6 +26,7 @@ class FamilyConsent(models.TextChoices):
 class ContactState(models.TextChoices):
     RECEIVED = "received", "Received, waiting for triage"
     AWAITING_ECPP = "awaiting_ecpp", "Waiting for an expert child protection practitioner to confirm"
+    WITH_EHH = "with_ehh", "Reassigned to the Early Help Hub, waiting for its review"
     TRIAGED = "triaged", "Triaged"
 
 
@@ -33,9 +34,13 @@ class ContactState(models.TextChoices):
 # (received -> triaged). Pathway 4 is decided only by an expert child protection practitioner,
 # so the front door proposes it (received -> awaiting_ecpp); the ECPP's confirmation finishes the
 # triage, and a return sends the contact back to the queue.
+# A contact below the social care threshold where early help may help is reassigned to the Early
+# Help Hub (received -> with_ehh, step-down route (a)); the hub's review finishes it, or returns it
+# to the queue.
 CONTACT_TRANSITIONS: dict[str, set[str]] = {
-    ContactState.RECEIVED: {ContactState.AWAITING_ECPP, ContactState.TRIAGED},
+    ContactState.RECEIVED: {ContactState.AWAITING_ECPP, ContactState.TRIAGED, ContactState.WITH_EHH},
     ContactState.AWAITING_ECPP: {ContactState.TRIAGED, ContactState.RECEIVED},
+    ContactState.WITH_EHH: {ContactState.TRIAGED, ContactState.RECEIVED},
     ContactState.TRIAGED: set(),
 }
 
@@ -48,6 +53,7 @@ class TriageOutcome(models.TextChoices):
     PATHWAY_2 = "pathway_2", "Pathway 2: family help"
     PATHWAY_3 = "pathway_3", "Pathway 3: support to reduce risk"
     PATHWAY_4 = "pathway_4", "Pathway 4: strategy discussion (an ECPP decides)"
+    EARLY_HELP = "early_help", "Early help: reassign to the Early Help Hub (the family consents)"
     NFA = "nfa", "No further action"
     SIGNPOST = "signpost", "Signpost to universal services"
 
@@ -73,6 +79,10 @@ OUTCOME_IN_PLAIN_WORDS = {
     TriageOutcome.PATHWAY_4: (
         "We are worried that a child may be at risk of significant harm. We are looking into this "
         "urgently under child protection procedures, with the police and health services."
+    ),
+    TriageOutcome.EARLY_HELP: (
+        "We have passed the request to our Early Help Hub, as the family agreed. The hub will look at "
+        "what support is already in place and arrange early help with the family."
     ),
     TriageOutcome.NFA: "We are not taking any further action on this request.",
     TriageOutcome.SIGNPOST: (

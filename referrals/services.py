@@ -455,11 +455,19 @@ def contact_triage(
         raise ValidationError(errors)
     outcome = details.outcome
     now = timezone.now()
-    family = _family_for(contact, details, by, create=outcome in CASE_OUTCOMES)
+    to_hub = outcome == TriageOutcome.EARLY_HELP
+    family = _family_for(contact, details, by, create=outcome in CASE_OUTCOMES or to_hub)
     case = Case.objects.filter(family=family, state=CaseState.OPEN).first() if family else None
     state = ContactState.TRIAGED
     decision = None
-    if outcome in CASE_OUTCOMES:
+    if to_hub:
+        # Step-down route (a): saved, not finalised, and reassigned to the Early Help Hub's tray.
+        from stepdown.services import stepdown_from_contact  # stepdown builds on referrals
+
+        _contribute_request(contact, family, by)
+        stepdown_from_contact(contact=contact, family=family, by=by, rationale=details.rationale)
+        state = ContactState.WITH_EHH
+    elif outcome in CASE_OUTCOMES:
         if case is None:
             if details.team is None:
                 raise ValidationError({"team": "Choose the team that will hold the family's new case."})
@@ -535,6 +543,8 @@ def contact_triage(
     contact.save()
     if state == ContactState.AWAITING_ECPP:
         summary = f"Pathway 4 proposed: waiting for {details.ecpp} to confirm"
+    elif state == ContactState.WITH_EHH:
+        summary = "Reassigned to the Early Help Hub: its manager reviews it within 24 hours"
     else:
         summary = f"Triaged: {TriageOutcome(outcome).label}"
     ContactEvent.objects.create(contact=contact, summary=summary, at=now, by=by)
@@ -568,6 +578,41 @@ def contact_decision_settled(*, decision: Decision, by: User) -> None:
         ContactEvent.objects.create(contact=contact, summary=summary[:300], at=timezone.now(), by=by)
 
 
+def contact_hub_finish(
+    *, contact: Contact, by: User, case: Case | None, decision: Decision | None
+) -> Contact:
+    """The Early Help Hub reviewed a contact reassigned to it (step-down route (a))."""
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    _contact_transition(contact, ContactState.TRIAGED)
+    contact.state = ContactState.TRIAGED
+    contact.case = case
+    contact.decision = decision or contact.decision
+    contact.version += 1
+    contact.save()
+    summary = "Reviewed by the Early Help Hub" + (f": now with case {case.reference}" if case else "")
+    ContactEvent.objects.create(contact=contact, summary=summary, at=timezone.now(), by=by)
+    return contact
+
+
+def contact_hub_return(*, contact: Contact, by: User, reason: str) -> Contact:
+    """The Early Help Hub sends a contact back to the front door's queue, to triage again."""
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    _contact_transition(contact, ContactState.RECEIVED)
+    contact.state = ContactState.RECEIVED
+    contact.outcome = contact.rationale = contact.advice = contact.feedback_text = ""
+    contact.triaged_at = contact.triaged_by = None
+    contact.version += 1
+    contact.save()
+    clock_start(target=contact, kind=ClockKind.CONTACT_DECISION, by=by, team=front_door_team())
+    ContactEvent.objects.create(
+        contact=contact,
+        summary=f"Returned by the Early Help Hub: {reason}"[:300],
+        at=timezone.now(),
+        by=by,
+    )
+    return contact
+
+
 # --- feedback to the referrer -----------------------------------------------------------------
 
 
@@ -578,7 +623,7 @@ def letter_is_ready(contact: Contact) -> str | None:
             "Wait for the expert child protection practitioner to confirm pathway 4 "
             "before telling the referrer."
         )
-    if contact.state != ContactState.TRIAGED:
+    if contact.state not in (ContactState.TRIAGED, ContactState.WITH_EHH):
         return "Triage the contact first: the letter tells the referrer the outcome."
     return None
 

@@ -24,6 +24,10 @@ AUDITOR_ACTIONS = (
     "break-glass",
     "inbox/",
     "notifications",
+    # The monthly step-down audit: drawing the sample and recording findings is the auditor's job,
+    # and changes no case record.
+    "step-down-audit",
+    "step-downs/audit/",
 )
 SIGN_OUT_FORM = '<form method="post" action="/accounts/sign-out/" class="app-inline-form">'
 

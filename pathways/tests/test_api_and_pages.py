@@ -96,7 +96,7 @@ def test_propose_confirm_and_return_through_the_api(cast, world, api_for):
     case.refresh_from_db()
     back = fh.post(
         f"/api/v1/cases/{case.pk}/decisions/",
-        body(outcome="pathway_2", mode="propose", version=case.version),
+        body(outcome="pathway_1", mode="propose", version=case.version),
         format="json",
     )
     returned = api_for(cast.social_worker).post(
@@ -129,7 +129,7 @@ def test_packages_are_shared_only_as_the_family_agreed(cast, world, api_for):
     api_for(cast.social_worker).post(
         f"/api/v1/cases/{case.pk}/decisions/",
         body(
-            outcome="pathway_2",
+            outcome="pathway_1",
             family_consents_to_share=True,
             shared_with_ids=[cast.school.pk],
             version=case.version,
@@ -137,7 +137,7 @@ def test_packages_are_shared_only_as_the_family_agreed(cast, world, api_for):
         format="json",
     )
     shared = api_for(cast.school_dsl).get(url).json()["results"]
-    assert [row["to_pathway"] for row in shared] == [2]
+    assert [row["to_pathway"] for row in shared] == [1]
 
 
 def test_the_decision_page_for_a_proposer_and_a_decider(cast, world, client_for):

@@ -35,7 +35,8 @@ def details(outcome, **extra):
 
 
 def test_one_family_one_assessment_through_every_pathway_and_closed(cast, world, thresholds):
-    """1 -> 2 -> 3 -> 4 -> 3 -> 2 -> closed on one assessment, with history and chronology."""
+    """1 -> 2 -> 3 -> 4 -> 3 -> 1 -> closed on one assessment, with history and chronology. (Down
+    to pathway 2 from 3 is a step-down, with consent and approval: stepdown/tests.)"""
     case = world.north_case  # opened at pathway 2 with fh.worker as key worker
     family = case.family
     contribution_add(
@@ -53,13 +54,13 @@ def test_one_family_one_assessment_through_every_pathway_and_closed(cast, world,
         details=details(Outcome.PATHWAY_4, lawful_basis="Children Act 1989 s47: risk of harm"),
     )
     decision_record(case=case, by=cast.ecpp, details=details(Outcome.PATHWAY_3))
-    decision_record(case=case, by=cast.social_worker, details=details(Outcome.PATHWAY_2))
-    decision_record(case=case, by=cast.fh_worker, details=details(Outcome.CLOSE, closure_reason="RC9"))
+    decision_record(case=case, by=cast.social_worker, details=details(Outcome.PATHWAY_1))
+    decision_record(case=case, by=cast.fh_worker, details=details(Outcome.CLOSE, closure_reason="RC7"))
 
     case.refresh_from_db()
-    assert case.state == "closed" and case.closure_reason == "RC9"
+    assert case.state == "closed" and case.closure_reason == "RC7"
     moves = list(PathwayTransition.objects.filter(case=case).values_list("from_pathway", "to_pathway"))
-    assert moves == [(2, 1), (1, 2), (2, 3), (3, 4), (4, 3), (3, 2), (2, None)]
+    assert moves == [(2, 1), (1, 2), (2, 3), (3, 4), (4, 3), (3, 1), (1, None)]
     assert Decision.objects.filter(case=case, assessment=family.assessment).count() == 7
     assert ChronologyEntry.objects.filter(case=case, kind=ChronologyKind.PATHWAY_CHANGED).count() == 6
     # The key worker never changed (no handover); an ECPP came alongside at pathway 4.
@@ -68,7 +69,7 @@ def test_one_family_one_assessment_through_every_pathway_and_closed(cast, world,
     # Every pathway decision created the next version of the referral package.
     assert list(
         ReferralPackage.objects.filter(family=family).order_by("version").values_list("to_pathway", flat=True)
-    ) == [1, 2, 3, 4, 3, 2]
+    ) == [1, 2, 3, 4, 3, 1]
 
 
 def test_family_help_worker_decides_at_1_and_2_but_only_proposes_3(cast, world):

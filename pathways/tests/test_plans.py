@@ -65,7 +65,7 @@ def test_the_plan_carries_over_every_pathway_change_with_its_actions(cast, world
     icpc_record(case=case, by=cast.ecpp, held_on=held, cp_plan=True, categories=["NEG"])
     plan.refresh_from_db()
     assert plan.kind == "child_protection" and plan.next_review_due == held + timedelta(days=91)
-    move(case, cast.ecpp, Outcome.PATHWAY_2, family_consents_to_share=True)
+    move(case, cast.ecpp, Outcome.PATHWAY_1, family_consents_to_share=True)  # (to 2 is a step-down)
     plan.refresh_from_db()
     assert plan.kind == "family_support"
     assert list(plan.actions.all()) == [action] and list(plan.outcomes.all()) == [outcome]
@@ -77,7 +77,7 @@ def test_the_plan_carries_over_every_pathway_change_with_its_actions(cast, world
         ("child_protection", "family_support"),
     ]
 
-    move(case, cast.fh_worker, Outcome.CLOSE, closure_reason="RC9")
+    move(case, cast.fh_worker, Outcome.CLOSE, closure_reason="RC7")
     plan.refresh_from_db()
     assert plan.ended_on == today
     with pytest.raises(ValidationError, match="ended"):

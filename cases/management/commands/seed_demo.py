@@ -568,8 +568,8 @@ class Command(BaseCommand):
         if closed:
             services.case_close(
                 case=case,
-                reason=ClosureReason.RC9,
-                note="Stepped down to early help with the family's agreement.",
+                reason=ClosureReason.RC7,
+                note="Support ended: the family's goals were met.",
                 by=manager,
             )
 

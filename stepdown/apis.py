@@ -1,0 +1,568 @@
+"""REST API for consents, step-downs (every route and action) and the monthly audit. The same
+services and permissions as the pages."""
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.models import Agency, Team, User
+from cases.models import Person
+from stepdown import selectors, services
+from stepdown.choices import CASE_ROUTE_CHOICES, AuditRating, ConsentMethod, HubAction
+from stepdown.models import AuditSampleItem, Consent, StepDown, StepDownEvent
+from stepdown.permissions import (
+    audit_item_for_user,
+    case_for_stepdown,
+    consent_for_user,
+    consents_visible_to,
+    family_for_consent,
+    require_audit_reader,
+    stepdown_for_user,
+    stepdowns_visible_to,
+)
+
+
+def _users():
+    return User.objects.filter(is_active=True)
+
+
+# --- consent ----------------------------------------------------------------------------------
+
+
+class ConsentOutput(serializers.ModelSerializer):
+    given_by = serializers.StringRelatedField()
+    share_with = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    referral_agency = serializers.StringRelatedField()
+    purposes = serializers.ListField(child=serializers.CharField(), read_only=True)
+    is_current = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Consent
+        fields = [
+            "id",
+            "reference",
+            "family",
+            "given_by",
+            "capacity",
+            "early_help",
+            "share_with",
+            "referral_agency",
+            "purposes",
+            "method",
+            "recorded_where",
+            "given_on",
+            "recorded_at",
+            "is_current",
+            "withdrawn_on",
+            "withdrawal_note",
+        ]
+
+
+class ConsentInput(serializers.Serializer):
+    family_id = serializers.IntegerField()
+    given_by_id = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all(), source="given_by")
+    early_help = serializers.BooleanField(default=False)
+    share_with_ids = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.all(), many=True, required=False, default=list, source="share_with"
+    )
+    referral_agency_id = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.all(), required=False, allow_null=True, default=None, source="referral_agency"
+    )
+    method = serializers.ChoiceField(choices=ConsentMethod.choices)
+    recorded_where = serializers.CharField(max_length=300)
+    given_on = serializers.DateField()
+
+
+class WithdrawConsentInput(serializers.Serializer):
+    withdrawn_on = serializers.DateField()
+    note = serializers.CharField()
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Consents of the families you may see",
+        parameters=[OpenApiParameter("family", int, description="Only this family's")],
+    ),
+    retrieve=extend_schema(summary="One consent"),
+)
+class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ConsentOutput
+    queryset = Consent.objects.none()
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Consent.objects.none()
+        consents = consents_visible_to(self.request.user).select_related("given_by", "referral_agency")
+        family = self.request.query_params.get("family")
+        if family is not None:
+            if not family.isdigit():
+                raise serializers.ValidationError({"family": ["A family id is a number."]})
+            consents = consents.filter(family_id=family)
+        return consents.prefetch_related("share_with")
+
+    def get_object(self):
+        return consent_for_user(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(summary="Record a family's consent", request=ConsentInput, responses={201: ConsentOutput})
+    def create(self, request):
+        family_id = request.data.get("family_id")
+        family = family_for_consent(request.user, family_id, "record")
+        data = ConsentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        values.pop("family_id")
+        consent = services.consent_record(family=family, by=request.user, **values)
+        return Response(ConsentOutput(consent).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Record that consent was withdrawn", request=WithdrawConsentInput, responses=ConsentOutput
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        consent = consent_for_user(request.user, pk, "withdraw")
+        data = WithdrawConsentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        consent = services.consent_withdraw(consent=consent, by=request.user, **data.validated_data)
+        return Response(ConsentOutput(consent).data)
+
+
+# --- step-downs -------------------------------------------------------------------------------
+
+
+class StepDownEventOutput(serializers.ModelSerializer):
+    by = serializers.StringRelatedField()
+
+    class Meta:
+        model = StepDownEvent
+        fields = ["state", "summary", "detail", "at", "by"]
+
+
+class StepDownOutput(serializers.ModelSerializer):
+    proposed_by = serializers.StringRelatedField()
+    approved_by = serializers.StringRelatedField()
+    receiving_team = serializers.StringRelatedField()
+    receiving_agency = serializers.StringRelatedField()
+    lead_professional = serializers.StringRelatedField()
+    consent = serializers.SlugRelatedField(read_only=True, slug_field="reference")
+    outcome_wording = serializers.CharField(read_only=True)
+    events = StepDownEventOutput(many=True, read_only=True)
+
+    class Meta:
+        model = StepDown
+        fields = [
+            "id",
+            "reference",
+            "route",
+            "state",
+            "outcome_wording",
+            "family",
+            "case",
+            "contact",
+            "rationale",
+            "needs",
+            "consent",
+            "receiving_team",
+            "receiving_agency",
+            "lead_professional",
+            "cin_meeting_on",
+            "agreement",
+            "panel_on",
+            "panel_resources",
+            "hub_action",
+            "proposed_by",
+            "proposed_at",
+            "approved_by",
+            "approved_at",
+            "returned_reason",
+            "decision",
+            "shared_at",
+            "completed_at",
+            "version",
+            "events",
+        ]
+
+
+class StepDownInput(serializers.Serializer):
+    case_id = serializers.IntegerField()
+    route = serializers.ChoiceField(choices=CASE_ROUTE_CHOICES)
+    rationale = serializers.CharField()
+    needs = serializers.CharField()
+    consent_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    receiving_team_id = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), required=False, allow_null=True, default=None, source="receiving_team"
+    )
+    receiving_agency_id = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        source="receiving_agency",
+    )
+    lead_professional_id = serializers.PrimaryKeyRelatedField(
+        queryset=_users(), required=False, allow_null=True, default=None, source="lead_professional"
+    )
+    cin_meeting_on = serializers.DateField(required=False, allow_null=True, default=None)
+    agreement = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class StepDownVersionInput(serializers.Serializer):
+    version = serializers.IntegerField(help_text="The version you read: it changes with every step")
+
+
+class SubmitInput(StepDownVersionInput):
+    consent_id = serializers.IntegerField()
+
+
+class StepDownReasonInput(StepDownVersionInput):
+    reason = serializers.CharField()
+
+
+class StepDownWithdrawInput(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class StepDownNoteInput(StepDownVersionInput):
+    note = serializers.CharField()
+
+
+class AcceptInput(StepDownVersionInput):
+    key_worker_id = serializers.PrimaryKeyRelatedField(queryset=_users(), source="key_worker")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReviewInput(StepDownVersionInput):
+    action = serializers.ChoiceField(choices=HubAction.choices)
+    rationale = serializers.CharField()
+
+
+class PanelInput(StepDownVersionInput):
+    accepted = serializers.BooleanField()
+    panel_on = serializers.DateField()
+    lead_professional_id = serializers.PrimaryKeyRelatedField(
+        queryset=_users(), required=False, allow_null=True, default=None, source="lead_professional"
+    )
+    resources = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+def _family_consent(step_down_family_id, user, consent_id):
+    consent = consents_visible_to(user).filter(pk=consent_id, family_id=step_down_family_id).first()
+    if consent is None:
+        raise serializers.ValidationError({"consent_id": ["No such consent for this family."]})
+    return consent
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Step-downs of the families you may see",
+        parameters=[
+            OpenApiParameter("state", str, description="Only step-downs in this state"),
+            OpenApiParameter("case", int, description="Only this case's"),
+        ],
+    ),
+    retrieve=extend_schema(summary="One step-down with its history"),
+)
+class StepDownViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = StepDownOutput
+    queryset = StepDown.objects.none()
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return StepDown.objects.none()
+        step_downs = stepdowns_visible_to(self.request.user).select_related(
+            "proposed_by", "approved_by", "receiving_team", "receiving_agency", "lead_professional", "consent"
+        )
+        params = self.request.query_params
+        if params.get("state"):
+            step_downs = step_downs.filter(state=params["state"])
+        if params.get("case"):
+            if not params["case"].isdigit():
+                raise serializers.ValidationError({"case": ["A case id is a number."]})
+            step_downs = step_downs.filter(case_id=params["case"])
+        return step_downs.prefetch_related("events__by")
+
+    def get_object(self):
+        return stepdown_for_user(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(
+        summary="Propose a step-down from a case (routes b to e; route a starts at triage)",
+        request=StepDownInput,
+        responses={201: StepDownOutput},
+    )
+    def create(self, request):
+        case = case_for_stepdown(request.user, request.data.get("case_id"))
+        data = StepDownInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        consent_id = values.pop("consent_id")
+        consent = _family_consent(case.family_id, request.user, consent_id) if consent_id else None
+        version = values.pop("version")
+        values.pop("case_id")
+        step_down = services.stepdown_propose(
+            case=case,
+            by=request.user,
+            details=services.StepDownDetails(consent=consent, **values),
+            expected_version=version,
+        )
+        return Response(StepDownOutput(step_down).data, status=status.HTTP_201_CREATED)
+
+    def _act(self, request, pk, permission, input_class, call):
+        step_down = stepdown_for_user(request.user, pk, permission)
+        data = input_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        call(step_down, dict(data.validated_data))
+        step_down.refresh_from_db()
+        return Response(StepDownOutput(step_down).data)
+
+    @extend_schema(
+        summary="The family has consented: send for approval", request=SubmitInput, responses=StepDownOutput
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        def call(step_down, values):
+            consent = _family_consent(step_down.family_id, request.user, values["consent_id"])
+            services.stepdown_submit(
+                step_down=step_down, by=request.user, consent=consent, expected_version=values["version"]
+            )
+
+        return self._act(request, pk, "submit", SubmitInput, call)
+
+    @extend_schema(
+        summary="Approve (a team manager; never the proposer)",
+        request=StepDownVersionInput,
+        responses=StepDownOutput,
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._act(
+            request,
+            pk,
+            "approve",
+            StepDownVersionInput,
+            lambda s, v: services.stepdown_approve(
+                step_down=s, by=request.user, expected_version=v["version"]
+            ),
+        )
+
+    @extend_schema(summary="Return with reasons", request=StepDownReasonInput, responses=StepDownOutput)
+    @action(detail=True, methods=["post"], url_path="return")
+    def send_back(self, request, pk=None):
+        return self._act(
+            request,
+            pk,
+            "return",
+            StepDownReasonInput,
+            lambda s, v: services.stepdown_return(
+                step_down=s, by=request.user, reason=v["reason"], expected_version=v["version"]
+            ),
+        )
+
+    @extend_schema(
+        summary="Withdraw (the proposer or a team manager)",
+        request=StepDownWithdrawInput,
+        responses=StepDownOutput,
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        return self._act(
+            request,
+            pk,
+            "withdraw",
+            StepDownWithdrawInput,
+            lambda s, v: services.stepdown_withdraw(step_down=s, by=request.user, reason=v["reason"]),
+        )
+
+    @extend_schema(
+        summary="Early Help Hub: review a reassigned contact (route a)",
+        request=ReviewInput,
+        responses=StepDownOutput,
+    )
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        return self._act(
+            request,
+            pk,
+            "hub",
+            ReviewInput,
+            lambda s, v: services.stepdown_hub_review(
+                step_down=s,
+                by=request.user,
+                action=v["action"],
+                rationale=v["rationale"],
+                expected_version=v["version"],
+            ),
+        )
+
+    @extend_schema(
+        summary="Early Help Hub: ask to discuss (routes b, c)",
+        request=StepDownNoteInput,
+        responses=StepDownOutput,
+    )
+    @action(detail=True, methods=["post"])
+    def discuss(self, request, pk=None):
+        return self._act(
+            request,
+            pk,
+            "hub",
+            StepDownNoteInput,
+            lambda s, v: services.stepdown_hub_discuss(
+                step_down=s, by=request.user, note=v["note"], expected_version=v["version"]
+            ),
+        )
+
+    @extend_schema(
+        summary="Early Help Hub: accept the transfer (routes b, c)",
+        request=AcceptInput,
+        responses=StepDownOutput,
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return self._act(
+            request,
+            pk,
+            "hub",
+            AcceptInput,
+            lambda s, v: services.stepdown_hub_accept(
+                step_down=s,
+                by=request.user,
+                key_worker=v["key_worker"],
+                note=v["note"],
+                expected_version=v["version"],
+            ),
+        )
+
+    @extend_schema(
+        summary="Record the MASG panel's decision (route d)", request=PanelInput, responses=StepDownOutput
+    )
+    @action(detail=True, methods=["post"])
+    def panel(self, request, pk=None):
+        return self._act(
+            request,
+            pk,
+            "panel",
+            PanelInput,
+            lambda s, v: services.stepdown_panel_record(
+                step_down=s, by=request.user, expected_version=v.pop("version"), **v
+            ),
+        )
+
+
+# --- the monthly audit --------------------------------------------------------------------------
+
+
+class AuditItemOutput(serializers.ModelSerializer):
+    family = serializers.StringRelatedField()
+    step_down = serializers.SlugRelatedField(read_only=True, slug_field="reference")
+    audited_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = AuditSampleItem
+        fields = [
+            "id",
+            "kind",
+            "family",
+            "step_down",
+            "transition",
+            "rating",
+            "findings",
+            "learning",
+            "audited_by",
+            "audited_at",
+        ]
+
+
+class AuditStepDownOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    route = serializers.CharField()
+    family = serializers.CharField()
+    completed_at = serializers.DateTimeField()
+    rereferred = serializers.BooleanField(help_text="Referred again within 12 months of the step-down")
+
+
+class AuditStepUpOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    case = serializers.CharField(source="case.reference")
+    family = serializers.CharField(source="case.family")
+    from_pathway = serializers.IntegerField()
+    to_pathway = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    rereferred = serializers.BooleanField(help_text="Within 12 months of a step-down")
+
+
+class AuditReportOutput(serializers.Serializer):
+    month = serializers.DateField()
+    step_downs = AuditStepDownOutput(many=True)
+    step_ups = AuditStepUpOutput(many=True)
+    hidden = serializers.IntegerField(help_text="Restricted records not listed")
+    sample_population = serializers.IntegerField(allow_null=True, source="sample.population", default=None)
+    items = AuditItemOutput(many=True)
+
+
+class MonthInput(serializers.Serializer):
+    month = serializers.RegexField(
+        r"^\d{4}-(0[1-9]|1[0-2])$", error_messages={"invalid": "Give a month like 2026-11."}
+    )
+
+
+class FindingInput(serializers.Serializer):
+    rating = serializers.ChoiceField(choices=AuditRating.choices)
+    findings = serializers.CharField()
+    learning = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+def _month(value: str):
+    year, month = value.split("-")
+    return timezone.localdate().replace(year=int(year), month=int(month), day=1)
+
+
+class StepDownAuditViewSet(viewsets.GenericViewSet):
+    serializer_class = AuditReportOutput
+    queryset = AuditSampleItem.objects.none()
+
+    @extend_schema(
+        summary="The month's step-downs and step-ups, the sample and its findings",
+        parameters=[OpenApiParameter("month", str, description="YYYY-MM (default: this month)")],
+    )
+    def list(self, request):
+        require_audit_reader(request.user)
+        month = timezone.localdate().replace(day=1)
+        if request.query_params.get("month"):
+            data = MonthInput(data=request.query_params)
+            data.is_valid(raise_exception=True)
+            month = _month(data.validated_data["month"])
+        report = selectors.audit_report(request.user, month)
+        return Response(AuditReportOutput(report).data)
+
+    @extend_schema(
+        summary="Draw the month's random sample (once)",
+        request=MonthInput,
+        responses={201: AuditReportOutput},
+    )
+    @action(detail=False, methods=["post"])
+    def sample(self, request):
+        require_audit_reader(request.user)
+        data = MonthInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        month = _month(data.validated_data["month"])
+        services.audit_sample_draw(month=month, by=request.user)
+        return Response(
+            AuditReportOutput(selectors.audit_report(request.user, month)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        summary="Record the findings for one sampled case", request=FindingInput, responses=AuditItemOutput
+    )
+    @action(detail=False, methods=["post"], url_path=r"items/(?P<item_pk>\d+)/findings")
+    def findings(self, request, item_pk=None):
+        item = audit_item_for_user(request.user, item_pk)
+        data = FindingInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = services.audit_finding_record(item=item, by=request.user, **data.validated_data)
+        return Response(AuditItemOutput(item).data)

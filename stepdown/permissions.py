@@ -1,0 +1,164 @@
+"""Who may see and do what with consents, step-downs and the monthly audit. The only place such
+checks live; pages and the API both call these.
+
+Seeing follows the family (cases/permissions.py, restrictions included): children's services staff
+and auditors see the step-downs and consents of the families they can see. Partner agencies learn
+of a step-down through the referral package shared with them, and the lead professional named on
+one is involved with the family. Rules that depend on the step-down itself (nobody approves their
+own proposal, consent must cover it) are the services' to enforce, with their own messages.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.choices import TeamKind
+from assessments.permissions import sees_whole_record
+from audit.choices import RecordType
+from audit.permissions import RecordRestricted
+from audit.services import record_read
+from cases.models import Case, Family
+from cases.permissions import case_for_user, families_visible_to, family_for_user
+from stepdown.choices import Route, StepDownState
+from stepdown.models import AuditSampleItem, Consent, StepDown
+
+# Action -> (permission needed, what to tell someone who lacks it).
+STEPDOWN_ACTIONS: dict[str, tuple[str | None, str]] = {
+    "view": (None, ""),
+    "propose": ("stepdown.add_stepdown", "Your role cannot propose a step-down."),
+    "submit": ("stepdown.add_stepdown", "Your role cannot send a step-down for approval."),
+    "withdraw": ("stepdown.add_stepdown", "Your role cannot withdraw a step-down."),
+    "approve": ("stepdown.approve_stepdown", "Only a team manager can approve or return a step-down."),
+    "hub": ("stepdown.approve_stepdown", "Only the Early Help Hub's manager can review for the hub."),
+    "panel": ("stepdown.approve_stepdown", "Only a team manager can record the panel's decision."),
+}
+
+
+def _require_staff(user) -> None:
+    if not sees_whole_record(user):
+        raise PermissionDenied("Step-downs are shared with partner agencies through referral packages.")
+
+
+def stepdowns_visible_to(user) -> QuerySet[StepDown]:
+    if not sees_whole_record(user):
+        return StepDown.objects.none()
+    return StepDown.objects.filter(family__in=families_visible_to(user))
+
+
+def in_hub(user, team) -> bool:
+    """Whether the user works in (or manages) the Early Help Hub team named on the step-down."""
+    if team is None or team.kind != TeamKind.EARLY_HELP_HUB:
+        return False
+    return team.manager_id == user.pk or user.teams.filter(pk=team.pk).exists()
+
+
+def hub_teams_of(user) -> QuerySet:
+    return user.teams.filter(kind=TeamKind.EARLY_HELP_HUB)
+
+
+def stepdown_for_user(user, step_down_id, action: str = "view") -> StepDown:
+    """The step-down, if the user may see it (else 404, or the restricted-record page) and may do
+    `action` (else 403)."""
+    try:
+        step_down = (
+            stepdowns_visible_to(user)
+            .select_related("family", "case", "contact", "consent", "receiving_team", "proposed_by")
+            .get(pk=step_down_id)
+        )
+    except (StepDown.DoesNotExist, ValueError, TypeError):
+        if sees_whole_record(user) and str(step_down_id).isdigit():
+            family_id = StepDown.objects.filter(pk=step_down_id).values_list("family_id", flat=True).first()
+            if family_id and families_visible_to(user, restricted=False).filter(pk=family_id).exists():
+                raise RecordRestricted(RecordType.FAMILY, family_id) from None
+        raise Http404("No such step-down.") from None
+    if action == "return":
+        # A team manager returns a proposal; the hub returns a contact the front door reassigned.
+        hub_return = step_down.route == Route.CONTACT and step_down.state == StepDownState.WITH_HUB
+        action = "hub" if hub_return else "approve"
+    permission, refusal = STEPDOWN_ACTIONS[action]
+    if permission and not user.has_perm(permission):
+        raise PermissionDenied(refusal)
+    if action == "hub" and not in_hub(user, step_down.receiving_team):
+        raise PermissionDenied(
+            f"Only a manager in {step_down.receiving_team or 'the Early Help Hub'} can do this."
+        )
+    if (
+        action == "withdraw"
+        and step_down.proposed_by_id != user.pk
+        and not user.has_perm("stepdown.approve_stepdown")
+    ):
+        raise PermissionDenied("Only the proposer or a team manager can withdraw a step-down.")
+    record_read(RecordType.FAMILY, step_down.family_id, step_down.family_id)
+    return step_down
+
+
+def case_for_stepdown(user, case_id) -> Case:
+    """The case a step-down is proposed from (404 if unseen; 403 if the role may not propose)."""
+    case = case_for_user(user, case_id)
+    _require_staff(user)
+    permission, refusal = STEPDOWN_ACTIONS["propose"]
+    if not user.has_perm(permission):
+        raise PermissionDenied(refusal)
+    return case
+
+
+def stepdown_controls(user, step_down: StepDown) -> dict[str, bool]:
+    """Which controls the step-down page offers (the services check again on submit)."""
+    return {
+        "can_submit": user.has_perm("stepdown.add_stepdown"),
+        "can_withdraw": step_down.proposed_by_id == user.pk or user.has_perm("stepdown.approve_stepdown"),
+        "can_approve": user.has_perm("stepdown.approve_stepdown") and step_down.proposed_by_id != user.pk,
+        "can_hub": user.has_perm("stepdown.approve_stepdown") and in_hub(user, step_down.receiving_team),
+        "can_panel": user.has_perm("stepdown.approve_stepdown") and step_down.proposed_by_id != user.pk,
+    }
+
+
+# --- consent ----------------------------------------------------------------------------------
+
+
+def consents_visible_to(user) -> QuerySet[Consent]:
+    if not sees_whole_record(user):
+        return Consent.objects.none()
+    return Consent.objects.filter(family__in=families_visible_to(user))
+
+
+def family_for_consent(user, family_id, action: str = "view") -> Family:
+    family = family_for_user(user, family_id)
+    _require_staff(user)
+    if action == "record" and not user.has_perm("stepdown.add_consent"):
+        raise PermissionDenied("Your role cannot record a family's consent.")
+    return family
+
+
+def consent_for_user(user, consent_id, action: str = "view") -> Consent:
+    try:
+        consent = consents_visible_to(user).select_related("family", "given_by").get(pk=consent_id)
+    except (Consent.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such consent.") from None
+    if action == "withdraw" and not user.has_perm("stepdown.change_consent"):
+        raise PermissionDenied("Your role cannot record that consent was withdrawn.")
+    record_read(RecordType.FAMILY, consent.family_id, consent.family_id)
+    return consent
+
+
+# --- the monthly audit --------------------------------------------------------------------------
+
+
+def require_audit_reader(user) -> None:
+    if not user.has_perm("stepdown.view_stepdown_audit"):
+        raise PermissionDenied("Only managers and auditors can read the step-down audit.")
+
+
+def audit_item_for_user(user, item_id) -> AuditSampleItem:
+    require_audit_reader(user)
+    try:
+        item = (
+            AuditSampleItem.objects.filter(family__in=families_visible_to(user))
+            .select_related("sample", "step_down", "transition")
+            .get(pk=item_id)
+        )
+    except (AuditSampleItem.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such audit item.") from None
+    if not user.has_perm("stepdown.record_audit_finding"):
+        raise PermissionDenied("Only auditors and team managers record case audit findings.")
+    return item

@@ -1,0 +1,91 @@
+"""Reads for step-down pages: where a case's step-down stands, the lists, and the monthly audit."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import QuerySet
+
+from cases.models import Case
+from cases.permissions import families_visible_to
+from pathways.models import PathwayTransition
+from stepdown.choices import OPEN_STATES, StepDownState
+from stepdown.models import AuditSample, StepDown
+from stepdown.permissions import hub_teams_of, stepdowns_visible_to
+from stepdown.services import month_bounds, rereferred_within_year
+
+
+def current_stepdown(case: Case) -> StepDown | None:
+    """The step-down in progress on the case, else its latest one (for the case page)."""
+    step_downs = StepDown.objects.filter(case=case).select_related("proposed_by", "receiving_team")
+    return step_downs.filter(state__in=OPEN_STATES).first() or step_downs.first()
+
+
+def stepdown_queues(user) -> dict[str, QuerySet[StepDown]]:
+    visible = stepdowns_visible_to(user).select_related("case", "family", "proposed_by", "receiving_team")
+    queues = {"mine": visible.filter(proposed_by=user, state__in=OPEN_STATES)}
+    if user.has_perm("stepdown.approve_stepdown"):
+        queues["to_approve"] = (
+            visible.filter(state=StepDownState.PROPOSED, case__team__in=user.teams.all())
+            .exclude(proposed_by=user)
+            .order_by("proposed_at")
+        )
+        queues["panel"] = visible.filter(state=StepDownState.AWAITING_PANEL).order_by("proposed_at")
+        queues["hub"] = visible.filter(
+            state__in=[StepDownState.WITH_HUB, StepDownState.DISCUSSING],
+            receiving_team__in=hub_teams_of(user),
+        ).order_by("proposed_at")
+    return queues
+
+
+@dataclass
+class AuditReport:
+    month: date
+    step_downs: list = field(default_factory=list)
+    step_ups: list = field(default_factory=list)
+    sample: AuditSample | None = None
+    items: list = field(default_factory=list)
+    hidden: int = 0
+
+
+def audit_report(user, month: date) -> AuditReport:
+    """The month's step-downs and step-ups for managers and auditors, the drawn sample with findings,
+    and families referred again within 12 months of a step-down flagged."""
+    month = month.replace(day=1)
+    start, end = month_bounds(month)
+    visible_families = families_visible_to(user)
+    step_downs = StepDown.objects.filter(
+        state=StepDownState.COMPLETED, completed_at__gte=start, completed_at__lt=end
+    ).select_related("family", "case", "proposed_by", "approved_by")
+    step_ups = PathwayTransition.objects.filter(
+        at__gte=start, at__lt=end, from_pathway__lte=2, to_pathway__gte=3
+    ).select_related("case__family", "by")
+    report = AuditReport(month=month)
+    total = step_downs.count() + step_ups.count()
+    report.step_downs = list(step_downs.filter(family__in=visible_families).order_by("completed_at"))
+    report.step_ups = list(step_ups.filter(case__family__in=visible_families).order_by("at"))
+    report.hidden = total - len(report.step_downs) - len(report.step_ups)
+    # Re-referred within 12 months after its step-down; a step-up within 12 months after one.
+    since = {s.family_id: s.completed_at for s in report.step_downs}
+    again = rereferred_within_year(set(since), since)
+    for step_down in report.step_downs:
+        step_down.rereferred = step_down.family_id in again
+    up_families = {t.case.family_id for t in report.step_ups}
+    earlier = {}
+    for step_down in StepDown.objects.filter(
+        state=StepDownState.COMPLETED, family_id__in=up_families, completed_at__lt=end
+    ).order_by("completed_at"):
+        earlier[step_down.family_id] = step_down.completed_at
+    for transition in report.step_ups:
+        stepped_down = earlier.get(transition.case.family_id)
+        transition.rereferred = bool(
+            stepped_down and stepped_down + relativedelta(months=12) >= transition.at
+        )
+    report.sample = AuditSample.objects.filter(month=month).select_related("drawn_by").first()
+    if report.sample:
+        report.items = list(
+            report.sample.items.filter(family__in=visible_families).select_related(
+                "family", "step_down", "transition__case", "audited_by"
+            )
+        )
+    return report

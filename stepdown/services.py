@@ -1,0 +1,1080 @@
+"""Consent and step-down: the five routes of seeds/004_1eeb0ade2e7becbd.txt, each moving the family
+through the pathway decision points (pathways/services.py), never around them.
+
+- Consent is a record of its own: who (a parent or carer with parental responsibility, or a young
+  person old enough), to what (early help, sharing the assessment with named agencies, a referral
+  to one agency), how, when, and its withdrawal. A step-down needs a current consent covering it
+  to be sent for approval, approved, accepted by the panel and completed.
+- A team manager approves or returns each step-down; the proposer never approves their own. For
+  route (a) the Early Help Hub's manager reviews within 24 hours and that review is the approval.
+- Whenever support continues the outcome is "referral to early help", never NFA: pathway 2 for the
+  hub's routes; for routes that close the case to social care, the closing reason is RC9.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.choices import AgencyKind, TeamKind
+from accounts.models import Agency, Team, User
+from cases.choices import AllocationRole, CaseState, ChronologyKind, FamilyRole, PersonKind
+from cases.models import Case, Family, FamilyMember, Person, Relationship
+from cases.services import (
+    STALE_EDIT,
+    case_allocate,
+    case_open,
+    case_transfer,
+    chronology_write,
+    involvement_add,
+)
+from escalation.choices import OPEN_CLOCK_STATES, ClockKind
+from escalation.models import Clock
+from escalation.services import clock_cancel, clock_meet, clock_start, notify
+from pathways.choices import Outcome, Pathway, PlanKind
+from pathways.models import CinRecord, Decision, PathwayTransition, Plan
+from pathways.services import DecisionDetails, decision_record
+from referrals.choices import FamilyConsent
+from referrals.models import Contact
+from stepdown.choices import (
+    HUB_ROUTES,
+    OPEN_STATES,
+    STEPDOWN_TRANSITIONS,
+    YOUNG_PERSON_MIN_AGE,
+    AuditRating,
+    ConsentCapacity,
+    ConsentMethod,
+    HubAction,
+    Route,
+    SampleKind,
+    StepDownState,
+)
+from stepdown.models import AuditSample, AuditSampleItem, Consent, StepDown, StepDownEvent
+
+NO_CONSENT = (
+    "The family has not consented to this step-down: record their consent (who gave it, to what, "
+    "how and when) on the family's consents page first."
+)
+
+
+def _age_on(person: Person, day: date) -> int | None:
+    if person.date_of_birth is None:
+        return None
+    return relativedelta(day, person.date_of_birth).years
+
+
+# --- consent ----------------------------------------------------------------------------------
+
+
+def _capacity(family: Family, person: Person, on: date) -> str:
+    """In what capacity the person can consent for the family, or a ValidationError saying why not."""
+    membership = FamilyMember.objects.filter(family=family, person=person, left_on__isnull=True).first()
+    if membership is None:
+        raise ValidationError({"given_by": f"{person} is not a current member of this family."})
+    if person.kind == PersonKind.ADULT:
+        holds_pr = Relationship.objects.filter(
+            family=family, person=person, has_parental_responsibility=True
+        ).exists()
+        if holds_pr:
+            return ConsentCapacity.PARENT
+        raise ValidationError(
+            {
+                "given_by": f"{person} is not recorded as holding parental responsibility for a child "
+                "in this family. Record the relationship on the family page first, or choose who holds it."
+            }
+        )
+    age = _age_on(person, on)
+    if membership.role == FamilyRole.CHILD and age is not None and age >= YOUNG_PERSON_MIN_AGE:
+        return ConsentCapacity.YOUNG_PERSON
+    raise ValidationError(
+        {
+            "given_by": f"A young person consents for themselves from {YOUNG_PERSON_MIN_AGE} "
+            f"(with their date of birth recorded); ask a parent or carer with parental responsibility."
+        }
+    )
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    family: Family,
+    by: User,
+    given_by: Person,
+    method: str,
+    recorded_where: str,
+    given_on: date,
+    early_help: bool = False,
+    share_with: list[Agency] | tuple = (),
+    referral_agency: Agency | None = None,
+) -> Consent:
+    errors: dict[str, str] = {}
+    today = timezone.localdate()
+    if method not in ConsentMethod.values:
+        errors["method"] = "Say how the consent was given: verbally, in writing or electronically."
+    if not (recorded_where or "").strip():
+        errors["recorded_where"] = "Say where the consent is recorded, so it can be found."
+    if given_on is None:
+        errors["given_on"] = "Enter the date the consent was given."
+    elif given_on > today:
+        errors["given_on"] = "Consent cannot be given in the future: enter the date it was given."
+    if not early_help and not share_with and referral_agency is None:
+        errors["early_help"] = (
+            "Say what the family consented to: early help, sharing the assessment, or a referral."
+        )
+    if errors:
+        raise ValidationError(errors)
+    capacity = _capacity(family, given_by, given_on)
+    consent = Consent.objects.create(
+        family=family,
+        given_by=given_by,
+        capacity=capacity,
+        early_help=early_help,
+        referral_agency=referral_agency,
+        method=method,
+        recorded_where=recorded_where.strip(),
+        given_on=given_on,
+        recorded_by=by,
+        recorded_at=timezone.now(),
+    )
+    consent.share_with.set(share_with)
+    chronology_write(
+        family=family,
+        subject=given_by,
+        kind=ChronologyKind.CONSENT_RECORDED,
+        summary=f"Consent {consent.reference} given by {given_by} ({ConsentCapacity(capacity).label})"[:300],
+        detail="To "
+        + "; ".join(consent.purposes())
+        + f". {ConsentMethod(method).label}; {consent.recorded_where}.",
+        author=by,
+    )
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, consent: Consent, by: User, withdrawn_on: date, note: str) -> Consent:
+    """Consent withdrawn. A step-down relying on it that has not yet shared anything goes back to
+    waiting for consent; one that has shared is raised by the consent checks (the receiving team
+    or agency must be told)."""
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    if consent.withdrawn_at is not None:
+        raise ValidationError("This consent has already been withdrawn.", code="withdrawn")
+    errors = {}
+    if not (note or "").strip():
+        errors["note"] = "Record what the family said, and who said it."
+    if withdrawn_on is None:
+        errors["withdrawn_on"] = "Enter the date consent was withdrawn."
+    elif withdrawn_on > timezone.localdate() or withdrawn_on < consent.given_on:
+        errors["withdrawn_on"] = "The date must be between the day consent was given and today."
+    if errors:
+        raise ValidationError(errors)
+    consent.withdrawn_on = withdrawn_on
+    consent.withdrawn_at = timezone.now()
+    consent.withdrawn_by = by
+    consent.withdrawal_note = note.strip()
+    consent.save(update_fields=["withdrawn_on", "withdrawn_at", "withdrawn_by", "withdrawal_note"])
+    chronology_write(
+        family=consent.family,
+        subject=consent.given_by,
+        kind=ChronologyKind.CONSENT_WITHDRAWN,
+        summary=f"Consent {consent.reference} withdrawn",
+        detail=consent.withdrawal_note,
+        author=by,
+    )
+    for step_down in StepDown.objects.select_for_update().filter(
+        consent=consent, state=StepDownState.PROPOSED
+    ):
+        _move(step_down, StepDownState.AWAITING_CONSENT, by, "Consent withdrawn: waiting for consent again")
+        clock_cancel(target=step_down, kind=ClockKind.STEPDOWN_APPROVAL, by=by, reason="Consent withdrawn")
+        _consent_clock(step_down, by)
+        step_down.consent = None
+        step_down.save(update_fields=["consent"])
+    return consent
+
+
+def _covers(consent: Consent, step_down: StepDown, lead_agency: Agency | None = None) -> str | None:
+    """Why `consent` does not cover the step-down (None if it does)."""
+    if consent.withdrawn_at is not None:
+        return f"Consent {consent.reference} was withdrawn on {consent.withdrawn_on:%d %B %Y}."
+    if consent.family_id != step_down.family_id:
+        return "That consent is another family's."
+    route = step_down.route
+    if route == Route.SINGLE_AGENCY:
+        agency = step_down.receiving_agency
+        if consent.referral_agency_id != (agency.pk if agency else None):
+            return (
+                f"Consent {consent.reference} does not cover a referral to {agency}: the family must "
+                "consent to the referral to that agency."
+            )
+        return None
+    if not consent.early_help:
+        return f"Consent {consent.reference} does not cover a step-down to early help."
+    shared = set(consent.share_with.values_list("pk", flat=True))
+    if route == Route.MASG and not shared:
+        return (
+            f"Consent {consent.reference} does not cover sharing the assessment with the agencies of "
+            "the multi-agency support group: record which agencies the family agreed to."
+        )
+    lead_agency = lead_agency or (
+        step_down.lead_professional.agency if step_down.lead_professional_id else None
+    )
+    if lead_agency and lead_agency.kind != AgencyKind.LA_CHILDRENS_SERVICES and lead_agency.pk not in shared:
+        return (
+            f"Consent {consent.reference} does not cover sharing the assessment with {lead_agency}, "
+            "the lead professional's agency."
+        )
+    return None
+
+
+def _consent_for(step_down: StepDown, lead_agency: Agency | None = None) -> Consent | None:
+    """The gate: the current consent that covers the step-down, or a ValidationError. Route (a) may
+    rest on the family's consent to the request for support itself (004's note)."""
+    if step_down.route == Route.CONTACT and step_down.consent_id is None:
+        if step_down.contact.family_consents == FamilyConsent.YES:
+            return None
+        raise ValidationError({"consent": NO_CONSENT}, code="no_consent")
+    if step_down.consent_id is None:
+        raise ValidationError({"consent": NO_CONSENT}, code="no_consent")
+    consent = Consent.objects.select_for_update().get(pk=step_down.consent_id)
+    refusal = _covers(consent, step_down, lead_agency)
+    if refusal:
+        raise ValidationError({"consent": refusal}, code="consent_not_covering")
+    return consent
+
+
+# --- step-downs: shared parts ---------------------------------------------------------------
+
+
+def _move(step_down: StepDown, to_state: str, by: User | None, summary: str, detail: str = "") -> None:
+    if to_state not in STEPDOWN_TRANSITIONS[step_down.state]:
+        raise ValidationError(
+            f"This step-down is {step_down.get_state_display().lower()}: it cannot do that now.",
+            code="invalid_transition",
+        )
+    step_down.state = to_state
+    step_down.version += 1
+    step_down.save(update_fields=["state", "version"])
+    StepDownEvent.objects.create(
+        step_down=step_down, state=to_state, summary=summary[:300], detail=detail, at=timezone.now(), by=by
+    )
+
+
+def _lock(step_down: StepDown, expected_version: int | None) -> StepDown:
+    locked = StepDown.objects.select_for_update().get(pk=step_down.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ValidationError({"version": STALE_EDIT}, code="stale")
+    return locked
+
+
+def _chronology(step_down: StepDown, summary: str, by: User, detail: str = "") -> None:
+    chronology_write(
+        family=step_down.family,
+        case=step_down.case,
+        kind=ChronologyKind.STEP_DOWN,
+        summary=f"Step-down {step_down.reference}: {summary}"[:300],
+        detail=detail,
+        author=by,
+    )
+
+
+def _tell(user: User | None, step_down: StepDown, key: str, what: str, why: str) -> None:
+    """Notifications carry references, never names (they are emailed)."""
+    if user is None or not user.is_active:
+        return
+    notify(
+        user=user,
+        key=f"stepdown:{step_down.pk}:{key}:{user.pk}",
+        what=f"Step-down {step_down.reference}: {what}",
+        why=why,
+        url=step_down.get_absolute_url(),
+        statutory=False,
+    )
+
+
+def _manager_of(step_down: StepDown) -> User | None:
+    team = step_down.case.team if step_down.case_id else None
+    return team.manager if team and team.manager_id else None
+
+
+def _consent_clock(step_down: StepDown, by: User | None) -> None:
+    clock_start(
+        target=step_down,
+        kind=ClockKind.STEPDOWN_CONSENT,
+        by=by,
+        holder=step_down.proposed_by,
+        team=step_down.case.team if step_down.case_id else None,
+        family=step_down.family,
+        pathway=step_down.case.pathway if step_down.case_id else None,
+    )
+
+
+def _approval_clock(step_down: StepDown, by: User | None) -> None:
+    clock_start(
+        target=step_down,
+        kind=ClockKind.STEPDOWN_APPROVAL,
+        by=by,
+        team=step_down.case.team,
+        family=step_down.family,
+        pathway=step_down.case.pathway,
+    )
+
+
+def _hub_clock(step_down: StepDown, by: User | None) -> None:
+    """The Early Help Hub reviews within 24 hours (DOMAIN.md timescales)."""
+    clock_start(
+        target=step_down,
+        kind=ClockKind.EHH_REVIEW,
+        by=by,
+        team=step_down.receiving_team,
+        family=step_down.family,
+        pathway=step_down.case.pathway if step_down.case_id else Pathway.ADVICE,
+    )
+
+
+def _send_for_approval(step_down: StepDown, by: User, summary: str) -> None:
+    _move(step_down, StepDownState.PROPOSED, by, summary)
+    _approval_clock(step_down, by)
+    manager = _manager_of(step_down)
+    if manager and manager.pk != step_down.proposed_by_id:
+        _tell(manager, step_down, "approve", "waiting for your approval", Route(step_down.route).label)
+
+
+def _refuse_self(step_down: StepDown, by: User, what: str) -> None:
+    if step_down.proposed_by_id == by.pk:
+        raise ValidationError(
+            f"You proposed this step-down, so another team manager must {what} it.", code="own_proposal"
+        )
+
+
+# --- proposing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepDownDetails:
+    """What the proposer enters; which parts a route needs is the route's rule."""
+
+    route: str
+    rationale: str
+    needs: str
+    consent: Consent | None = None
+    receiving_team: Team | None = None  # routes (b), (c): the Early Help Hub
+    receiving_agency: Agency | None = None  # route (d) to a single agency
+    lead_professional: User | None = None  # route (e)
+    cin_meeting_on: date | None = None  # route (e)
+    agreement: str = ""  # route (e): as recorded in the CIN meeting notes
+
+
+def _route_errors(case: Case, details: StepDownDetails) -> dict[str, str]:
+    """Each route's own rules (004)."""
+    errors: dict[str, str] = {}
+    route = details.route
+    record = CinRecord.objects.filter(case=case).first()
+    assessed = bool(record and record.assessment_authorised)
+    if route in (Route.REFERRAL, Route.MASH_ENQUIRY):
+        if assessed:
+            errors["route"] = (
+                "The assessment is done: step down after an assessment, to a single agency or the MASG."
+            )
+        hub = details.receiving_team
+        if hub is None or hub.kind != TeamKind.EARLY_HELP_HUB:
+            errors["receiving_team"] = "Choose the Early Help Hub that will receive the family."
+        if route == Route.MASH_ENQUIRY and case.team.kind != TeamKind.MASH:
+            errors["route"] = "This case is not a MASH enquiry: it is held by " + str(case.team) + "."
+        if route == Route.REFERRAL and case.team.kind == TeamKind.MASH:
+            errors["route"] = "The front door holds this case: use the MASH enquiry route."
+    elif route in (Route.SINGLE_AGENCY, Route.MASG):
+        if not assessed:
+            errors["route"] = (
+                "These routes follow a completed assessment, and this case's assessment has not "
+                "been authorised. Without an assessment, use route (b) or (c)."
+            )
+        if route == Route.SINGLE_AGENCY:
+            agency = details.receiving_agency
+            if agency is None:
+                errors["receiving_agency"] = "Choose the agency the family is being referred to."
+            elif agency.kind == AgencyKind.LA_CHILDRENS_SERVICES:
+                errors["receiving_agency"] = "A single-agency referral goes to a partner agency."
+    elif route == Route.CIN_PLAN:
+        if not Plan.objects.filter(case=case, kind=PlanKind.CHILD_IN_NEED, ended_on__isnull=True).exists():
+            errors["route"] = "This case has no child in need plan to step down from."
+        lead = details.lead_professional
+        if lead is None:
+            errors["lead_professional"] = "Name the lead professional agreed at the CIN meeting."
+        elif lead.agency is None or lead.agency.kind == AgencyKind.LA_CHILDRENS_SERVICES:
+            errors["lead_professional"] = "The lead professional comes from an early help partner agency."
+        if details.cin_meeting_on is None:
+            errors["cin_meeting_on"] = "Enter the date of the CIN meeting that agreed the step-down."
+        elif details.cin_meeting_on > timezone.localdate():
+            errors["cin_meeting_on"] = "The CIN meeting must already have happened."
+        if not details.agreement.strip():
+            errors["agreement"] = "Record the agreement as written in the CIN meeting notes."
+    else:
+        errors["route"] = "Choose one of the step-down routes."
+    return errors
+
+
+@transaction.atomic
+def stepdown_propose(
+    *, case: Case, by: User, details: StepDownDetails, expected_version: int | None = None
+) -> StepDown:
+    """Propose a step-down from a case at pathway 3. With a covering consent it goes straight to a
+    team manager; without one it waits for the family's consent."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if expected_version is not None and case.version != expected_version:
+        raise ValidationError({"version": STALE_EDIT}, code="stale")
+    if case.state != CaseState.OPEN:
+        raise ValidationError("This case is closed: there is nothing to step down.", code="closed")
+    if case.pathway != Pathway.REDUCE_RISK:
+        if case.pathway == Pathway.PREVENT_HARM:
+            message = (
+                "A case at pathway 4 steps down to pathway 3 first, by the expert child protection "
+                "practitioner's decision."
+            )
+        else:
+            message = f"The case is at pathway {case.pathway}: it is already below social care."
+        raise ValidationError(message, code="pathway")
+    errors: dict[str, str] = {}
+    if not details.rationale.strip():
+        errors["rationale"] = "Explain why early help, not social care, is right for the family now."
+    if not details.needs.strip():
+        errors["needs"] = "Record the needs identified for early help: they travel with the family."
+    errors.update(_route_errors(case, details))
+    if errors:
+        raise ValidationError(errors)
+    if StepDown.objects.filter(case=case, state__in=OPEN_STATES).exists():
+        raise ValidationError("A step-down is already in progress for this case.", code="twice")
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            step_down = StepDown.objects.create(
+                route=details.route,
+                state=StepDownState.AWAITING_CONSENT,
+                family=case.family,
+                case=case,
+                rationale=details.rationale.strip(),
+                needs=details.needs.strip(),
+                receiving_team=details.receiving_team if details.route in HUB_ROUTES else None,
+                receiving_agency=details.receiving_agency if details.route == Route.SINGLE_AGENCY else None,
+                lead_professional=details.lead_professional if details.route == Route.CIN_PLAN else None,
+                cin_meeting_on=details.cin_meeting_on if details.route == Route.CIN_PLAN else None,
+                agreement=details.agreement.strip() if details.route == Route.CIN_PLAN else "",
+                proposed_by=by,
+                proposed_at=now,
+            )
+    except IntegrityError:
+        raise ValidationError("A step-down is already in progress for this case.", code="twice") from None
+    StepDownEvent.objects.create(
+        step_down=step_down,
+        state=step_down.state,
+        summary=f"Proposed: {Route(details.route).label}",
+        detail=step_down.rationale,
+        at=now,
+        by=by,
+    )
+    _chronology(step_down, f"proposed ({Route(details.route).label})", by, step_down.rationale)
+    if details.consent is not None:
+        step_down.consent = details.consent
+        step_down.save(update_fields=["consent"])
+        _consent_for(step_down)  # refuses, and so undoes everything, if it does not cover
+        _send_for_approval(step_down, by, f"Sent for approval with consent {details.consent.reference}")
+    else:
+        _consent_clock(step_down, by)
+    return step_down
+
+
+@transaction.atomic
+def stepdown_submit(
+    *, step_down: StepDown, by: User, consent: Consent, expected_version: int | None = None
+) -> StepDown:
+    """The family's consent is recorded: send the step-down for a team manager's approval."""
+    step_down = _lock(step_down, expected_version)
+    if step_down.state != StepDownState.AWAITING_CONSENT:
+        raise ValidationError(
+            f"This step-down is {step_down.get_state_display().lower()}.", code="invalid_transition"
+        )
+    step_down.consent = consent
+    step_down.save(update_fields=["consent"])
+    _consent_for(step_down)
+    clock_meet(target=step_down, kind=ClockKind.STEPDOWN_CONSENT, by=by, late_reason="Consent came late")
+    _send_for_approval(step_down, by, f"Consent {consent.reference} recorded: sent for approval")
+    return step_down
+
+
+@transaction.atomic
+def stepdown_withdraw(*, step_down: StepDown, by: User, reason: str) -> StepDown:
+    step_down = _lock(step_down, None)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the step-down is withdrawn."})
+    _move(step_down, StepDownState.WITHDRAWN, by, "Withdrawn", reason.strip())
+    clock_cancel(target=step_down, by=by, reason="Step-down withdrawn")
+    _chronology(step_down, "withdrawn", by, reason.strip())
+    return step_down
+
+
+# --- approval -------------------------------------------------------------------------------
+
+
+def _decision(
+    step_down: StepDown, by: User, outcome: str, consent: Consent | None, consulted: str
+) -> Decision:
+    """The step-down's decision point: the pathway decision that moves (or closes) the case."""
+    shared = list(consent.share_with.all()) if consent else []
+    if step_down.route == Route.SINGLE_AGENCY:
+        shared = [step_down.receiving_agency]
+    if step_down.lead_professional_id and step_down.lead_professional.agency_id:
+        lead_agency = step_down.lead_professional.agency
+        if lead_agency.kind != AgencyKind.LA_CHILDRENS_SERVICES and lead_agency not in shared:
+            shared.append(lead_agency)
+    rationale = (
+        f"{step_down.outcome_wording}. {step_down.rationale}\n\n"
+        f"Needs identified for early help: {step_down.needs}"
+    )
+    return decision_record(
+        case=step_down.case,
+        by=by,
+        details=DecisionDetails(
+            outcome=outcome,
+            rationale=rationale,
+            consulted=consulted,
+            family_view=f"Consent {consent.reference} ({', '.join(consent.purposes())})" if consent else "",
+            family_consents_to_share=True,
+            shared_with=tuple(shared),
+            closure_reason="RC9" if outcome == Outcome.EARLY_HELP else "",
+            step_down=True,
+        ),
+    )
+
+
+@transaction.atomic
+def stepdown_approve(*, step_down: StepDown, by: User, expected_version: int | None = None) -> StepDown:
+    """A team manager approves. The hub's routes move the case to pathway 2 and go to the hub;
+    the MASG route waits for the panel; the others close the case to social care (RC9)."""
+    step_down = _lock(step_down, expected_version)
+    if step_down.state != StepDownState.PROPOSED:
+        if step_down.state == StepDownState.AWAITING_CONSENT:
+            raise ValidationError({"consent": NO_CONSENT}, code="no_consent")
+        raise ValidationError(
+            f"This step-down is {step_down.get_state_display().lower()}.", code="invalid_transition"
+        )
+    _refuse_self(step_down, by, "approve")
+    if not step_down.case.is_open:
+        raise ValidationError("The case has closed since this was proposed.", code="closed")
+    consent = _consent_for(step_down)
+    now = timezone.now()
+    step_down.approved_by = by
+    step_down.approved_at = now
+    step_down.save(update_fields=["approved_by", "approved_at"])
+    clock_meet(target=step_down, kind=ClockKind.STEPDOWN_APPROVAL, by=by, late_reason="Approved late")
+    consulted = f"Proposed by {step_down.proposed_by}; approved by {by}"
+    route = step_down.route
+    if route in HUB_ROUTES:
+        step_down.decision = _decision(step_down, by, Outcome.PATHWAY_2, consent, consulted)
+        step_down.shared_at = now
+        step_down.save(update_fields=["decision", "shared_at"])
+        _move(step_down, StepDownState.WITH_HUB, by, f"Approved by {by}: with {step_down.receiving_team}")
+        _hub_clock(step_down, by)
+        hub_manager = step_down.receiving_team.manager
+        _tell(hub_manager, step_down, "hub", "a transfer for the Early Help Hub", "Review within 24 hours")
+        _chronology(step_down, f"approved by {by}; transferred to {step_down.receiving_team}", by)
+    elif route == Route.MASG:
+        _move(step_down, StepDownState.AWAITING_PANEL, by, f"Approved by {by}: to the MASG panel")
+        _chronology(step_down, f"approved by {by}; to be heard at the multi-agency support group", by)
+    else:
+        if route == Route.CIN_PLAN:
+            consulted += f"; agreed at the CIN meeting on {step_down.cin_meeting_on:%d %B %Y}"
+        step_down.decision = _decision(step_down, by, Outcome.EARLY_HELP, consent, consulted)
+        _complete(step_down, by, now, f"Approved by {by}: {step_down.outcome_wording}")
+    _tell(step_down.proposed_by, step_down, "approved", "approved", step_down.get_state_display())
+    return step_down
+
+
+def _complete(step_down: StepDown, by: User, now: datetime, summary: str) -> None:
+    """The case has closed to social care with the referral to early help; the lead professional is
+    involved with the family, so they see it with its history."""
+    step_down.shared_at = step_down.shared_at or now
+    step_down.completed_at = now
+    step_down.save(update_fields=["decision", "shared_at", "completed_at"])
+    _move(step_down, StepDownState.COMPLETED, by, summary)
+    lead = step_down.lead_professional
+    if lead and not step_down.family.involvements.filter(user=lead, ended_at__isnull=True).exists():
+        involvement_add(
+            family=step_down.family, user=lead, role_description="Lead professional (early help)", by=by
+        )
+    _chronology(step_down, step_down.outcome_wording, by, step_down.needs)
+
+
+@transaction.atomic
+def stepdown_return(
+    *, step_down: StepDown, by: User, reason: str, expected_version: int | None = None
+) -> StepDown:
+    """A team manager returns a proposal with reasons; the hub returns a contact to the front door."""
+    step_down = _lock(step_down, expected_version)
+    if not reason.strip():
+        raise ValidationError(
+            {"reason": "Say why it is being returned, so the proposer knows what to change."}
+        )
+    allowed = step_down.state == StepDownState.PROPOSED or (
+        step_down.state == StepDownState.WITH_HUB and step_down.route == Route.CONTACT
+    )
+    if not allowed:
+        raise ValidationError(
+            f"This step-down is {step_down.get_state_display().lower()}: it cannot be returned now.",
+            code="invalid_transition",
+        )
+    _refuse_self(step_down, by, "return")
+    _move(step_down, StepDownState.RETURNED, by, f"Returned by {by}", reason.strip())
+    step_down.returned_reason = reason.strip()
+    step_down.save(update_fields=["returned_reason"])
+    clock_meet(target=step_down, kind=ClockKind.STEPDOWN_APPROVAL, by=by, late_reason="Returned late")
+    clock_meet(target=step_down, kind=ClockKind.EHH_REVIEW, by=by, late_reason="Returned late")
+    if step_down.route == Route.CONTACT:
+        from referrals.services import contact_hub_return
+
+        contact_hub_return(contact=step_down.contact, by=by, reason=reason.strip())
+    _chronology(step_down, f"returned by {by}", by, reason.strip())
+    _tell(step_down.proposed_by, step_down, "returned", "returned with reasons", reason.strip())
+    return step_down
+
+
+# --- the Early Help Hub -------------------------------------------------------------------------
+
+
+def stepdown_from_contact(*, contact: Contact, family: Family, by: User, rationale: str) -> StepDown:
+    """Route (a), from the front door's triage (referrals.services.contact_triage): the contact is
+    reassigned to the Early Help Hub's tray and its manager reviews it within 24 hours."""
+    open_case = Case.objects.filter(family=family, state=CaseState.OPEN).first()
+    if open_case and open_case.pathway >= Pathway.REDUCE_RISK:
+        raise ValidationError(
+            {
+                "outcome": f"The family's case {open_case.reference} is at pathway {open_case.pathway}: "
+                "stepping down is for the case holder, not the front door."
+            }
+        )
+    hub = Team.objects.filter(kind=TeamKind.EARLY_HELP_HUB).order_by("pk").first()
+    if hub is None:
+        raise ValidationError(
+            {"outcome": "There is no Early Help Hub team: an administrator must set one up."}
+        )
+    consent = (
+        Consent.objects.filter(family=family, early_help=True, withdrawn_at__isnull=True)
+        .order_by("-pk")
+        .first()
+    )
+    if contact.family_consents != FamilyConsent.YES and consent is None:
+        raise ValidationError(
+            {
+                "outcome": "The Early Help Hub takes a contact only with the family's consent to the "
+                "request or to early help. Record their consent, or choose another outcome."
+            }
+        )
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            step_down = StepDown.objects.create(
+                route=Route.CONTACT,
+                state=StepDownState.WITH_HUB,
+                family=family,
+                case=open_case,
+                contact=contact,
+                rationale=rationale.strip(),
+                needs=contact.concerns,
+                consent=consent if contact.family_consents != FamilyConsent.YES else None,
+                receiving_team=hub,
+                proposed_by=by,
+                proposed_at=now,
+                shared_at=now,
+            )
+    except IntegrityError:
+        raise ValidationError("This contact is already with the Early Help Hub.", code="twice") from None
+    StepDownEvent.objects.create(
+        step_down=step_down,
+        state=step_down.state,
+        summary=f"Reassigned to {hub} by the front door",
+        detail=step_down.rationale,
+        at=now,
+        by=by,
+    )
+    _hub_clock(step_down, by)
+    _tell(hub.manager, step_down, "hub", "a contact for the Early Help Hub", "Review within 24 hours")
+    _chronology(step_down, f"request for support {contact.reference} reassigned to {hub}", by, rationale)
+    return step_down
+
+
+@transaction.atomic
+def stepdown_hub_review(
+    *, step_down: StepDown, by: User, action: str, rationale: str, expected_version: int | None = None
+) -> StepDown:
+    """Route (a): the hub manager links the contact to the family's early help episode, starts a
+    hub enquiry, or starts an early help assessment, each through the case's decision point."""
+    step_down = _lock(step_down, expected_version)
+    if step_down.route != Route.CONTACT:
+        raise ValidationError("Only a contact reassigned by the front door is reviewed this way.")
+    if step_down.state != StepDownState.WITH_HUB:
+        raise ValidationError(
+            f"This step-down is {step_down.get_state_display().lower()}.", code="invalid_transition"
+        )
+    _refuse_self(step_down, by, "review")
+    errors = {}
+    if action not in HubAction.values:
+        errors["action"] = "Choose what the hub will do: link, start an enquiry or start an assessment."
+    if not rationale.strip():
+        errors["rationale"] = "Record the hub's reasons."
+    if errors:
+        raise ValidationError(errors)
+    consent = _consent_for(step_down)
+    family = step_down.family
+    case = Case.objects.select_for_update().filter(family=family, state=CaseState.OPEN).first()
+    decision = None
+    if action == HubAction.LINK:
+        if case is None or case.pathway != Pathway.FAMILY_HELP:
+            raise ValidationError({"action": "The family has no early help episode to link to: start one."})
+    else:
+        if case and case.pathway >= Pathway.FAMILY_HELP:
+            raise ValidationError(
+                {"action": f"The family already has case {case.reference}: link the contact to it."}
+            )
+        if case is None:
+            case = case_open(family=family, team=step_down.receiving_team, pathway=Pathway.ADVICE, by=by)
+        outcome = Outcome.PATHWAY_1 if action == HubAction.ENQUIRY else Outcome.PATHWAY_2
+        decision = decision_record(
+            case=case,
+            by=by,
+            details=DecisionDetails(
+                outcome=outcome,
+                rationale=f"Early Help Hub review: {HubAction(action).label}. {rationale.strip()}",
+                consulted=f"Request {step_down.contact.reference}, reassigned by {step_down.proposed_by}",
+                family_consents_to_share=True,
+                shared_with=tuple(consent.share_with.all()) if consent else (),
+            ),
+        )
+        case.refresh_from_db()
+    step_down.case = case
+    step_down.decision = decision
+    step_down.hub_action = action
+    step_down.approved_by = by
+    step_down.approved_at = timezone.now()
+    step_down.completed_at = step_down.approved_at
+    step_down.save(
+        update_fields=["case", "decision", "hub_action", "approved_by", "approved_at", "completed_at"]
+    )
+    clock_meet(target=step_down, kind=ClockKind.EHH_REVIEW, by=by, late_reason="Reviewed late")
+    _move(
+        step_down,
+        StepDownState.COMPLETED,
+        by,
+        f"Reviewed by {by}: {HubAction(action).label}",
+        rationale.strip(),
+    )
+    from referrals.services import contact_hub_finish
+
+    contact_hub_finish(contact=step_down.contact, by=by, case=case, decision=decision)
+    _chronology(step_down, f"Early Help Hub: {HubAction(action).label}", by, rationale.strip())
+    _tell(
+        step_down.proposed_by,
+        step_down,
+        "reviewed",
+        "reviewed by the Early Help Hub",
+        HubAction(action).label,
+    )
+    return step_down
+
+
+@transaction.atomic
+def stepdown_hub_discuss(
+    *, step_down: StepDown, by: User, note: str, expected_version: int | None = None
+) -> StepDown:
+    """Routes (b), (c): the hub asks to discuss before accepting. Support carries on meanwhile."""
+    step_down = _lock(step_down, expected_version)
+    if step_down.route not in (Route.REFERRAL, Route.MASH_ENQUIRY):
+        raise ValidationError("Only a transfer from a referral or MASH enquiry can be discussed.")
+    if not note.strip():
+        raise ValidationError({"note": "Say what the hub wants to discuss."})
+    _move(step_down, StepDownState.DISCUSSING, by, f"{by} asked to discuss", note.strip())
+    clock_meet(target=step_down, kind=ClockKind.EHH_REVIEW, by=by, late_reason="Responded late")
+    for user in {step_down.proposed_by, step_down.approved_by}:
+        _tell(user, step_down, "discuss", "the Early Help Hub asks to discuss", note.strip())
+    return step_down
+
+
+@transaction.atomic
+def stepdown_hub_accept(
+    *, step_down: StepDown, by: User, key_worker: User, note: str = "", expected_version: int | None = None
+) -> StepDown:
+    """Routes (b), (c): the hub accepts the transfer and names the early help worker. The case moves
+    to that worker's team; the referral package is already with it."""
+    step_down = _lock(step_down, expected_version)
+    if step_down.route not in (Route.REFERRAL, Route.MASH_ENQUIRY):
+        raise ValidationError("Only a transfer from a referral or MASH enquiry is accepted this way.")
+    if step_down.state not in (StepDownState.WITH_HUB, StepDownState.DISCUSSING):
+        raise ValidationError(
+            f"This step-down is {step_down.get_state_display().lower()}.", code="invalid_transition"
+        )
+    if key_worker is None:
+        raise ValidationError({"key_worker": "Name the early help worker who will hold the case."})
+    team = key_worker.teams.filter(kind=TeamKind.FAMILY_HELP).order_by("pk").first()
+    if team is None:
+        raise ValidationError({"key_worker": f"{key_worker} is not in a Family Help team."})
+    case = step_down.case
+    if not case.is_open:
+        raise ValidationError("The case has closed since the transfer.", code="closed")
+    case_transfer(case=case, team=team, by=by, note=f"Accepted by the Early Help Hub ({step_down.reference})")
+    if case.key_worker_id != key_worker.pk:
+        case_allocate(case=case, user=key_worker, role=AllocationRole.KEY_WORKER, by=by)
+    now = timezone.now()
+    step_down.approved_by = step_down.approved_by or by
+    step_down.completed_at = now
+    step_down.save(update_fields=["approved_by", "completed_at"])
+    clock_meet(target=step_down, kind=ClockKind.EHH_REVIEW, by=by, late_reason="Accepted late")
+    _move(
+        step_down, StepDownState.COMPLETED, by, f"Accepted by {by}: {key_worker} holds the case", note.strip()
+    )
+    _chronology(
+        step_down, f"accepted by the Early Help Hub; {key_worker} is the key worker", by, note.strip()
+    )
+    _tell(step_down.proposed_by, step_down, "accepted", "accepted by the Early Help Hub", str(team))
+    return step_down
+
+
+# --- the multi-agency support group (route (d)) --------------------------------------------------
+
+
+@transaction.atomic
+def stepdown_panel_record(
+    *,
+    step_down: StepDown,
+    by: User,
+    accepted: bool,
+    panel_on: date | None,
+    lead_professional: User | None = None,
+    resources: str = "",
+    reason: str = "",
+    expected_version: int | None = None,
+) -> StepDown:
+    """The MASG's decision. Accepted: it names the lead professional and resources, and only now
+    does the case close to social care (RC9). Declined: the case stays where it is."""
+    step_down = _lock(step_down, expected_version)
+    if step_down.route != Route.MASG or step_down.state != StepDownState.AWAITING_PANEL:
+        raise ValidationError("This step-down is not waiting for the multi-agency support group.")
+    _refuse_self(step_down, by, "record the panel's decision for")
+    errors = {}
+    if panel_on is None:
+        errors["panel_on"] = "Enter the date the panel met."
+    elif panel_on > timezone.localdate():
+        errors["panel_on"] = "The panel must already have met."
+    if accepted:
+        if lead_professional is None:
+            errors["lead_professional"] = "Name the lead professional the panel identified."
+        if not resources.strip():
+            errors["resources"] = "Record the resources the panel agreed."
+    elif not reason.strip():
+        errors["reason"] = "Record why the panel did not accept the case."
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    step_down.panel_on = panel_on
+    if not accepted:
+        step_down.returned_reason = reason.strip()
+        step_down.save(update_fields=["panel_on", "returned_reason"])
+        _move(step_down, StepDownState.RETURNED, by, "The panel did not accept the case", reason.strip())
+        _chronology(step_down, "not accepted by the multi-agency support group", by, reason.strip())
+        _tell(step_down.proposed_by, step_down, "panel", "not accepted by the MASG", reason.strip())
+        return step_down
+    consent = _consent_for(step_down, lead_agency=lead_professional.agency)
+    if not step_down.case.is_open:
+        raise ValidationError("The case has closed since this was approved.", code="closed")
+    step_down.lead_professional = lead_professional
+    step_down.panel_resources = resources.strip()
+    step_down.save(update_fields=["panel_on", "lead_professional", "panel_resources"])
+    consulted = (
+        f"Proposed by {step_down.proposed_by}; approved by {step_down.approved_by}; "
+        f"accepted by the multi-agency support group on {panel_on:%d %B %Y}"
+    )
+    step_down.decision = _decision(step_down, by, Outcome.EARLY_HELP, consent, consulted)
+    _complete(step_down, by, now, f"Accepted by the MASG on {panel_on:%d %B %Y}: {lead_professional} leads")
+    _tell(
+        step_down.proposed_by,
+        step_down,
+        "panel",
+        "accepted by the MASG",
+        "The case has closed to social care",
+    )
+    return step_down
+
+
+# --- the consent checks (Celery beat) ---------------------------------------------------------
+
+
+def _overdue(kind: str, now: datetime) -> list[int]:
+    return list(
+        Clock.objects.filter(
+            content_type=ContentType.objects.get_for_model(StepDown),
+            kind=kind,
+            state__in=OPEN_CLOCK_STATES,
+            due_at__lt=now,
+        ).values_list("object_id", flat=True)
+    )
+
+
+def stepdown_checks(*, now: datetime | None = None) -> dict[str, int]:
+    """Raise to the worker and their manager: step-downs waiting for consent or approval past their
+    time, and consents withdrawn after the assessment was shared. Each is raised once."""
+    now = now or timezone.now()
+    counts = {"awaiting_consent": 0, "awaiting_approval": 0, "withdrawn_after_sharing": 0}
+    checks = [
+        (
+            "awaiting_consent",
+            StepDownState.AWAITING_CONSENT,
+            ClockKind.STEPDOWN_CONSENT,
+            "still waiting for consent",
+        ),
+        (
+            "awaiting_approval",
+            StepDownState.PROPOSED,
+            ClockKind.STEPDOWN_APPROVAL,
+            "still waiting for approval",
+        ),
+    ]
+    for name, state, kind, what in checks:
+        overdue = StepDown.objects.filter(pk__in=_overdue(kind, now), state=state).select_related(
+            "proposed_by", "case__team__manager"
+        )
+        for step_down in overdue:
+            counts[name] += 1
+            for user in (step_down.proposed_by, _manager_of(step_down)):
+                _tell(user, step_down, name, what, "Past its time: act on it or withdraw it")
+    withdrawn = StepDown.objects.filter(
+        consent__withdrawn_at__isnull=False,
+        shared_at__isnull=False,
+        consent__withdrawn_at__gte=F("shared_at"),
+    ).select_related("proposed_by", "case__team__manager", "consent", "lead_professional")
+    for step_down in withdrawn:
+        counts["withdrawn_after_sharing"] += 1
+        why = (
+            f"Consent {step_down.consent.reference} was withdrawn after the assessment was shared: tell the "
+            "receiving team or agency, and review what support continues"
+        )
+        people = {
+            step_down.proposed_by,
+            _manager_of(step_down),
+            step_down.case.key_worker if step_down.case_id else None,
+        }
+        for user in people:
+            _tell(user, step_down, "consent-withdrawn", "consent withdrawn after sharing", why)
+    return counts
+
+
+# --- the monthly audit (seeds/003_…, 5.8) -------------------------------------------------------
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime(month.year, month.month, 1))
+    return start, start + relativedelta(months=1)
+
+
+def month_population(month: date) -> tuple[list[StepDown], list[PathwayTransition]]:
+    start, end = month_bounds(month)
+    step_downs = list(
+        StepDown.objects.filter(state=StepDownState.COMPLETED, completed_at__gte=start, completed_at__lt=end)
+    )
+    step_ups = list(
+        PathwayTransition.objects.filter(
+            at__gte=start,
+            at__lt=end,
+            from_pathway__lte=Pathway.FAMILY_HELP,
+            to_pathway__gte=Pathway.REDUCE_RISK,
+        )
+    )
+    return step_downs, step_ups
+
+
+@transaction.atomic
+def audit_sample_draw(*, month: date, by: User, size: int | None = None) -> AuditSample:
+    """Draw the month's random sample for case audit, once. The draw is kept, so the sample cannot
+    be redrawn until it suits."""
+    month = month.replace(day=1)
+    if month > timezone.localdate().replace(day=1):
+        raise ValidationError({"month": "That month has not happened yet."})
+    if AuditSample.objects.filter(month=month).exists():
+        raise ValidationError(
+            {"month": f"The sample for {month:%B %Y} has already been drawn."}, code="twice"
+        )
+    size = size or settings.STEPDOWN_AUDIT_SAMPLE_SIZE
+    if size < 1:
+        raise ValidationError({"size": "Sample at least one case."})
+    step_downs, step_ups = month_population(month)
+    population = [(SampleKind.STEP_DOWN, s) for s in step_downs] + [(SampleKind.STEP_UP, t) for t in step_ups]
+    if not population:
+        raise ValidationError({"month": f"No family stepped down or up in {month:%B %Y}: nothing to sample."})
+    try:
+        with transaction.atomic():
+            sample = AuditSample.objects.create(
+                month=month, drawn_by=by, drawn_at=timezone.now(), population=len(population)
+            )
+    except IntegrityError:
+        raise ValidationError({"month": f"The sample for {month:%B %Y} has already been drawn."}) from None
+    chosen = random.SystemRandom().sample(population, min(size, len(population)))
+    AuditSampleItem.objects.bulk_create(
+        AuditSampleItem(
+            sample=sample,
+            kind=kind,
+            family_id=thing.family_id if kind == SampleKind.STEP_DOWN else thing.case.family_id,
+            step_down=thing if kind == SampleKind.STEP_DOWN else None,
+            transition=thing if kind == SampleKind.STEP_UP else None,
+        )
+        for kind, thing in chosen
+    )
+    return sample
+
+
+@transaction.atomic
+def audit_finding_record(
+    *, item: AuditSampleItem, by: User, rating: str, findings: str, learning: str = ""
+) -> AuditSampleItem:
+    item = (
+        AuditSampleItem.objects.select_for_update(of=("self",))
+        .select_related("step_down", "transition")
+        .get(pk=item.pk)
+    )
+    if item.audited_at is not None:
+        raise ValidationError("Findings for this case are already recorded.", code="twice")
+    errors = {}
+    if rating not in AuditRating.values:
+        errors["rating"] = "Choose a rating."
+    if not findings.strip():
+        errors["findings"] = "Record what the audit found."
+    if errors:
+        raise ValidationError(errors)
+    step_down = item.step_down
+    if step_down and by.pk in (step_down.proposed_by_id, step_down.approved_by_id):
+        raise ValidationError("You proposed or approved this step-down: another auditor must audit it.")
+    if item.transition_id and item.transition.by_id == by.pk:
+        raise ValidationError("You made this step-up decision: another auditor must audit it.")
+    item.rating = rating
+    item.findings = findings.strip()
+    item.learning = learning.strip()
+    item.audited_by = by
+    item.audited_at = timezone.now()
+    item.save(update_fields=["rating", "findings", "learning", "audited_by", "audited_at"])
+    return item
+
+
+def rereferred_within_year(family_ids: set[int], since: dict[int, datetime]) -> set[int]:
+    """Families referred again (a new contact, or a step-up) within 12 months after `since[family]`."""
+    if not family_ids:
+        return set()
+    flagged = set()
+    contacts = Contact.objects.filter(family_id__in=family_ids).values_list("family_id", "received_at")
+    ups = PathwayTransition.objects.filter(
+        case__family_id__in=family_ids, to_pathway__gte=Pathway.REDUCE_RISK
+    ).values_list("case__family_id", "at")
+    for family_id, at in [*contacts, *ups]:
+        start = since.get(family_id)
+        if start and start < at <= start + relativedelta(months=12):
+            flagged.add(family_id)
+    return flagged
