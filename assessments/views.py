@@ -48,6 +48,13 @@ def _page(request, family, *, form=None, status=200):
         "threshold_missing": _document() is None,
         "partial_view": not sees_whole_record(request.user),
     }
+    if context["partial_view"]:
+        from pathways.permissions import packages_visible_to  # pathways builds on assessments
+
+        # What reached the partner's agency: the referral packages the family agreed to share.
+        context["packages"] = (
+            packages_visible_to(request.user).filter(family=family).order_by("-version")[:10]
+        )
     return render(request, "assessments/assessment.html", context, status=status)
 
 

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.forms import form_add_service_errors
@@ -50,7 +51,10 @@ def consent_list(request, family_pk: int):
             form_add_service_errors(form, exc)
         else:
             messages.success(request, f"Consent {consent.reference} recorded.")
-            return redirect(request.GET.get("next") or reverse("stepdown:consents", args=[family.pk]))
+            back = request.GET.get("next", "")
+            if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+                back = reverse("stepdown:consents", args=[family.pk])
+            return redirect(back)
     consents = family.consents.select_related("given_by", "recorded_by", "referral_agency", "withdrawn_by")
     context = {
         "family": family,

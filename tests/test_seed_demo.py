@@ -13,6 +13,7 @@ DEMO_LOGINS = {
     "ecpp": "expert_cp_practitioner",
     "mash.manager": "mash_manager",
     "team.manager": "team_manager",
+    "ehh.manager": "team_manager",
     "school.dsl": "partner_practitioner",
     "auditor": "auditor",
     "admin": "administrator",
@@ -62,6 +63,12 @@ def test_seed_demo_builds_a_demo_authority_and_is_idempotent(settings):
     assert disputed.stage == 1 and disputed.owner.username == "mash.manager"
     assert LadderContact.objects.count() == 3
     assert Decision.objects.filter(state="proposed").exists()
+    # A step-down waits for the team manager, with the parent's consent; the hub has a manager.
+    from stepdown.models import StepDown
+
+    waiting = StepDown.objects.get()
+    assert waiting.state == "proposed" and waiting.consent.early_help
+    assert waiting.receiving_team.manager.username == "ehh.manager"
     counts = (
         Family.objects.count(),
         Case.objects.count(),

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from faker import Faker
 
@@ -40,6 +41,7 @@ from pathways.choices import Outcome, Pathway
 from pathways.codes import ReferralSource
 from pathways.services import DecisionDetails, decision_propose, plan_action_add, plan_outcome_add, plan_start
 from referrals.models import Contact
+from stepdown.models import StepDown
 
 LA = "Continuum demo council children's services"
 FAMILY_COUNT = 50
@@ -90,6 +92,15 @@ DEMO_USERS = [
         LA,
         "Family Help Team North",
         "Team manager",
+    ),
+    (
+        "ehh.manager",
+        "Esi",
+        "Hughes",
+        Role.TEAM_MANAGER,
+        LA,
+        "Early Help Hub",
+        "Early Help Hub manager",
     ),
     (
         "school.dsl",
@@ -243,6 +254,7 @@ class Command(BaseCommand):
             for name in ("fh.worker", "social.worker"):
                 users[name].line_manager = users["team.manager"]
                 users[name].save(update_fields=["line_manager"])
+            Team.objects.filter(kind=TeamKind.EARLY_HELP_HUB).update(manager=users["ehh.manager"])
             # The duty team manager answers at stage 2 of a disagreement about the front door.
             Team.objects.filter(kind=TeamKind.MASH).update(manager=users["team.manager"])
             users["school.dsl"].line_manager = users["head.teacher"]
@@ -261,10 +273,70 @@ class Command(BaseCommand):
                 self._contacts(users, teams)
             if not Restriction.objects.exists():
                 self._restriction(users)
+            if not StepDown.objects.exists():
+                self._step_down(users, teams)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo logins (password from DEMO_PASSWORD): {', '.join(u[0] for u in DEMO_USERS[:8])}"
+                f"Demo logins (password from DEMO_PASSWORD): {', '.join(u[0] for u in DEMO_USERS[:9])}"
             )
+        )
+
+    def _step_down(self, users, teams) -> None:
+        """One step-down waiting for the team manager: a pathway-3 family whose parent consented to
+        early help, proposed by the social worker (route b, to the Early Help Hub)."""
+        from cases.choices import RelationshipKind
+        from cases.models import FamilyMember, Relationship
+        from stepdown.services import StepDownDetails, consent_record, stepdown_propose
+
+        case = (
+            Case.objects.filter(state="open", pathway=3, team__name="Family Help Team North")
+            .filter(Q(cin_record__isnull=True) | Q(cin_record__assessment_authorised__isnull=True))
+            .exclude(family__restrictions__isnull=False)
+            .exclude(decisions__state="proposed")
+            .order_by("pk")
+            .first()
+        )
+        if case is None:
+            return
+        members = FamilyMember.objects.filter(family=case.family).select_related("person")
+        parent = next((m.person for m in members if m.role == "parent_carer"), None)
+        child = next((m.person for m in members if m.role == "child"), None)
+        if parent is None or child is None:
+            return
+        if not Relationship.objects.filter(
+            family=case.family, person=parent, has_parental_responsibility=True
+        ):
+            services.relationship_record(
+                family=case.family,
+                person=parent,
+                relative=child,
+                kind=RelationshipKind.MOTHER,
+                by=users["social.worker"],
+                has_parental_responsibility=True,
+            )
+        consent = consent_record(
+            family=case.family,
+            by=users["social.worker"],
+            given_by=parent,
+            method="written",
+            recorded_where="Signed consent form (synthetic demo record)",
+            given_on=timezone.localdate(),
+            early_help=True,
+        )
+        step_down = stepdown_propose(
+            case=case,
+            by=users["social.worker"],
+            details=StepDownDetails(
+                route="referral",
+                rationale="The referral was accepted but an assessment is not needed: early help fits.",
+                needs="Routines at home; school attendance; parenting support",
+                consent=consent,
+                receiving_team=teams["Early Help Hub"],
+            ),
+        )
+        self.stdout.write(
+            f"Step-down {step_down.reference} ({case.reference}) waits for team.manager's approval; "
+            "ehh.manager then accepts it for the Early Help Hub."
         )
 
     def _restriction(self, users) -> None:
