@@ -151,3 +151,26 @@ def contact(cast, hub):
         subject=ContactSubject.objects.get(contact=contact), person=person, by=cast.mash_manager
     )
     return contact
+
+
+@pytest.fixture
+def stepped_down(cast, on_cin_plan, hub, consent_to):
+    """A route (e) step-down, approved today: the case closed (RC9), the school's DSL leads."""
+    from stepdown import services
+
+    step_down = services.stepdown_propose(
+        case=on_cin_plan.case,
+        by=cast.social_worker,
+        details=services.StepDownDetails(
+            route="cin_plan",
+            rationale="Needs met",
+            needs="Routines",
+            consent=consent_to(share_with=[cast.school]),
+            lead_professional=cast.school_dsl,
+            cin_meeting_on=timezone.localdate(),
+            agreement="Agreed at the CIN meeting",
+        ),
+    )
+    services.stepdown_approve(step_down=step_down, by=cast.team_manager)
+    step_down.refresh_from_db()
+    return step_down

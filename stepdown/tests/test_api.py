@@ -239,34 +239,8 @@ def test_roles_the_api_enforces(cast, south, hub, api_for):
     assert api_for(cast.fh_worker).get(f"/api/v1/consents/{consent['id']}/").status_code == 404
 
 
-def test_the_monthly_audit_api(cast, on_cin_plan, hub, api_for):
-    from stepdown import services
-    from stepdown.services import StepDownDetails
-
-    consent = services.consent_record(
-        family=on_cin_plan.family,
-        by=cast.social_worker,
-        given_by=on_cin_plan.parent,
-        method="verbal",
-        recorded_where="CIN meeting notes",
-        given_on=timezone.localdate(),
-        early_help=True,
-        share_with=[cast.school],
-    )
-    step_down = services.stepdown_propose(
-        case=on_cin_plan.case,
-        by=cast.social_worker,
-        details=StepDownDetails(
-            route="cin_plan",
-            rationale="Needs met",
-            needs="Routines",
-            consent=consent,
-            lead_professional=cast.school_dsl,
-            cin_meeting_on=timezone.localdate(),
-            agreement="Agreed",
-        ),
-    )
-    services.stepdown_approve(step_down=step_down, by=cast.team_manager)
+def test_the_monthly_audit_api(cast, stepped_down, api_for):
+    step_down = stepped_down
     month = f"{timezone.localdate():%Y-%m}"
     auditor = api_for(cast.auditor)
     report = auditor.get(f"/api/v1/step-down-audit/?month={month}").json()
@@ -294,35 +268,10 @@ def test_the_monthly_audit_api(cast, on_cin_plan, hub, api_for):
     assert found.status_code == 200 and found.json()["audited_by"]
 
 
-def test_a_re_referral_within_12_months_is_flagged(cast, on_cin_plan, hub):
+def test_a_re_referral_within_12_months_is_flagged(cast, stepped_down, on_cin_plan):
     from referrals.services import SubjectDetails, contact_receive
-    from stepdown import selectors, services
-    from stepdown.services import StepDownDetails
+    from stepdown import selectors
 
-    consent = services.consent_record(
-        family=on_cin_plan.family,
-        by=cast.social_worker,
-        given_by=on_cin_plan.parent,
-        method="verbal",
-        recorded_where="CIN meeting notes",
-        given_on=timezone.localdate(),
-        early_help=True,
-        share_with=[cast.school],
-    )
-    step_down = services.stepdown_propose(
-        case=on_cin_plan.case,
-        by=cast.social_worker,
-        details=StepDownDetails(
-            route="cin_plan",
-            rationale="Needs met",
-            needs="Routines",
-            consent=consent,
-            lead_professional=cast.school_dsl,
-            cin_meeting_on=timezone.localdate(),
-            agreement="Agreed",
-        ),
-    )
-    services.stepdown_approve(step_down=step_down, by=cast.team_manager)
     contact = contact_receive(
         channel="professional",
         by=cast.school_dsl,

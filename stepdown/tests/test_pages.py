@@ -134,21 +134,8 @@ def test_self_approval_is_refused_on_the_page(cast, south, hub, client_for, cons
     assert "another team manager must approve it" in response.content.decode()
 
 
-def test_monthly_audit_page(cast, on_cin_plan, hub, client_for, consent_to):
-    step_down = services.stepdown_propose(
-        case=on_cin_plan.case,
-        by=cast.social_worker,
-        details=services.StepDownDetails(
-            route="cin_plan",
-            rationale="Needs met",
-            needs="Routines",
-            consent=consent_to(share_with=[cast.school]),
-            lead_professional=cast.school_dsl,
-            cin_meeting_on=timezone.localdate(),
-            agreement="Agreed",
-        ),
-    )
-    services.stepdown_approve(step_down=step_down, by=cast.team_manager)
+def test_monthly_audit_page(cast, stepped_down, client_for):
+    step_down = stepped_down
     auditor = client_for(cast.auditor)
     page = auditor.get(reverse("stepdown:audit")).content.decode()
     assert step_down.reference in page and "Draw this month" in page
@@ -166,3 +153,62 @@ def test_monthly_audit_page(cast, on_cin_plan, hub, client_for, consent_to):
     assert "Well evidenced" in auditor.get(f"{reverse('stepdown:audit')}?month={month}").content.decode()
     assert auditor.get(f"{reverse('stepdown:audit')}?month=bad").status_code == 400
     assert client_for(cast.social_worker).get(reverse("stepdown:audit")).status_code == 403
+
+
+def test_route_a_from_the_triage_page_to_the_hubs_review(cast, hub, contact, client_for):
+    client = client_for(cast.mash_manager)
+    triage = client.post(
+        reverse("referrals:triage", args=[contact.pk]),
+        {
+            "triage-outcome": "early_help",
+            "triage-rationale": "Below the threshold: early help with routines",
+            "triage-feedback_text": "We passed this to the Early Help Hub, as the family agreed.",
+            "triage-version": str(contact.version),
+        },
+    )
+    assert triage.status_code == 302
+    step_down = StepDown.objects.get(contact=contact)
+    hub_client = client_for(hub.manager)
+    assert step_down.reference in hub_client.get(reverse("stepdown:list")).content.decode()
+    detail = hub_client.get(step_down.get_absolute_url()).content.decode()
+    assert "Early Help Hub review" in detail
+    bad = hub_client.post(
+        reverse("stepdown:act", args=[step_down.pk, "review"]),
+        {"version": step_down.version, "rationale": "Kept reasons"},
+    )
+    assert bad.status_code == 400 and "Kept reasons" in bad.content.decode()
+    done = hub_client.post(
+        reverse("stepdown:act", args=[step_down.pk, "review"]),
+        {"version": step_down.version, "action": "enquiry", "rationale": "Hub enquiry first"},
+    )
+    assert done.status_code == 302
+    step_down.refresh_from_db()
+    assert step_down.state == "completed" and step_down.case.pathway == 1
+
+
+def test_route_d_masg_panel_on_the_page(cast, assessed, hub, client_for, consent_to):
+    step_down = services.stepdown_propose(
+        case=assessed.case,
+        by=cast.social_worker,
+        details=services.StepDownDetails(
+            route="masg", rationale="r", needs="n", consent=consent_to(share_with=[hub.health])
+        ),
+    )
+    services.stepdown_approve(step_down=step_down, by=cast.team_manager)
+    step_down.refresh_from_db()
+    manager = client_for(hub.other_manager)
+    assert "Record the panel's decision" in manager.get(step_down.get_absolute_url()).content.decode()
+    done = manager.post(
+        reverse("stepdown:act", args=[step_down.pk, "panel"]),
+        {
+            "version": step_down.version,
+            "accepted": "yes",
+            "panel_on": str(timezone.localdate()),
+            "lead_professional": hub.health_visitor.pk,
+            "resources": "Health visitor leads",
+        },
+    )
+    assert done.status_code == 302
+    step_down.refresh_from_db()
+    assessed.case.refresh_from_db()
+    assert step_down.state == "completed" and assessed.case.closure_reason == "RC9"
