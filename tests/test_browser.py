@@ -1,7 +1,6 @@
 """Browser journeys in headless Chromium (Debian's package, driven by Playwright)."""
 
 import re
-import shutil
 
 import pytest
 from django.urls import reverse
@@ -9,28 +8,7 @@ from django.urls import reverse
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a-test-password-1"  # accounts.tests.factories.PASSWORD
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not executable:
-        pytest.fail("Chromium is not installed: `make test` installs Debian's chromium package.")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+# `browser` (one headless Chromium for the session, shared by every journey) is in tests/fixtures.py.
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.test_browser import browser, sign_in  # noqa: F401  (the session's Chromium)
+from tests.test_browser import sign_in
 from tests.test_celery_worker import (  # noqa: F401  (a real worker on the real broker)
     really_send,
     worker_queue,
@@ -18,7 +18,7 @@ from tests.test_celery_worker import (  # noqa: F401  (a real worker on the real
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_social_worker_steps_a_cin_case_down_to_a_team_around_the_family(
-    browser,  # noqa: F811
+    browser,
     live_server,
     cast,
     on_cin_plan,
