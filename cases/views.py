@@ -82,14 +82,15 @@ def case_list(request):
 def _case_page(
     request, case, *, entry_form=None, allocate_form=None, close_form=None, involve_form=None, status=200
 ):
-    from stepdown.selectors import current_stepdown  # stepdown builds on cases
+    from stepdown.permissions import may_step_down  # stepdown builds on cases
+    from stepdown.selectors import current_stepdown
 
     user = request.user
     members = list(selectors.family_members(case.family, user))
     whole_record = sees_whole_record(user)
     context = {
         "step_down": current_stepdown(case) if whole_record else None,
-        "can_step_down": whole_record and case.is_open and user.has_perm("stepdown.add_stepdown"),
+        "can_step_down": may_step_down(user, case),
         "case": case,
         "members": members,
         "allocations": selectors.case_allocations(case),

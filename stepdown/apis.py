@@ -16,6 +16,7 @@ from stepdown.permissions import (
     audit_item_for_user,
     case_for_stepdown,
     consent_for_user,
+    consent_of_family,
     consents_visible_to,
     family_for_consent,
     require_audit_reader,
@@ -249,13 +250,6 @@ class PanelInput(StepDownVersionInput):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-def _family_consent(step_down_family_id, user, consent_id):
-    consent = consents_visible_to(user).filter(pk=consent_id, family_id=step_down_family_id).first()
-    if consent is None:
-        raise serializers.ValidationError({"consent_id": ["No such consent for this family."]})
-    return consent
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="Step-downs of the families you may see",
@@ -300,7 +294,7 @@ class StepDownViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         consent_id = values.pop("consent_id")
-        consent = _family_consent(case.family_id, request.user, consent_id) if consent_id else None
+        consent = consent_of_family(request.user, case.family_id, consent_id) if consent_id else None
         version = values.pop("version")
         values.pop("case_id")
         step_down = services.stepdown_propose(
@@ -311,11 +305,15 @@ class StepDownViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         )
         return Response(StepDownOutput(step_down).data, status=status.HTTP_201_CREATED)
 
-    def _act(self, request, pk, permission, input_class, call):
+    def _act(self, request, pk, act, permission, input_class):
+        """Every action: the permission for it, its input, then the one service entry point."""
         step_down = stepdown_for_user(request.user, pk, permission)
         data = input_class(data=request.data)
         data.is_valid(raise_exception=True)
-        call(step_down, dict(data.validated_data))
+        values = dict(data.validated_data)
+        if "consent_id" in values:
+            values["consent"] = consent_of_family(request.user, step_down.family_id, values.pop("consent_id"))
+        services.stepdown_act(step_down=step_down, by=request.user, act=act, values=values)
         step_down.refresh_from_db()
         return Response(StepDownOutput(step_down).data)
 
@@ -324,13 +322,7 @@ class StepDownViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        def call(step_down, values):
-            consent = _family_consent(step_down.family_id, request.user, values["consent_id"])
-            services.stepdown_submit(
-                step_down=step_down, by=request.user, consent=consent, expected_version=values["version"]
-            )
-
-        return self._act(request, pk, "submit", SubmitInput, call)
+        return self._act(request, pk, "submit", "submit", SubmitInput)
 
     @extend_schema(
         summary="Approve (a team manager; never the proposer)",
@@ -339,28 +331,12 @@ class StepDownViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        return self._act(
-            request,
-            pk,
-            "approve",
-            StepDownVersionInput,
-            lambda s, v: services.stepdown_approve(
-                step_down=s, by=request.user, expected_version=v["version"]
-            ),
-        )
+        return self._act(request, pk, "approve", "approve", StepDownVersionInput)
 
     @extend_schema(summary="Return with reasons", request=StepDownReasonInput, responses=StepDownOutput)
     @action(detail=True, methods=["post"], url_path="return")
     def send_back(self, request, pk=None):
-        return self._act(
-            request,
-            pk,
-            "return",
-            StepDownReasonInput,
-            lambda s, v: services.stepdown_return(
-                step_down=s, by=request.user, reason=v["reason"], expected_version=v["version"]
-            ),
-        )
+        return self._act(request, pk, "return", "return", StepDownReasonInput)
 
     @extend_schema(
         summary="Withdraw (the proposer or a team manager)",
@@ -369,13 +345,7 @@ class StepDownViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        return self._act(
-            request,
-            pk,
-            "withdraw",
-            StepDownWithdrawInput,
-            lambda s, v: services.stepdown_withdraw(step_down=s, by=request.user, reason=v["reason"]),
-        )
+        return self._act(request, pk, "withdraw", "withdraw", StepDownWithdrawInput)
 
     @extend_schema(
         summary="Early Help Hub: review a reassigned contact (route a)",
@@ -384,19 +354,7 @@ class StepDownViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
-        return self._act(
-            request,
-            pk,
-            "hub",
-            ReviewInput,
-            lambda s, v: services.stepdown_hub_review(
-                step_down=s,
-                by=request.user,
-                action=v["action"],
-                rationale=v["rationale"],
-                expected_version=v["version"],
-            ),
-        )
+        return self._act(request, pk, "review", "hub", ReviewInput)
 
     @extend_schema(
         summary="Early Help Hub: ask to discuss (routes b, c)",
@@ -405,15 +363,7 @@ class StepDownViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def discuss(self, request, pk=None):
-        return self._act(
-            request,
-            pk,
-            "hub",
-            StepDownNoteInput,
-            lambda s, v: services.stepdown_hub_discuss(
-                step_down=s, by=request.user, note=v["note"], expected_version=v["version"]
-            ),
-        )
+        return self._act(request, pk, "discuss", "hub", StepDownNoteInput)
 
     @extend_schema(
         summary="Early Help Hub: accept the transfer (routes b, c)",
@@ -422,34 +372,14 @@ class StepDownViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        return self._act(
-            request,
-            pk,
-            "hub",
-            AcceptInput,
-            lambda s, v: services.stepdown_hub_accept(
-                step_down=s,
-                by=request.user,
-                key_worker=v["key_worker"],
-                note=v["note"],
-                expected_version=v["version"],
-            ),
-        )
+        return self._act(request, pk, "accept", "hub", AcceptInput)
 
     @extend_schema(
         summary="Record the MASG panel's decision (route d)", request=PanelInput, responses=StepDownOutput
     )
     @action(detail=True, methods=["post"])
     def panel(self, request, pk=None):
-        return self._act(
-            request,
-            pk,
-            "panel",
-            PanelInput,
-            lambda s, v: services.stepdown_panel_record(
-                step_down=s, by=request.user, expected_version=v.pop("version"), **v
-            ),
-        )
+        return self._act(request, pk, "panel", "panel", PanelInput)
 
 
 # --- the monthly audit --------------------------------------------------------------------------

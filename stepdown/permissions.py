@@ -8,7 +8,7 @@ one is involved with the family. Rules that depend on the step-down itself (nobo
 own proposal, consent must cover it) are the services' to enforce, with their own messages.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -108,7 +108,9 @@ def stepdown_controls(user, step_down: StepDown) -> dict[str, bool]:
         "can_submit": user.has_perm("stepdown.add_stepdown"),
         "can_withdraw": step_down.proposed_by_id == user.pk or user.has_perm("stepdown.approve_stepdown"),
         "can_approve": user.has_perm("stepdown.approve_stepdown") and step_down.proposed_by_id != user.pk,
-        "can_hub": user.has_perm("stepdown.approve_stepdown") and in_hub(user, step_down.receiving_team),
+        "can_hub": user.has_perm("stepdown.approve_stepdown")
+        and in_hub(user, step_down.receiving_team)
+        and step_down.proposed_by_id != user.pk,
         "can_panel": user.has_perm("stepdown.approve_stepdown") and step_down.proposed_by_id != user.pk,
     }
 
@@ -139,6 +141,33 @@ def consent_for_user(user, consent_id, action: str = "view") -> Consent:
         raise PermissionDenied("Your role cannot record that consent was withdrawn.")
     record_read(RecordType.FAMILY, consent.family_id, consent.family_id)
     return consent
+
+
+def consent_of_family(user, family_id, consent_id) -> Consent:
+    """A consent the user may see, of the step-down's family: anything else is a field error."""
+    consent = consents_visible_to(user).filter(pk=consent_id, family_id=family_id).first()
+    if consent is None:
+        raise ValidationError({"consent_id": "No such consent for this family."})
+    return consent
+
+
+def may_record_consent(user) -> bool:
+    return user.has_perm("stepdown.add_consent")
+
+
+def may_step_down(user, case: Case) -> bool:
+    """For the case page: whether to offer "propose a step-down"."""
+    return sees_whole_record(user) and case.is_open and user.has_perm("stepdown.add_stepdown")
+
+
+def require_stepdown_lists(user) -> None:
+    """The step-down lists are for those who propose or approve them (the audit has its own page)."""
+    if not (user.has_perm("stepdown.add_stepdown") or user.has_perm("stepdown.approve_stepdown")):
+        raise Http404("No step-downs for your role.")
+
+
+def may_audit(user) -> bool:
+    return user.has_perm("stepdown.record_audit_finding")
 
 
 # --- the monthly audit --------------------------------------------------------------------------

@@ -1,18 +1,54 @@
 """Reads for step-down pages: where a case's step-down stands, the lists, and the monthly audit."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from cases.models import Case
 from cases.permissions import families_visible_to
+from pathways.choices import Pathway
 from pathways.models import PathwayTransition
+from referrals.models import Contact
 from stepdown.choices import OPEN_STATES, StepDownState
 from stepdown.models import AuditSample, StepDown
 from stepdown.permissions import hub_teams_of, stepdowns_visible_to
-from stepdown.services import month_bounds, rereferred_within_year
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime(month.year, month.month, 1))
+    return start, start + relativedelta(months=1)
+
+
+def month_step_downs(start: datetime, end: datetime) -> QuerySet[StepDown]:
+    """Step-downs completed in the period: what the monthly audit lists and samples."""
+    return StepDown.objects.filter(
+        state=StepDownState.COMPLETED, completed_at__gte=start, completed_at__lt=end
+    )
+
+
+def month_step_ups(start: datetime, end: datetime) -> QuerySet[PathwayTransition]:
+    """Moves from early help (pathways 1-2) into social care (3-4) in the period."""
+    return PathwayTransition.objects.filter(
+        at__gte=start, at__lt=end, from_pathway__lte=Pathway.FAMILY_HELP, to_pathway__gte=Pathway.REDUCE_RISK
+    )
+
+
+def rereferred_within_year(since: dict[int, datetime]) -> set[int]:
+    """Families referred again (a new contact, or a step-up) within 12 months after `since[family]`."""
+    if not since:
+        return set()
+    contacts = Contact.objects.filter(family_id__in=since).values_list("family_id", "received_at")
+    ups = PathwayTransition.objects.filter(
+        case__family_id__in=since, to_pathway__gte=Pathway.REDUCE_RISK
+    ).values_list("case__family_id", "at")
+    return {
+        family_id
+        for family_id, at in [*contacts, *ups]
+        if since[family_id] < at <= since[family_id] + relativedelta(months=12)
+    }
 
 
 def current_stepdown(case: Case) -> StepDown | None:
@@ -54,12 +90,8 @@ def audit_report(user, month: date) -> AuditReport:
     month = month.replace(day=1)
     start, end = month_bounds(month)
     visible_families = families_visible_to(user)
-    step_downs = StepDown.objects.filter(
-        state=StepDownState.COMPLETED, completed_at__gte=start, completed_at__lt=end
-    ).select_related("family", "case", "proposed_by", "approved_by")
-    step_ups = PathwayTransition.objects.filter(
-        at__gte=start, at__lt=end, from_pathway__lte=2, to_pathway__gte=3
-    ).select_related("case__family", "by")
+    step_downs = month_step_downs(start, end).select_related("family", "case", "proposed_by", "approved_by")
+    step_ups = month_step_ups(start, end).select_related("case__family", "by")
     report = AuditReport(month=month)
     total = step_downs.count() + step_ups.count()
     report.step_downs = list(step_downs.filter(family__in=visible_families).order_by("completed_at"))
@@ -67,7 +99,7 @@ def audit_report(user, month: date) -> AuditReport:
     report.hidden = total - len(report.step_downs) - len(report.step_ups)
     # Re-referred within 12 months after its step-down; a step-up within 12 months after one.
     since = {s.family_id: s.completed_at for s in report.step_downs}
-    again = rereferred_within_year(set(since), since)
+    again = rereferred_within_year(since)
     for step_down in report.step_downs:
         step_down.rereferred = step_down.family_id in again
     up_families = {t.case.family_id for t in report.step_ups}

@@ -39,7 +39,7 @@ from escalation.choices import OPEN_CLOCK_STATES, ClockKind
 from escalation.models import Clock
 from escalation.services import clock_cancel, clock_meet, clock_start, notify
 from pathways.choices import Outcome, Pathway, PlanKind
-from pathways.models import CinRecord, Decision, PathwayTransition, Plan
+from pathways.models import CinRecord, Decision, Plan
 from pathways.services import DecisionDetails, decision_record
 from referrals.choices import FamilyConsent
 from referrals.models import Contact
@@ -57,6 +57,7 @@ from stepdown.choices import (
     StepDownState,
 )
 from stepdown.models import AuditSample, AuditSampleItem, Consent, StepDown, StepDownEvent
+from stepdown.selectors import month_bounds, month_step_downs, month_step_ups
 
 NO_CONSENT = (
     "The family has not consented to this step-down: record their consent (who gave it, to what, "
@@ -907,6 +908,54 @@ def stepdown_panel_record(
     return step_down
 
 
+# --- one entry point for the pages and the API ---------------------------------------------------
+
+
+def stepdown_act(*, step_down: StepDown, by: User, act: str, values: dict) -> StepDown:
+    """Do `act` with the values a form or an API input gathered (each carries the version read)."""
+    version = values.get("version")
+    if act == "submit":
+        return stepdown_submit(
+            step_down=step_down, by=by, consent=values["consent"], expected_version=version
+        )
+    if act == "approve":
+        return stepdown_approve(step_down=step_down, by=by, expected_version=version)
+    if act == "return":
+        return stepdown_return(step_down=step_down, by=by, reason=values["reason"], expected_version=version)
+    if act == "withdraw":
+        return stepdown_withdraw(step_down=step_down, by=by, reason=values["reason"])
+    if act == "review":
+        return stepdown_hub_review(
+            step_down=step_down,
+            by=by,
+            action=values["action"],
+            rationale=values["rationale"],
+            expected_version=version,
+        )
+    if act == "discuss":
+        return stepdown_hub_discuss(step_down=step_down, by=by, note=values["note"], expected_version=version)
+    if act == "accept":
+        return stepdown_hub_accept(
+            step_down=step_down,
+            by=by,
+            key_worker=values["key_worker"],
+            note=values.get("note", ""),
+            expected_version=version,
+        )
+    if act == "panel":
+        return stepdown_panel_record(
+            step_down=step_down,
+            by=by,
+            accepted=values["accepted"],
+            panel_on=values["panel_on"],
+            lead_professional=values.get("lead_professional"),
+            resources=values.get("resources", ""),
+            reason=values.get("reason", ""),
+            expected_version=version,
+        )
+    raise ValueError(f"unknown step-down action {act!r}")
+
+
 # --- the consent checks (Celery beat) ---------------------------------------------------------
 
 
@@ -972,27 +1021,6 @@ def stepdown_checks(*, now: datetime | None = None) -> dict[str, int]:
 # --- the monthly audit (seeds/003_…, 5.8) -------------------------------------------------------
 
 
-def month_bounds(month: date) -> tuple[datetime, datetime]:
-    start = timezone.make_aware(datetime(month.year, month.month, 1))
-    return start, start + relativedelta(months=1)
-
-
-def month_population(month: date) -> tuple[list[StepDown], list[PathwayTransition]]:
-    start, end = month_bounds(month)
-    step_downs = list(
-        StepDown.objects.filter(state=StepDownState.COMPLETED, completed_at__gte=start, completed_at__lt=end)
-    )
-    step_ups = list(
-        PathwayTransition.objects.filter(
-            at__gte=start,
-            at__lt=end,
-            from_pathway__lte=Pathway.FAMILY_HELP,
-            to_pathway__gte=Pathway.REDUCE_RISK,
-        )
-    )
-    return step_downs, step_ups
-
-
 @transaction.atomic
 def audit_sample_draw(*, month: date, by: User, size: int | None = None) -> AuditSample:
     """Draw the month's random sample for case audit, once. The draw is kept, so the sample cannot
@@ -1007,7 +1035,9 @@ def audit_sample_draw(*, month: date, by: User, size: int | None = None) -> Audi
     size = size or settings.STEPDOWN_AUDIT_SAMPLE_SIZE
     if size < 1:
         raise ValidationError({"size": "Sample at least one case."})
-    step_downs, step_ups = month_population(month)
+    start, end = month_bounds(month)
+    step_downs = list(month_step_downs(start, end))
+    step_ups = list(month_step_ups(start, end).select_related("case"))
     population = [(SampleKind.STEP_DOWN, s) for s in step_downs] + [(SampleKind.STEP_UP, t) for t in step_ups]
     if not population:
         raise ValidationError({"month": f"No family stepped down or up in {month:%B %Y}: nothing to sample."})
@@ -1062,19 +1092,3 @@ def audit_finding_record(
     item.audited_at = timezone.now()
     item.save(update_fields=["rating", "findings", "learning", "audited_by", "audited_at"])
     return item
-
-
-def rereferred_within_year(family_ids: set[int], since: dict[int, datetime]) -> set[int]:
-    """Families referred again (a new contact, or a step-up) within 12 months after `since[family]`."""
-    if not family_ids:
-        return set()
-    flagged = set()
-    contacts = Contact.objects.filter(family_id__in=family_ids).values_list("family_id", "received_at")
-    ups = PathwayTransition.objects.filter(
-        case__family_id__in=family_ids, to_pathway__gte=Pathway.REDUCE_RISK
-    ).values_list("case__family_id", "at")
-    for family_id, at in [*contacts, *ups]:
-        start = since.get(family_id)
-        if start and start < at <= start + relativedelta(months=12):
-            flagged.add(family_id)
-    return flagged

@@ -19,7 +19,10 @@ from stepdown.permissions import (
     case_for_stepdown,
     consent_for_user,
     family_for_consent,
+    may_audit,
+    may_record_consent,
     require_audit_reader,
+    require_stepdown_lists,
     stepdown_controls,
     stepdown_for_user,
 )
@@ -61,7 +64,7 @@ def consent_list(request, family_pk: int):
         "consents": consents.prefetch_related("share_with"),
         "form": form,
         "withdraw_form": forms.ConsentWithdrawForm(initial={"withdrawn_on": timezone.localdate()}),
-        "can_record": request.user.has_perm("stepdown.add_consent"),
+        "can_record": may_record_consent(request.user),
     }
     return render(request, "stepdown/consents.html", context, status=400 if form.errors else 200)
 
@@ -100,7 +103,7 @@ def stepdown_routes(request, case_pk: int):
 @require_http_methods(["GET", "POST"])
 def stepdown_new(request, case_pk: int, route: str):
     case = case_for_stepdown(request.user, case_pk)
-    if route not in [value for value in CASE_ROUTES]:
+    if route not in CASE_ROUTES:
         raise Http404("No such route.")
     form = forms.StepDownForm(
         request.POST or None, route=route, family=case.family, initial={"version": case.version}
@@ -149,7 +152,7 @@ def _action_forms(step_down, user, bound=None):
         offered["return"] = forms.ReasonForm(initial=initial)
     if state in (StepDownState.AWAITING_CONSENT, StepDownState.PROPOSED) and controls["can_withdraw"]:
         offered["withdraw"] = forms.WithdrawForm(initial=initial)
-    if controls["can_hub"] and step_down.proposed_by_id != user.pk:
+    if controls["can_hub"]:
         if route == Route.CONTACT and state == StepDownState.WITH_HUB:
             offered["review"] = forms.HubReviewForm(initial=initial)
             offered["return"] = forms.ReasonForm(initial=initial)
@@ -178,67 +181,16 @@ def stepdown_detail(request, pk: int, *, bound=None, status=200):
     return render(request, "stepdown/detail.html", context, status=status)
 
 
-# act -> (permission action, form class, service call)
+# act -> (the permission action it needs, the form that collects it)
 ACTIONS = {
-    "submit": (
-        "submit",
-        forms.SubmitForm,
-        lambda s, u, d: services.stepdown_submit(
-            step_down=s, by=u, consent=d["consent"], expected_version=d["version"]
-        ),
-    ),
-    "approve": (
-        "approve",
-        forms.VersionForm,
-        lambda s, u, d: services.stepdown_approve(step_down=s, by=u, expected_version=d["version"]),
-    ),
-    "return": (
-        "return",
-        forms.ReasonForm,
-        lambda s, u, d: services.stepdown_return(
-            step_down=s, by=u, reason=d["reason"], expected_version=d["version"]
-        ),
-    ),
-    "withdraw": (
-        "withdraw",
-        forms.WithdrawForm,
-        lambda s, u, d: services.stepdown_withdraw(step_down=s, by=u, reason=d["reason"]),
-    ),
-    "review": (
-        "hub",
-        forms.HubReviewForm,
-        lambda s, u, d: services.stepdown_hub_review(
-            step_down=s, by=u, action=d["action"], rationale=d["rationale"], expected_version=d["version"]
-        ),
-    ),
-    "discuss": (
-        "hub",
-        forms.NoteForm,
-        lambda s, u, d: services.stepdown_hub_discuss(
-            step_down=s, by=u, note=d["note"], expected_version=d["version"]
-        ),
-    ),
-    "accept": (
-        "hub",
-        forms.AcceptForm,
-        lambda s, u, d: services.stepdown_hub_accept(
-            step_down=s, by=u, key_worker=d["key_worker"], note=d["note"], expected_version=d["version"]
-        ),
-    ),
-    "panel": (
-        "panel",
-        forms.PanelForm,
-        lambda s, u, d: services.stepdown_panel_record(
-            step_down=s,
-            by=u,
-            accepted=d["accepted"],
-            panel_on=d["panel_on"],
-            lead_professional=d["lead_professional"],
-            resources=d["resources"],
-            reason=d["reason"],
-            expected_version=d["version"],
-        ),
-    ),
+    "submit": ("submit", forms.SubmitForm),
+    "approve": ("approve", forms.VersionForm),
+    "return": ("return", forms.ReasonForm),
+    "withdraw": ("withdraw", forms.WithdrawForm),
+    "review": ("hub", forms.HubReviewForm),
+    "discuss": ("hub", forms.NoteForm),
+    "accept": ("hub", forms.AcceptForm),
+    "panel": ("panel", forms.PanelForm),
 }
 
 
@@ -247,13 +199,13 @@ ACTIONS = {
 def stepdown_act(request, pk: int, act: str):
     if act not in ACTIONS:
         raise Http404("No such action.")
-    permission, form_class, call = ACTIONS[act]
+    permission, form_class = ACTIONS[act]
     step_down = stepdown_for_user(request.user, pk, permission)
     extra = {"family": step_down.family} if form_class is forms.SubmitForm else {}
     form = form_class(request.POST, **extra)
     if form.is_valid():
         try:
-            call(step_down, request.user, form.cleaned_data)
+            services.stepdown_act(step_down=step_down, by=request.user, act=act, values=form.cleaned_data)
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
@@ -268,11 +220,8 @@ def stepdown_act(request, pk: int, act: str):
 @login_required
 @require_safe
 def stepdown_list(request):
+    require_stepdown_lists(request.user)
     queues = selectors.stepdown_queues(request.user)
-    if not request.user.has_perm("stepdown.add_stepdown") and not request.user.has_perm(
-        "stepdown.approve_stepdown"
-    ):
-        raise Http404("No step-downs for your role.")
     return render(request, "stepdown/list.html", {"queues": queues})
 
 
@@ -296,7 +245,7 @@ def audit_report(request, *, sample_form=None, status=200):
         "report": report,
         "month_form": month_form,
         "finding_form": forms.FindingForm(),
-        "can_audit": request.user.has_perm("stepdown.record_audit_finding"),
+        "can_audit": may_audit(request.user),
         "sample_error": sample_form,
     }
     return render(request, "stepdown/audit.html", context, status=400 if month_form.errors else status)
