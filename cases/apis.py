@@ -16,8 +16,12 @@ from cases.choices import (
     PRACTITIONER_CHRONOLOGY_KINDS,
     AllocationRole,
     ClosureReason,
+    Disability,
+    Ethnicity,
     FamilyRole,
     RelationshipKind,
+    Sex,
+    UpnUnknown,
 )
 from cases.filters import CaseFilter
 from cases.forms import PersonSearchForm
@@ -90,6 +94,10 @@ class PersonOutput(serializers.ModelSerializer):
             "ethnicity",
             "nhs_number",
             "upn",
+            "former_upn",
+            "upn_unknown_reason",
+            "disabilities",
+            "date_of_death",
             "addresses",
             "version",
             "merged_into",
@@ -280,6 +288,23 @@ class PersonMergeInput(serializers.Serializer):
     version = serializers.IntegerField(help_text="The version of the record kept, as you read it")
 
 
+class PersonDetailsInput(serializers.Serializer):
+    """What the statutory returns need of a person; the whole set is sent each time."""
+
+    sex = serializers.ChoiceField(choices=Sex.choices)
+    ethnicity = serializers.ChoiceField(choices=Ethnicity.choices)
+    disabilities = serializers.ListField(
+        child=serializers.ChoiceField(choices=Disability.choices), allow_empty=True, max_length=13
+    )
+    upn = serializers.CharField(max_length=13, required=False, allow_blank=True, default="")
+    former_upn = serializers.CharField(max_length=13, required=False, allow_blank=True, default="")
+    upn_unknown_reason = serializers.ChoiceField(
+        choices=UpnUnknown.choices, required=False, allow_blank=True, default=""
+    )
+    date_of_death = serializers.DateField(required=False, allow_null=True, default=None)
+    version = serializers.IntegerField(min_value=1)
+
+
 # --- views -----------------------------------------------------------------------------------
 
 
@@ -346,6 +371,23 @@ class PersonViewSet(
         data.is_valid(raise_exception=True)
         services.person_address_add(person=person, by=request.user, **data.validated_data)
         return Response(PersonOutput(person).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Record what the statutory returns need: sex, ethnicity, disabilities, UPNs, date of death",
+        request=PersonDetailsInput,
+        responses=PersonOutput,
+    )
+    @action(detail=True, methods=["post"])
+    def details(self, request, pk=None):
+        person = person_for_user(request.user, pk)
+        require_create(request.user, "change_person")
+        data = PersonDetailsInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        person = services.person_details_record(
+            person=person, by=request.user, expected_version=fields.pop("version"), **fields
+        )
+        return Response(PersonOutput(person).data)
 
     @extend_schema(
         summary="Merge a duplicate record into this one, with the reason (MASH and team managers)",

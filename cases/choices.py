@@ -40,6 +40,36 @@ class Ethnicity(models.TextChoices):
     NOBT = "NOBT", "Information not yet obtained"
 
 
+class Disability(models.TextChoices):
+    """CIN census disability codes; a child may have several (or NONE)."""
+
+    NONE = "NONE", "No disability"
+    MOB = "MOB", "Mobility"
+    HAND = "HAND", "Hand function"
+    PC = "PC", "Personal care"
+    INC = "INC", "Incontinence"
+    COMM = "COMM", "Communication"
+    LD = "LD", "Learning"
+    HEAR = "HEAR", "Hearing"
+    VIS = "VIS", "Vision"
+    BEH = "BEH", "Behaviour"
+    CON = "CON", "Consciousness"
+    AUT = "AUT", "Diagnosed with autism or Asperger syndrome"
+    DDA = "DDA", "Other disability (Equality Act 2010)"
+
+
+class UpnUnknown(models.TextChoices):
+    """Why a child has no Unique Pupil Number (CIN census UPNunknown)."""
+
+    UN1 = "UN1", "UN1 Child is aged under 6 years and is not yet assigned a UPN"
+    UN2 = "UN2", "UN2 Child has never attended a state-funded school in England"
+    UN3 = "UN3", "UN3 Child is educated outside England"
+    UN4 = "UN4", "UN4 Child is newly arrived in the UK and not yet assigned a UPN"
+    UN5 = "UN5", "UN5 Sources collating UPNs show a discrepancy with the child's name or date of birth"
+    UN6 = "UN6", "UN6 Child is aged 6 or over and the UPN is not yet known"
+    UN7 = "UN7", "UN7 Referral with no further action"
+
+
 class FamilyRole(models.TextChoices):
     CHILD = "child", "Child"
     PARENT_CARER = "parent_carer", "Parent or carer"
@@ -126,6 +156,8 @@ class ChronologyKind(models.TextChoices):
     CONSENT_RECORDED = "consent_recorded", "Family's consent recorded"
     CONSENT_WITHDRAWN = "consent_withdrawn", "Family's consent withdrawn"
     STEP_DOWN = "step_down", "Step-down to early help"
+    PERSON_DETAILS = "person_details", "Person's details updated"
+    CHILD_RECORD = "child_record", "Child's statutory record"
     # Recorded by practitioners.
     NOTE = "note", "Case note"
     HOME_VISIT = "home_visit", "Home visit"
@@ -163,6 +195,8 @@ SYSTEM_CHRONOLOGY_KINDS = frozenset(
         ChronologyKind.CONSENT_RECORDED,
         ChronologyKind.CONSENT_WITHDRAWN,
         ChronologyKind.STEP_DOWN,
+        ChronologyKind.PERSON_DETAILS,
+        ChronologyKind.CHILD_RECORD,
     }
 )
 PRACTITIONER_CHRONOLOGY_KINDS = [

@@ -4,7 +4,15 @@ from django.utils import timezone
 from accounts.choices import AgencyKind
 from accounts.models import User
 from accounts.roles import CASE_HOLDING_ROLES, PRACTICE_ROLES
-from cases.choices import PRACTITIONER_CHRONOLOGY_KINDS, AllocationRole, ClosureReason
+from cases.choices import (
+    PRACTITIONER_CHRONOLOGY_KINDS,
+    AllocationRole,
+    ClosureReason,
+    Disability,
+    Ethnicity,
+    Sex,
+    UpnUnknown,
+)
 from config.forms import DateInput, DateTimeInput
 
 
@@ -182,3 +190,44 @@ class PersonMergeForm(forms.Form):
             self.add_error("candidate", "Choose the duplicate record, or give its record number.")
         data["duplicate"] = chosen or typed
         return data
+
+
+class PersonDetailsForm(forms.Form):
+    """What the statutory returns need of a child, kept on their record."""
+
+    prefix = "details"
+
+    sex = forms.ChoiceField(choices=Sex.choices, widget=forms.RadioSelect, label="Sex")
+    ethnicity = forms.ChoiceField(choices=Ethnicity.choices, label="Ethnicity")
+    disabilities = forms.MultipleChoiceField(
+        required=False,
+        choices=Disability.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label="Disabilities",
+        help_text="Tick 'No disability' when the child has none; leave all unticked only if not yet known",
+    )
+    upn = forms.CharField(required=False, max_length=13, label="Unique Pupil Number (UPN)")
+    former_upn = forms.CharField(required=False, max_length=13, label="Former UPN")
+    upn_unknown_reason = forms.ChoiceField(
+        required=False, choices=[("", "The child has a UPN"), *UpnUnknown.choices], label="If no UPN, why not"
+    )
+    date_of_death = forms.DateField(
+        required=False,
+        widget=DateInput,
+        label="Date of death",
+        error_messages={"invalid": "Enter a real date, like 2026-12-01."},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    @classmethod
+    def for_person(cls, person):
+        fields = (
+            "sex",
+            "ethnicity",
+            "disabilities",
+            "upn",
+            "former_upn",
+            "upn_unknown_reason",
+            "date_of_death",
+        )
+        return cls(initial={field: getattr(person, field) for field in fields} | {"version": person.version})

@@ -9,6 +9,7 @@ from datetime import date
 
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
@@ -26,6 +27,7 @@ from cases.choices import (
     PersonKind,
     RelationshipKind,
     Sex,
+    UpnUnknown,
 )
 from cases.validators import validate_nhs_number, validate_upn
 from pathways.choices import Pathway
@@ -45,6 +47,21 @@ class Person(models.Model):
     ethnicity = models.CharField(max_length=4, choices=Ethnicity.choices, default=Ethnicity.NOBT)
     nhs_number = models.CharField("NHS number", max_length=10, blank=True, validators=[validate_nhs_number])
     upn = models.CharField("Unique Pupil Number", max_length=13, blank=True, validators=[validate_upn])
+    # What the statutory returns need of a child (CIN census ChildIdentifiers and
+    # ChildCharacteristics), recorded on the person's page.
+    former_upn = models.CharField(
+        "former Unique Pupil Number", max_length=13, blank=True, validators=[validate_upn]
+    )
+    upn_unknown_reason = models.CharField(
+        "why the UPN is not known", max_length=3, choices=UpnUnknown.choices, blank=True
+    )
+    disabilities = ArrayField(
+        models.CharField(max_length=4),
+        default=list,
+        blank=True,
+        help_text="CIN census disability codes; NONE when the child has none; empty until recorded",
+    )
+    date_of_death = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField(default=1)
@@ -89,6 +106,12 @@ class Person(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(merged_into=models.F("pk")), name="person_not_merged_into_self"
+            ),
+            models.CheckConstraint(
+                condition=Q(upn="") | Q(upn_unknown_reason=""), name="person_upn_or_reason_unknown"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=PersonKind.UNBORN) | Q(sex=Sex.UNKNOWN), name="person_unborn_sex_unknown"
             ),
         ]
 

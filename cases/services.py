@@ -25,11 +25,13 @@ from cases.choices import (
     CaseState,
     ChronologyKind,
     ClosureReason,
+    Disability,
     Ethnicity,
     FamilyRole,
     PersonKind,
     RelationshipKind,
     Sex,
+    UpnUnknown,
 )
 from cases.models import (
     Address,
@@ -42,6 +44,8 @@ from cases.models import (
     Person,
     Relationship,
 )
+from cases.signals import case_closed
+from cases.validators import validate_upn
 from pathways.choices import Pathway
 
 POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
@@ -132,10 +136,13 @@ def _person_rules(
     last_name: str,
     date_of_birth: date | None,
     expected_date_of_birth: date | None,
+    sex: str = Sex.UNKNOWN,
 ) -> dict[str, str]:
     today = timezone.localdate()
     errors: dict[str, str] = {}
     if kind == PersonKind.UNBORN:
+        if sex != Sex.UNKNOWN:
+            errors["sex"] = "An unborn child's sex is recorded as not known (U) until they are born."
         if date_of_birth:
             errors["date_of_birth"] = "An unborn child has an expected date of birth, not a date of birth."
         if not expected_date_of_birth:
@@ -189,6 +196,7 @@ def person_create(
         last_name=last_name,
         date_of_birth=date_of_birth,
         expected_date_of_birth=expected_date_of_birth,
+        sex=sex,
     )
     person = Person(
         kind=kind,
@@ -220,6 +228,104 @@ def person_create(
         raise ValidationError(errors)
     _insert(person.save, {"nhs_number": "Someone already has this NHS number or Unique Pupil Number."})
     return person
+
+
+PERSON_STALE = (
+    "Someone else changed this person's record while you were working on it. "
+    "Nothing was saved: reload the page to see their change, then try again."
+)
+
+
+@transaction.atomic
+def person_details_record(
+    *,
+    person: Person,
+    by: User,
+    sex: str,
+    ethnicity: str,
+    disabilities: list[str],
+    upn: str = "",
+    former_upn: str = "",
+    upn_unknown_reason: str = "",
+    date_of_death: date | None = None,
+    expected_version: int | None = None,
+) -> Person:
+    """Record what the statutory returns need of a person: sex, ethnicity, disabilities, pupil
+    numbers (or why there is none) and a date of death. Written where practitioners already work:
+    the person's page."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if expected_version is not None and person.version != expected_version:
+        raise ValidationError({"version": PERSON_STALE}, code="stale")
+    upn, former_upn = (upn or "").strip().upper(), (former_upn or "").strip().upper()
+    disabilities = list(dict.fromkeys(disabilities or []))
+    errors: dict[str, str] = {}
+    if sex not in Sex.values:
+        errors["sex"] = "Choose the child's sex: male, female or not known."
+    elif person.kind == PersonKind.UNBORN and sex != Sex.UNKNOWN:
+        errors["sex"] = "An unborn child's sex is recorded as not known (U) until they are born."
+    if ethnicity not in Ethnicity.values:
+        errors["ethnicity"] = "Choose an ethnicity from the list (or 'information not yet obtained')."
+    if any(code not in Disability.values for code in disabilities):
+        errors["disabilities"] = "Choose disabilities from the list."
+    elif Disability.NONE in disabilities and len(disabilities) > 1:
+        errors["disabilities"] = "'No disability' cannot go with a disability: untick one of them."
+    if upn_unknown_reason and upn_unknown_reason not in UpnUnknown.values:
+        errors["upn_unknown_reason"] = "Choose why the UPN is not known from the list."
+    elif upn and upn_unknown_reason:
+        errors["upn_unknown_reason"] = "A child with a UPN needs no reason for not having one: clear it."
+    for field, value in (("upn", upn), ("former_upn", former_upn)):
+        if value:
+            try:
+                validate_upn(value)
+            except ValidationError as exc:
+                errors[field] = exc.messages[0]
+    if upn and former_upn and upn == former_upn:
+        errors["former_upn"] = "The former UPN is the same as the current one: leave it blank."
+    if upn and "upn" not in errors and Person.objects.filter(upn=upn).exclude(pk=person.pk).exists():
+        errors["upn"] = "Someone already has this Unique Pupil Number: find their record instead."
+    if date_of_death is not None:
+        born = person.date_of_birth
+        if date_of_death > timezone.localdate():
+            errors["date_of_death"] = "The date of death cannot be in the future."
+        elif born and date_of_death < born:
+            errors["date_of_death"] = "The date of death cannot be before the date of birth."
+        elif person.kind == PersonKind.UNBORN:
+            errors["date_of_death"] = "Record the baby's birth first."
+    if errors:
+        raise ValidationError(errors)
+    before = {field: getattr(person, field) for field in PERSON_RETURN_FIELDS}
+    person.sex, person.ethnicity, person.disabilities = sex, ethnicity, disabilities
+    person.upn, person.former_upn, person.upn_unknown_reason = upn, former_upn, upn_unknown_reason
+    person.date_of_death = date_of_death
+    changed = [field for field in PERSON_RETURN_FIELDS if getattr(person, field) != before[field]]
+    if not changed:
+        return person
+    person.version += 1
+    _insert(
+        lambda: person.save(update_fields=[*changed, "version"]),
+        {"upn": "Someone already has this Unique Pupil Number: find their record instead."},
+    )
+    labels = ", ".join(Person._meta.get_field(field).verbose_name for field in changed)
+    for membership in FamilyMember.objects.filter(person=person).select_related("family"):
+        chronology_write(
+            family=membership.family,
+            subject=person,
+            kind=ChronologyKind.PERSON_DETAILS,
+            summary=f"Details for the statutory returns updated: {labels}",
+            author=by,
+        )
+    return person
+
+
+PERSON_RETURN_FIELDS = (
+    "sex",
+    "ethnicity",
+    "disabilities",
+    "upn",
+    "former_upn",
+    "upn_unknown_reason",
+    "date_of_death",
+)
 
 
 @transaction.atomic
@@ -515,6 +621,7 @@ def case_close(
         detail=note.strip(),
         author=by,
     )
+    case_closed.send(sender=Case, case=case, reason=reason, by=by)
     return case
 
 

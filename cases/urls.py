@@ -23,5 +23,6 @@ urlpatterns = [
         require_safe(views.person_detail),  # its POST handlers re-render it with errors
         name="person-detail",
     ),
+    path("people/<int:pk>/details/", views.person_details, name="person-details"),
     path("people/<int:pk>/merge/", views.person_merge, name="person-merge"),
 ]

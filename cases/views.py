@@ -22,6 +22,7 @@ from cases.forms import (
     CaseCloseForm,
     ChronologyEntryForm,
     InvolvementForm,
+    PersonDetailsForm,
     PersonMergeForm,
     PersonSearchForm,
 )
@@ -247,7 +248,7 @@ def _restriction_context(user, record_type: str, record_id: int) -> dict:
 
 
 @login_required
-def person_detail(request, pk: int, *, merge_form=None, status=200):
+def person_detail(request, pk: int, *, merge_form=None, details_form=None, status=200):
     person = person_for_user(request.user, pk)
     if person.merged_into_id:
         messages.info(
@@ -264,6 +265,8 @@ def person_detail(request, pk: int, *, merge_form=None, status=200):
         "merged_duplicates": person.merged_duplicates.select_related("merged_by"),
         **_restriction_context(request.user, RecordType.PERSON, person.pk),
     }
+    if can(request.user, "change_person") and person.is_child:
+        context["details_form"] = details_form or PersonDetailsForm.for_person(person)
     if can(request.user, "merge_people"):
         candidates = selectors.possible_duplicates(request.user, person)
         context["merge_form"] = merge_form or PersonMergeForm(
@@ -271,6 +274,27 @@ def person_detail(request, pk: int, *, merge_form=None, status=200):
         )
         context["duplicate_candidates"] = candidates
     return render(request, "cases/person_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def person_details(request, pk: int):
+    """Record what the statutory returns need of a child: sex, ethnicity, disabilities, UPNs."""
+    person = person_for_user(request.user, pk)
+    require_create(request.user, "change_person")
+    form = PersonDetailsForm(request.POST)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.person_details_record(
+                person=person, by=request.user, expected_version=data.pop("version"), **data
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, "Details for the statutory returns saved.")
+            return redirect("cases:person-detail", pk=person.pk)
+    return person_detail(request, pk, details_form=form, status=400)
 
 
 @login_required

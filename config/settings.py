@@ -54,6 +54,14 @@ STEPDOWN_AUDIT_SAMPLE_SIZE = env_int("STEPDOWN_AUDIT_SAMPLE_SIZE", 5, minimum=1)
 EXPORT_DIR = Path(env_str("EXPORT_DIR", str(VAR_DIR / "exports")))
 # How long before a clock is due its holder is reminded (hours).
 CLOCK_WARNING_HOURS = env_int("CLOCK_WARNING_HOURS", 24, minimum=0)
+# The statutory returns (docs/census.md). LEA: the authority's three-digit DfE code.
+LEA_CODE = env_str("LEA_CODE", "999")
+if not (len(LEA_CODE) == 3 and LEA_CODE.isdigit()):
+    raise ImproperlyConfigured(f"LEA_CODE={LEA_CODE!r} must be the authority's three-digit DfE code.")
+# Which pathways make a child a child in need for the census: a decision into one of them opens
+# each child's CIN episode, leaving them all closes it. "3" (the default) counts support to reduce
+# risk and child protection; an authority that counts Family Help as s17 work sets "2".
+CIN_EPISODE_FROM_PATHWAY = int(env_choice("CIN_EPISODE_FROM_PATHWAY", "3", {"2", "3"}))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -244,6 +252,10 @@ SPECTACULAR_SETTINGS = {
         "ConversationKindEnum": "assessments.choices.ConversationKind",
         "DecisionOutcomeEnum": "pathways.choices.Outcome",
         "S47OutcomeEnum": "pathways.codes.S47Outcome",
+        "RestrictionCategoryEnum": "audit.choices.RestrictionCategory",
+        "AbuseCategoryEnum": "pathways.codes.AbuseCategory",
+        "DisabilityEnum": "cases.choices.Disability",
+        "UpnUnknownEnum": "cases.choices.UpnUnknown",
         "SubjectRoleEnum": "referrals.choices.SubjectRole",
         "ContactStateEnum": "referrals.choices.ContactState",
         "ContactChannelEnum": "referrals.choices.Channel",

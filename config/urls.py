@@ -78,14 +78,24 @@ urlpatterns = [
     ),
     path("api/v1/cases/<int:case_pk>/plan/reviews/", pathway_apis.PlanReviewView.as_view()),
     path(
-        "api/v1/cases/<int:case_pk>/cin-record/", pathway_apis.CinRecordView.as_view(), name="api-cin-record"
+        "api/v1/cases/<int:case_pk>/child-records/",
+        pathway_apis.ChildRecordsView.as_view(),
+        name="api-child-records",
     ),
     path(
-        "api/v1/cases/<int:case_pk>/cin-record/assessment-authorisation/",
+        "api/v1/cases/<int:case_pk>/child-records/assessment-authorisation/",
         pathway_apis.AssessmentAuthoriseView.as_view(),
     ),
-    path("api/v1/cases/<int:case_pk>/cin-record/s47-outcome/", pathway_apis.S47OutcomeView.as_view()),
-    path("api/v1/cases/<int:case_pk>/cin-record/icpc/", pathway_apis.IcpcView.as_view()),
+    path("api/v1/cases/<int:case_pk>/child-records/s47-outcome/", pathway_apis.S47OutcomeView.as_view()),
+    path("api/v1/cases/<int:case_pk>/child-records/icpc/", pathway_apis.IcpcView.as_view()),
+    path(
+        "api/v1/cases/<int:case_pk>/child-records/cp-plans/<int:cp_plan_pk>/category/",
+        pathway_apis.CpCategoryView.as_view(),
+    ),
+    path(
+        "api/v1/cases/<int:case_pk>/child-records/cp-plans/<int:cp_plan_pk>/end/",
+        pathway_apis.CpEndView.as_view(),
+    ),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI sets inline styles; allow them on this one page only.

@@ -1,7 +1,7 @@
 """REST API for decision points, the pathway history and referral packages."""
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -9,12 +9,17 @@ from rest_framework.views import APIView
 
 from accounts.models import Agency, User
 from assessments.models import ThresholdIndicator
+from cases.apis import PersonRefSerializer
 from cases.choices import ClosureReason
 from pathways import services
 from pathways.choices import DECISION_OUTCOMES, ActionStatus
 from pathways.codes import AbuseCategory, PrimaryNeed, ReferralSource, S47Outcome
 from pathways.models import (
-    CinRecord,
+    ChildAssessment,
+    CinEpisode,
+    CinPlanPeriod,
+    CpCategoryChange,
+    CpPlan,
     Decision,
     PathwayTransition,
     Plan,
@@ -23,8 +28,16 @@ from pathways.models import (
     PlanOutcome,
     PlanReview,
     ReferralPackage,
+    Section47,
 )
-from pathways.permissions import case_for_decisions, case_for_plan, decision_for_user, packages_visible_to
+from pathways.permissions import (
+    case_for_decisions,
+    case_for_plan,
+    cp_plan_on_case,
+    decision_for_user,
+    packages_visible_to,
+)
+from pathways.selectors import child_records
 
 
 class DecisionOutput(serializers.ModelSerializer):
@@ -419,26 +432,115 @@ class PlanReviewView(APIView):
         return Response(_plan_output(plan), status=status.HTTP_201_CREATED)
 
 
-# --- census record ----------------------------------------------------------------------------
+# --- children's statutory records --------------------------------------------------------------
 
 
-class CinRecordOutput(serializers.ModelSerializer):
+class _AssessmentOutput(serializers.ModelSerializer):
     class Meta:
-        model = CinRecord
+        model = ChildAssessment
+        fields = ["id", "started_on", "authorised_on", "factors"]
+
+
+class _CinPlanOutput(serializers.ModelSerializer):
+    class Meta:
+        model = CinPlanPeriod
+        fields = ["id", "started_on", "ended_on"]
+
+
+class _Section47Output(serializers.ModelSerializer):
+    icpc_not_required = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Section47
         fields = [
+            "id",
+            "started_on",
+            "icpc_target",
+            "outcome",
+            "outcome_on",
+            "icpc_date",
+            "icpc_not_required",
+        ]
+
+
+class _CategoryChangeOutput(serializers.ModelSerializer):
+    class Meta:
+        model = CpCategoryChange
+        fields = ["from_category", "to_category", "on"]
+
+
+class _CpPlanOutput(serializers.ModelSerializer):
+    category_changes = _CategoryChangeOutput(many=True, read_only=True)
+    review_dates = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CpPlan
+        fields = [
+            "id",
+            "started_on",
+            "ended_on",
+            "initial_category",
+            "latest_category",
+            "previous_plans",
+            "category_changes",
+            "review_dates",
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.DateField()))
+    def get_review_dates(self, cp_plan):
+        return [review.held_on for review in cp_plan.reviews.all()]
+
+
+class EpisodeOutput(serializers.ModelSerializer):
+    assessments = _AssessmentOutput(many=True, read_only=True)
+    cin_plans = _CinPlanOutput(many=True, read_only=True)
+    section47s = _Section47Output(many=True, read_only=True)
+    cp_plans = _CpPlanOutput(many=True, read_only=True)
+
+    class Meta:
+        model = CinEpisode
+        fields = [
+            "id",
+            "case",
             "referral_date",
             "referral_source",
             "primary_need",
-            "assessment_start",
-            "assessment_authorised",
-            "factors",
-            "s47_start",
-            "s47_outcome",
-            "icpc_target",
-            "icpc_date",
-            "cp_plan_start",
-            "cp_categories",
+            "referral_nfa",
+            "closure_date",
+            "closure_reason",
+            "assessments",
+            "cin_plans",
+            "section47s",
+            "cp_plans",
         ]
+
+
+class ChildRecordOutput(serializers.Serializer):
+    child = PersonRefSerializer()
+    status = serializers.CharField(help_text="The child's statutory status today")
+    episodes = EpisodeOutput(many=True)
+
+
+def _child_records(case) -> list[dict]:
+    return [
+        {"child": row.child, "status": row.status, "episodes": row.episodes} for row in child_records(case)
+    ]
+
+
+class ChildRecordsView(APIView):
+    @extend_schema(
+        summary="Each child's statutory records on the case (CIN episodes, assessments, s47, plans)",
+        responses=ChildRecordOutput(many=True),
+    )
+    def get(self, request, case_pk):
+        case = case_for_decisions(request.user, case_pk)
+        return Response(ChildRecordOutput(_child_records(case), many=True).data)
+
+
+class ChildrenField(serializers.ListField):
+    """Person ids of the case's children; the service refuses one that is not on the case."""
+
+    child = serializers.IntegerField(min_value=1)
 
 
 class AuthoriseInput(serializers.Serializer):
@@ -447,39 +549,37 @@ class AuthoriseInput(serializers.Serializer):
     late_reason = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="Needed when this is after its due time"
     )
+    children = ChildrenField(required=False, default=list, help_text="Only these children (default: all)")
 
 
 class S47OutcomeInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=S47Outcome.choices)
     rationale = serializers.CharField()
+    children = ChildrenField(required=False, default=list, help_text="Only these children (default: all)")
+
+
+class _ConferenceChildInput(serializers.Serializer):
+    child = serializers.IntegerField(min_value=1)
+    cp_plan = serializers.BooleanField()
+    category = serializers.ChoiceField(
+        choices=AbuseCategory.choices, required=False, allow_blank=True, default=""
+    )
 
 
 class IcpcInput(serializers.Serializer):
     held_on = serializers.DateField()
-    cp_plan = serializers.BooleanField()
-    categories = serializers.ListField(
-        child=serializers.ChoiceField(choices=AbuseCategory.choices), required=False, default=list
-    )
+    children = _ConferenceChildInput(many=True, help_text="The conference's decision for each child")
     late_reason = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="Needed when this is after its due time"
     )
 
-
-def _record_or_404(case) -> CinRecord:
-    record = CinRecord.objects.filter(case=case).first()
-    if record is None:
-        raise Http404("This case has no census record: it has not been referred into pathway 3 or 4.")
-    return record
-
-
-class CinRecordView(APIView):
-    @extend_schema(summary="The case's census facts (Children in Need census)", responses=CinRecordOutput)
-    def get(self, request, case_pk):
-        return Response(CinRecordOutput(_record_or_404(case_for_decisions(request.user, case_pk))).data)
+    def validate_children(self, rows):
+        return [services.ConferenceDecision(**row) for row in rows]
 
 
 class _CensusStepView(APIView):
-    """One census step: validate the body with `input_class`, then call `step` (a service)."""
+    """One step on the children's records: validate the body with `input_class`, then call `step`
+    (a service); answer with the children's records as they now are."""
 
     input_class: type[serializers.Serializer]
     step = None
@@ -488,28 +588,78 @@ class _CensusStepView(APIView):
         case = case_for_decisions(request.user, case_pk, "propose")
         data = self.input_class(data=request.data)
         data.is_valid(raise_exception=True)
-        record = type(self).step(case=case, by=request.user, **data.validated_data)
-        return Response(CinRecordOutput(record).data)
+        type(self).step(case=case, by=request.user, **data.validated_data)
+        return Response(ChildRecordOutput(_child_records(case), many=True).data)
 
 
 def _census_step(name: str, summary: str, input_class, step) -> type[_CensusStepView]:
     view = type(name, (_CensusStepView,), {"input_class": input_class, "step": staticmethod(step)})
-    view.post = extend_schema(summary=summary, request=input_class, responses=CinRecordOutput)(view.post)
+    view.post = extend_schema(summary=summary, request=input_class, responses=ChildRecordOutput(many=True))(
+        view.post
+    )
     return view
 
 
 AssessmentAuthoriseView = _census_step(
     "AssessmentAuthoriseView",
-    "Authorise the s17 assessment with the factors identified (a manager)",
+    "Authorise the children's s17 assessments with the factors identified (a manager)",
     AuthoriseInput,
     services.assessment_authorise,
 )
 S47OutcomeView = _census_step(
     "S47OutcomeView",
-    "Record the outcome of the s47 enquiry (ECPP only)",
+    "Record the outcome of the children's s47 enquiries (ECPP only)",
     S47OutcomeInput,
     services.s47_outcome_record,
 )
 IcpcView = _census_step(
-    "IcpcView", "Record the initial child protection conference (ECPP only)", IcpcInput, services.icpc_record
+    "IcpcView",
+    "Record the initial child protection conference: its decision for each child (ECPP only)",
+    IcpcInput,
+    services.icpc_record,
+)
+
+
+class CpCategoryInput(serializers.Serializer):
+    category = serializers.ChoiceField(choices=AbuseCategory.choices)
+    on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class CpEndInput(serializers.Serializer):
+    on = serializers.DateField()
+    rationale = serializers.CharField()
+
+
+class _CpPlanStepView(APIView):
+    input_class: type[serializers.Serializer]
+    step = None
+
+    def post(self, request, case_pk, cp_plan_pk):
+        case = case_for_decisions(request.user, case_pk, "propose")
+        cp_plan = cp_plan_on_case(case, cp_plan_pk)
+        data = self.input_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        type(self).step(cp_plan=cp_plan, by=request.user, **data.validated_data)
+        return Response(ChildRecordOutput(_child_records(case), many=True).data)
+
+
+def _cp_plan_step(name: str, summary: str, input_class, step) -> type[_CpPlanStepView]:
+    view = type(name, (_CpPlanStepView,), {"input_class": input_class, "step": staticmethod(step)})
+    view.post = extend_schema(summary=summary, request=input_class, responses=ChildRecordOutput(many=True))(
+        view.post
+    )
+    return view
+
+
+CpCategoryView = _cp_plan_step(
+    "CpCategoryView",
+    "Change the category of abuse of a child's child protection plan (ECPP only)",
+    CpCategoryInput,
+    services.cp_plan_category_change,
+)
+CpEndView = _cp_plan_step(
+    "CpEndView",
+    "End one child's child protection plan at a review conference (ECPP only)",
+    CpEndInput,
+    services.cp_plan_end,
 )

@@ -1,8 +1,8 @@
 """Code lists for the statutory returns (Children in Need census, Ofsted Annex A), captured where
 they arise so returns need no re-keying (DOMAIN.md "Codes to capture").
 
-Factors identified at assessment follow the DfE children in need census guide (factors 1A-24A);
-check them against each year's published specification and update this list when it changes.
+Every list here is checked against the DfE's CIN census specification for 2025 to 2026 and
+2026 to 2027 (docs/census.md names the sources); update them when a year's specification changes.
 """
 
 from django.db import models
@@ -55,13 +55,20 @@ _SUBJECTS = [
     ("5", "Learning disability"),
     ("6", "Physical disability or illness"),
 ]
+# The DfE's current list (CIN census 2025 to 2026 and 2026 to 2027): private fostering is split
+# into 8B-8F, and physical and sexual abuse into child-on-child (18B, 19B) and adult-on-child
+# (18C, 19C). The order is the specification's.
 ASSESSMENT_FACTORS: dict[str, str] = {
     f"{number}{who}": f"{number}{who} {subject}: concerns about {_WHO[who]}"
     for number, subject in _SUBJECTS
     for who in "ABC"
 } | {
     "7A": "7A Young carer",
-    "8B": "8B Privately fostered",
+    "8B": "8B Private fostering: overseas children who intend to return",
+    "8C": "8C Private fostering: overseas children who intend to stay",
+    "8D": "8D Private fostering: UK children in educational placements",
+    "8E": "8E Private fostering: UK children making alternative family arrangements",
+    "8F": "8F Private fostering: other",
     "9A": "9A Unaccompanied asylum-seeking child",
     "10A": "10A Going or being missing",
     "11A": "11A Child sexual exploitation",
@@ -71,14 +78,22 @@ ASSESSMENT_FACTORS: dict[str, str] = {
     "15A": "15A Self-harm",
     "16A": "16A Abuse or neglect: neglect",
     "17A": "17A Abuse or neglect: emotional abuse",
-    "18A": "18A Abuse or neglect: physical abuse",
-    "19A": "19A Abuse or neglect: sexual abuse",
+    "18B": "18B Abuse or neglect: physical abuse, child on child",
+    "18C": "18C Abuse or neglect: physical abuse, adult on child",
+    "19B": "19B Abuse or neglect: sexual abuse, child on child",
+    "19C": "19C Abuse or neglect: sexual abuse, adult on child",
     "20": "20 Other",
     "21": "21 No factors identified",
     "22A": "22A Female genital mutilation",
     "23A": "23A Abuse linked to faith or belief",
     "24A": "24A Child criminal exploitation",
 }
+# Withdrawn by the DfE: no longer offered, still readable on assessments authorised before.
+WITHDRAWN_FACTORS: dict[str, str] = {
+    "18A": "18A Abuse or neglect: physical abuse (withdrawn code)",
+    "19A": "19A Abuse or neglect: sexual abuse (withdrawn code)",
+}
+FACTOR_LABELS = ASSESSMENT_FACTORS | WITHDRAWN_FACTORS
 NO_FACTORS = "21"
 
 

@@ -8,6 +8,7 @@ from config.forms import DateInput
 from pathways.choices import DECISION_OUTCOMES
 from pathways.codes import ASSESSMENT_FACTORS, AbuseCategory, PrimaryNeed, ReferralSource, S47Outcome
 from pathways.models import PlanOutcome
+from pathways.services import ConferenceDecision
 
 
 class DecisionForm(forms.Form):
@@ -150,7 +151,23 @@ class PlanReviewForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class AssessmentAuthoriseForm(forms.Form):
+class _ChildrenChoiceMixin:
+    """An optional choice of the case's children a step applies to (all of them when none is ticked)."""
+
+    def _children_field(self, children, label: str) -> None:
+        self.fields["children"] = forms.TypedMultipleChoiceField(
+            required=False,
+            coerce=int,
+            choices=[(child.pk, str(child)) for child in children],
+            widget=forms.CheckboxSelectMultiple,
+            label=label,
+            help_text="Leave all unticked for every child listed",
+        )
+        if len(children) < 2:
+            self.fields["children"].widget = forms.MultipleHiddenInput()
+
+
+class AssessmentAuthoriseForm(_ChildrenChoiceMixin, forms.Form):
     prefix = "authorise"
     factors = forms.MultipleChoiceField(
         choices=list(ASSESSMENT_FACTORS.items()),
@@ -164,8 +181,12 @@ class AssessmentAuthoriseForm(forms.Form):
         label="Why it is late (only when after its due time)",
     )
 
+    def __init__(self, *args, children=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._children_field(children, "Which children's assessments")
 
-class S47OutcomeForm(forms.Form):
+
+class S47OutcomeForm(_ChildrenChoiceMixin, forms.Form):
     prefix = "s47"
     outcome = forms.ChoiceField(
         choices=S47Outcome.choices,
@@ -179,23 +200,77 @@ class S47OutcomeForm(forms.Form):
         error_messages={"required": "Explain the outcome."},
     )
 
+    def __init__(self, *args, children=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._children_field(children, "Which children's enquiries")
+
+
+CONFERENCE_CHOICES = [("plan", "Becomes subject to a child protection plan"), ("no_plan", "No plan")]
+
 
 class IcpcForm(forms.Form):
+    """The initial child protection conference decides for each child separately."""
+
     prefix = "icpc"
     held_on = forms.DateField(
         widget=DateInput,
         label="Date of the initial child protection conference",
         error_messages={"required": "Enter the date the conference was held."},
     )
-    cp_plan = forms.BooleanField(required=False, label="The child became subject to a child protection plan")
-    categories = forms.MultipleChoiceField(
-        required=False,
-        choices=AbuseCategory.choices,
-        widget=forms.CheckboxSelectMultiple,
-        label="Category of abuse",
-    )
     late_reason = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Why it is late (only when after its due time)",
+    )
+
+    def __init__(self, *args, children=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.children = list(children)
+        for child in self.children:
+            self.fields[f"child_{child.pk}"] = forms.ChoiceField(
+                choices=CONFERENCE_CHOICES,
+                widget=forms.RadioSelect,
+                label=f"{child}: the conference's decision",
+                error_messages={"required": f"Record the conference's decision for {child}."},
+            )
+            self.fields[f"category_{child.pk}"] = forms.ChoiceField(
+                required=False,
+                choices=[("", "Not on a plan"), *AbuseCategory.choices],
+                label=f"{child}: category of abuse",
+            )
+
+    def cleaned_children(self) -> list[ConferenceDecision]:
+        data = self.cleaned_data
+        return [
+            ConferenceDecision(
+                child=child.pk,
+                cp_plan=data.get(f"child_{child.pk}") == "plan",
+                category=data.get(f"category_{child.pk}") or "",
+            )
+            for child in self.children
+        ]
+
+
+class CpCategoryForm(forms.Form):
+    prefix = "category"
+    cp_plan = forms.IntegerField(widget=forms.HiddenInput)
+    category = forms.ChoiceField(
+        choices=AbuseCategory.choices,
+        label="New category of abuse",
+        error_messages={"required": "Choose the new category."},
+    )
+
+
+class CpEndForm(forms.Form):
+    prefix = "cpend"
+    cp_plan = forms.IntegerField(widget=forms.HiddenInput)
+    on = forms.DateField(
+        widget=DateInput,
+        label="Date of the review conference that ended the plan",
+        error_messages={"required": "Enter the date.", "invalid": "Enter a real date, like 2026-12-01."},
+    )
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why the plan ends",
+        error_messages={"required": "Record why the conference ended the plan."},
     )

@@ -22,7 +22,7 @@ from pathways.choices import (
     Outcome,
     PlanKind,
 )
-from pathways.codes import PrimaryNeed, ReferralSource, S47Outcome
+from pathways.codes import AbuseCategory, PrimaryNeed, ReferralSource, S47Outcome
 
 
 class Decision(models.Model):
@@ -187,6 +187,12 @@ class Plan(models.Model):
     ended_on = models.DateField(null=True, blank=True)
     next_review_due = models.DateField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+    children = models.ManyToManyField(
+        "cases.Person",
+        blank=True,
+        related_name="support_plans",
+        help_text="The children the plan is for (each child's statutory status is on their episode)",
+    )
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.case.reference}"
@@ -270,37 +276,220 @@ class PlanReview(models.Model):
         return f"Review held {self.held_on:%d %b %Y}"
 
 
-class CinRecord(models.Model):
-    """The census facts of one case episode, written by the services as the events happen."""
+class CinEpisode(models.Model):
+    """A child's episode of need (the CIN census's CINdetails): from the referral that brought the
+    family into the pathways that count (settings.CIN_EPISODE_PATHWAYS) to the episode's closure.
 
-    case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="cin_record")
-    referral_date = models.DateField(null=True, blank=True)
+    A statutory fact belongs to a child, so it is kept per child while the work is organised
+    around the family's case: one family case can hold an episode for each of its children, and
+    each closes with its own reason. A child has at most one open episode."""
+
+    child = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="cin_episodes")
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.PROTECT,
+        related_name="cin_episodes",
+        help_text="The family case the episode is worked on",
+    )
+    decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    referral_date = models.DateField()
     referral_source = models.CharField(max_length=2, choices=ReferralSource.choices, blank=True)
     primary_need = models.CharField(max_length=2, choices=PrimaryNeed.choices, blank=True)
-    assessment_start = models.DateField(null=True, blank=True)
-    assessment_authorised = models.DateField(null=True, blank=True)
-    factors = ArrayField(models.CharField(max_length=3), default=list, blank=True)
-    s47_start = models.DateField("strategy discussion / s47 start", null=True, blank=True)
-    s47_outcome = models.CharField(max_length=16, choices=S47Outcome.choices, blank=True)
-    icpc_target = models.DateField(null=True, blank=True)
-    icpc_date = models.DateField(null=True, blank=True)
-    cp_plan_start = models.DateField(null=True, blank=True)
-    cp_categories = ArrayField(models.CharField(max_length=3), default=list, blank=True)
+    referral_nfa = models.BooleanField("referral closed with no further action", default=False)
+    closure_date = models.DateField(null=True, blank=True)
+    closure_reason = models.CharField(max_length=3, choices=ClosureReason.choices, blank=True)
 
     class Meta:
+        ordering = ["child", "referral_date", "pk"]
         permissions = [("authorise_assessment", "Can authorise a section 17 assessment (a manager)")]
+        indexes = [
+            models.Index(fields=["referral_date"]),
+            models.Index(fields=["closure_date"]),
+        ]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(assessment_start__isnull=True)
-                | Q(referral_date__isnull=True)
-                | Q(assessment_start__gte=models.F("referral_date")),
-                name="cin_assessment_not_before_referral",
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=Q(closure_date__isnull=True),
+                name="cin_episode_one_open_per_child",
             ),
             models.CheckConstraint(
-                condition=Q(cp_plan_start__isnull=True) | Q(cp_plan_start=models.F("icpc_date")),
-                name="cin_cp_plan_starts_on_icpc_date",
+                condition=Q(closure_date__isnull=True) | Q(closure_date__gte=models.F("referral_date")),
+                name="cin_episode_closes_after_referral",
+            ),
+            models.CheckConstraint(
+                condition=Q(closure_date__isnull=True, closure_reason="")
+                | (Q(closure_date__isnull=False) & ~Q(closure_reason="")),
+                name="cin_episode_closure_has_reason",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"CIN record of {self.case.reference}"
+        return f"CIN episode from {self.referral_date:%d %b %Y}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closure_date is None
+
+
+class ChildAssessment(models.Model):
+    """A child's section 17 (single) assessment within an episode."""
+
+    episode = models.ForeignKey(CinEpisode, on_delete=models.PROTECT, related_name="assessments")
+    started_on = models.DateField()
+    authorised_on = models.DateField(null=True, blank=True)
+    authorised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    factors = ArrayField(models.CharField(max_length=3), default=list, blank=True)
+
+    class Meta:
+        ordering = ["episode", "started_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(authorised_on__isnull=True) | Q(authorised_on__gte=models.F("started_on")),
+                name="child_assessment_authorised_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["episode"],
+                condition=Q(authorised_on__isnull=True),
+                name="child_assessment_one_open_per_episode",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Assessment started {self.started_on:%d %b %Y}"
+
+
+class CinPlanPeriod(models.Model):
+    """A period in which the child was on a child in need plan."""
+
+    episode = models.ForeignKey(CinEpisode, on_delete=models.PROTECT, related_name="cin_plans")
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["episode", "started_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode"], condition=Q(ended_on__isnull=True), name="cin_plan_one_open_per_episode"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="cin_plan_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Child in need plan from {self.started_on:%d %b %Y}"
+
+
+class Section47(models.Model):
+    """One section 47 enquiry about a child: an episode can hold several, each with its own
+    initial child protection conference target, and a conference date or 'not required'."""
+
+    episode = models.ForeignKey(CinEpisode, on_delete=models.PROTECT, related_name="section47s")
+    started_on = models.DateField("strategy discussion / s47 start")
+    icpc_target = models.DateField()
+    outcome = models.CharField(max_length=16, choices=S47Outcome.choices, blank=True)
+    outcome_on = models.DateField(null=True, blank=True)
+    icpc_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["episode", "started_on", "pk"]
+        verbose_name = "section 47 enquiry"
+        verbose_name_plural = "section 47 enquiries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode"], condition=Q(outcome=""), name="section47_one_open_per_episode"
+            ),
+            models.CheckConstraint(
+                condition=Q(icpc_date__isnull=True) | Q(outcome=S47Outcome.HOLD_ICPC),
+                name="section47_icpc_follows_decision_to_hold",
+            ),
+            models.CheckConstraint(
+                condition=Q(icpc_date__isnull=True) | Q(icpc_date__gte=models.F("started_on")),
+                name="section47_icpc_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Section 47 enquiry from {self.started_on:%d %b %Y}"
+
+    @property
+    def icpc_not_required(self) -> bool:
+        """The census's ICPCnotRequired: the enquiry ended without deciding to hold a conference."""
+        return bool(self.outcome) and self.outcome != S47Outcome.HOLD_ICPC
+
+
+class CpPlan(models.Model):
+    """A child's child protection plan: it starts on the day of the conference that decided it."""
+
+    episode = models.ForeignKey(CinEpisode, on_delete=models.PROTECT, related_name="cp_plans")
+    section47 = models.OneToOneField(
+        Section47, null=True, blank=True, on_delete=models.PROTECT, related_name="cp_plan"
+    )
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    initial_category = models.CharField(max_length=3, choices=AbuseCategory.choices)
+    latest_category = models.CharField(max_length=3, choices=AbuseCategory.choices)
+    previous_plans = models.PositiveSmallIntegerField(
+        "number of previous child protection plans",
+        default=0,
+        help_text="Plans the child was subject to before this one, here or in another authority",
+    )
+
+    class Meta:
+        ordering = ["episode", "started_on", "pk"]
+        verbose_name = "child protection plan"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode"], condition=Q(ended_on__isnull=True), name="cp_plan_one_open_per_episode"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="cp_plan_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Child protection plan from {self.started_on:%d %b %Y}"
+
+
+class CpCategoryChange(models.Model):
+    """The history of a child protection plan's category of abuse. Append-only."""
+
+    cp_plan = models.ForeignKey(CpPlan, on_delete=models.PROTECT, related_name="category_changes")
+    from_category = models.CharField(max_length=3, choices=AbuseCategory.choices, blank=True)
+    to_category = models.CharField(max_length=3, choices=AbuseCategory.choices)
+    on = models.DateField()
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["on", "pk"]
+        triggers = [
+            pgtrigger.Protect(name="cp_category_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_category or 'start'} -> {self.to_category}"
+
+
+class CpReview(models.Model):
+    """A review conference of a child's child protection plan (the census's CPPreviewDate)."""
+
+    cp_plan = models.ForeignKey(CpPlan, on_delete=models.PROTECT, related_name="reviews")
+    held_on = models.DateField()
+    plan_review = models.ForeignKey(
+        PlanReview, null=True, blank=True, on_delete=models.PROTECT, related_name="cp_reviews"
+    )
+
+    class Meta:
+        ordering = ["held_on", "pk"]
+        constraints = [models.UniqueConstraint(fields=["cp_plan", "held_on"], name="cp_review_once_a_day")]
+        triggers = [
+            pgtrigger.Protect(name="cp_review_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
+
+    def __str__(self) -> str:
+        return f"Review conference {self.held_on:%d %b %Y}"

@@ -12,7 +12,7 @@ from audit.permissions import RecordRestricted
 from audit.services import record_read
 from cases.models import Case
 from cases.permissions import case_for_user, cases_visible_to, families_visible_to
-from pathways.models import Decision, ReferralPackage
+from pathways.models import CpPlan, Decision, ReferralPackage
 
 DECIDE_PERMISSIONS = [f"pathways.decide_pathway_{level}" for level in (1, 2, 3, 4)]
 
@@ -95,3 +95,11 @@ def plan_controls(user, case: Case, plan) -> dict[str, bool]:
         "can_change": user.has_perm("pathways.change_plan") and plan is not None and plan.ended_on is None,
         "can_start": user.has_perm("pathways.add_plan") and plan is None and case.is_open,
     }
+
+
+def cp_plan_on_case(case: Case, cp_plan_id) -> CpPlan:
+    """A child protection plan of one of the case's children (the case already checked)."""
+    try:
+        return CpPlan.objects.select_related("episode__child").get(pk=int(cp_plan_id), episode__case=case)
+    except (CpPlan.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such child protection plan on this case.") from None

@@ -10,8 +10,10 @@ move a case into, within or out of pathway 4. Nobody confirms their own proposal
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.choices import Role
@@ -20,7 +22,7 @@ from assessments.models import ThresholdIndicator
 from assessments.selectors import assessment_snapshot
 from assessments.services import assessment_of
 from cases.choices import AllocationRole, CaseState, ChronologyKind, ClosureReason
-from cases.models import Allocation, Case
+from cases.models import Allocation, Case, Person
 from cases.services import RC9_IS_A_STEP_DOWN, STALE_EDIT, case_allocate, case_close, chronology_write
 from escalation.calendar import end_of_working_day, working_days_after
 from escalation.choices import ClockKind
@@ -50,7 +52,12 @@ from pathways.codes import (
     S47Outcome,
 )
 from pathways.models import (
-    CinRecord,
+    ChildAssessment,
+    CinEpisode,
+    CinPlanPeriod,
+    CpCategoryChange,
+    CpPlan,
+    CpReview,
     Decision,
     PathwayTransition,
     Plan,
@@ -59,7 +66,9 @@ from pathways.models import (
     PlanOutcome,
     PlanReview,
     ReferralPackage,
+    Section47,
 )
+from pathways.selectors import assessments_awaiting, case_children, enquiries_awaiting_outcome, icpc_awaiting
 from pathways.signals import decision_settled
 
 DEFAULT_CLOSURE_REASON = {
@@ -135,11 +144,10 @@ def _is_step_down(case: Case, outcome: str) -> bool:
 
 
 def _needs_referral_codes(case: Case, outcome: str) -> bool:
+    """A move into the pathways that make the children children in need is a referral: its
+    source and the primary need are recorded for each child's episode."""
     target = OUTCOME_PATHWAY.get(outcome)
-    if target is None or target < 3 or case.pathway >= 3:
-        return False
-    record = CinRecord.objects.filter(case=case).first()
-    return record is None or record.referral_date is None
+    return counts_as_child_in_need(target) and not counts_as_child_in_need(case.pathway)
 
 
 def _validate(case: Case, details: DecisionDetails) -> None:
@@ -177,12 +185,10 @@ def _validate(case: Case, details: DecisionDetails) -> None:
     if outcome in Outcome.values and _needs_referral_codes(case, outcome):
         if not details.referral_source:
             errors["referral_source"] = (
-                "This is a referral into pathway 3 or 4: record where the referral came from."
+                "This is a referral for the children: record where the referral came from."
             )
         if not details.primary_need:
-            errors["primary_need"] = (
-                "This is a referral into pathway 3 or 4: record the child's primary need."
-            )
+            errors["primary_need"] = "This is a referral for the children: record their primary need."
     if outcome == Outcome.EARLY_HELP and details.closure_reason not in ("", ClosureReason.RC9):
         errors["closure_reason"] = "A referral to early help closes with RC9, not another reason."
     elif details.closure_reason == ClosureReason.RC9 and outcome != Outcome.EARLY_HELP:
@@ -364,6 +370,7 @@ def _apply(decision: Decision, case: Case, by: User) -> None:
             _package_create(decision, case)  # what was gathered travels on to early help
         return
     target = decision.to_pathway
+    from_pathway = case.pathway
     if target != case.pathway:
         PathwayTransition.objects.create(
             case=case, from_pathway=case.pathway, to_pathway=target, decision=decision, at=now, by=by
@@ -383,12 +390,16 @@ def _apply(decision: Decision, case: Case, by: User) -> None:
         clock_cancel(target=case, kind=ClockKind.EARLY_HELP_ASSESSMENT, by=by, reason="Left pathway 2")
     if target != Pathway.PREVENT_HARM:
         clock_cancel(target=case, kind=ClockKind.ICPC, by=by, reason="Left pathway 4")
-    _census_on_entry(case, decision)
+    _records_follow_move(case, decision, from_pathway, target, by)
     _plan_follow_pathway(case, decision, by)
     if target == Pathway.PREVENT_HARM:
         _ensure_ecpp(case, decision, by)
-        record = CinRecord.objects.filter(case=case).first()
-        if record and record.icpc_target and not record.icpc_date and not record.s47_outcome:
+        enquiry = (
+            Section47.objects.filter(episode__case=case, episode__closure_date__isnull=True, outcome="")
+            .order_by("icpc_target")
+            .first()
+        )
+        if enquiry is not None:
             # ICPC within 15 working days of the strategy discussion, on the ECPP's clock.
             clock_start(
                 target=case,
@@ -399,7 +410,7 @@ def _apply(decision: Decision, case: Case, by: User) -> None:
                 family=case.family,
                 pathway=case.pathway,
                 started_at=decision.decided_at,
-                due_at=end_of_working_day(record.icpc_target),
+                due_at=end_of_working_day(enquiry.icpc_target),
             )
     elif (
         target == Pathway.FAMILY_HELP
@@ -484,6 +495,9 @@ def plan_start(*, case: Case, by: User, late_reason: str = "") -> Plan:
     plan = Plan.objects.create(
         case=case, kind=kind, started_on=today, next_review_due=_first_review(kind, today)
     )
+    plan.children.set(case_children(case))
+    if kind == PlanKind.CHILD_IN_NEED:
+        _cin_plans_start(case, today, by)
     PlanChange.objects.create(
         plan=plan, summary=f"{plan.get_kind_display()} started", to_kind=kind, at=timezone.now(), by=by
     )
@@ -544,10 +558,14 @@ def _plan_retype(plan: Plan, kind: str, by: User, *, decision: Decision | None =
         at=timezone.now(),
         by=by,
     )
+    if plan.kind == PlanKind.CHILD_IN_NEED and kind == PlanKind.FAMILY_SUPPORT:
+        _cin_plans_end(plan.case, start, by)
     plan.kind = kind
     plan.next_review_due = _first_review(kind, start)
     plan.version += 1
     plan.save(update_fields=["kind", "next_review_due", "version"])
+    if kind == PlanKind.CHILD_IN_NEED:
+        _cin_plans_start(plan.case, start, by)
     clock_cancel(target=plan, by=by, reason=summary)
     _plan_review_clock(plan, by)
     chronology_write(
@@ -663,6 +681,8 @@ def plan_review_record(
             late_reason=late_reason,
             at=timezone.make_aware(datetime.combine(held_on, time(12, 0))),
         )
+    if plan.kind == PlanKind.CHILD_PROTECTION:
+        _cp_reviews_record(plan, review)
     _, every = PLAN_REVIEW_DAYS[plan.kind]
     plan.next_review_due = held_on + timedelta(days=every)
     plan.version += 1
@@ -685,100 +705,252 @@ def plan_review_record(
     return review
 
 
-# --- census facts (Children in Need census, Annex A) ---------------------------------------------
+# --- children's statutory records (Children in Need census, Ofsted Annex A) ----------------------
+#
+# The family's case moves between pathways; the law and the returns count children. Each decision
+# that moves a case writes the statutory facts of each of its children, in the same transaction:
+# a CIN episode opens for every child when the case enters the pathways that count
+# (settings.CIN_EPISODE_FROM_PATHWAY, docs/census.md) and closes, with the child's own closure
+# reason, when it leaves them or closes.
 
 
-def _census_on_entry(case: Case, decision: Decision) -> None:
-    """Write the census facts a decision creates: the referral into pathways 3-4, the start of a
-    section 17 assessment, the strategy discussion that starts a section 47 enquiry."""
-    target = decision.to_pathway
-    if target is None or target < 3:
-        return
+def counts_as_child_in_need(pathway: int | None) -> bool:
+    return pathway is not None and pathway >= settings.CIN_EPISODE_FROM_PATHWAY
+
+
+def _child_chronology(case: Case, child: Person, by: User, summary: str, detail: str = "") -> None:
+    chronology_write(
+        family=case.family,
+        case=case,
+        subject=child,
+        kind=ChronologyKind.CHILD_RECORD,
+        summary=f"{child}: {summary}",
+        detail=detail,
+        author=by,
+    )
+
+
+def _episodes_open_for(case: Case, decision: Decision, on: date, by: User) -> list[CinEpisode]:
+    """Each child of the family has an open episode: the one they have, or a new one from this
+    referral, with its first assessment."""
+    episodes = []
+    for child in case_children(case).select_for_update(of=("self",)):
+        episode = CinEpisode.objects.filter(child=child, closure_date__isnull=True).first()
+        if episode is None:
+            episode = CinEpisode.objects.create(
+                child=child,
+                case=case,
+                decision=decision,
+                referral_date=on,
+                referral_source=decision.referral_source,
+                primary_need=decision.primary_need,
+            )
+            ChildAssessment.objects.create(episode=episode, started_on=on)
+            _child_chronology(
+                case, child, by, "referral: child in need episode and assessment started", decision.rationale
+            )
+        elif episode.case_id != case.pk:
+            # The child has come to live in this family: their episode goes on, worked here now.
+            episode.case = case
+            episode.save(update_fields=["case"])
+            _child_chronology(case, child, by, "child in need episode continues on this family's case")
+        episodes.append(episode)
+    return episodes
+
+
+def _close_reason(episode: CinEpisode, wanted: str) -> str:
+    """RC8 and RC9 are only for an episode that ended straight after assessment: one with a CIN
+    plan, a section 47 enquiry or a child protection plan closes with RC7 (DfE rule 2990)."""
+    if wanted in (ClosureReason.RC8, ClosureReason.RC9) and (
+        episode.cin_plans.exists() or episode.section47s.exists() or episode.cp_plans.exists()
+    ):
+        return ClosureReason.RC7
+    return wanted
+
+
+def _episode_close(episode: CinEpisode, *, on: date, reason: str, by: User, case: Case) -> None:
+    on = max(on, episode.referral_date)
+    CinPlanPeriod.objects.filter(episode=episode, ended_on__isnull=True).update(ended_on=on)
+    CpPlan.objects.filter(episode=episode, ended_on__isnull=True).update(ended_on=on)
+    episode.closure_date = on
+    episode.closure_reason = _close_reason(episode, reason)
+    episode.save(update_fields=["closure_date", "closure_reason"])
+    _child_chronology(
+        case,
+        episode.child,
+        by,
+        f"child in need episode closed ({ClosureReason(episode.closure_reason).label})",
+    )
+
+
+def _episodes_close_for(case: Case, *, on: date, reason: str, by: User) -> None:
+    episodes = CinEpisode.objects.select_for_update(of=("self",)).filter(case=case, closure_date__isnull=True)
+    for episode in episodes.select_related("child"):
+        _episode_close(episode, on=on, reason=reason, by=by, case=case)
+
+
+def _open_episodes(case: Case):
+    return CinEpisode.objects.filter(case=case, closure_date__isnull=True).select_related("child")
+
+
+def _records_follow_move(case: Case, decision: Decision, from_pathway: int, target: int, by: User) -> None:
+    """The children's records after a move between pathways (closing is case_close's: see
+    episodes_close_with_case)."""
     on = timezone.localdate(decision.decided_at)
-    record, _ = CinRecord.objects.select_for_update().get_or_create(case=case)
-    fields = []
-    if record.referral_date is None and decision.referral_source:
-        record.referral_date = on
-        record.referral_source = decision.referral_source
-        record.primary_need = decision.primary_need
-        fields += ["referral_date", "referral_source", "primary_need"]
-    if target >= 3 and record.assessment_start is None:
-        record.assessment_start = on
-        fields.append("assessment_start")
+    if not counts_as_child_in_need(target):
+        if counts_as_child_in_need(from_pathway):
+            # Stepped down or out: closed after assessment to early help (RC9) or to advice (RC8),
+            # unless the episode went further (then RC7).
+            reason = ClosureReason.RC9 if target == Pathway.FAMILY_HELP else ClosureReason.RC8
+            _episodes_close_for(case, on=on, reason=reason, by=by)
+        return
+    episodes = _episodes_open_for(case, decision, on, by)
+    if target >= Pathway.REDUCE_RISK and any(
+        e.referral_date == on and e.decision_id == decision.pk for e in episodes
+    ):
         # DOMAIN.md: the assessment at pathway 3 is due 45 working days from the referral.
-        case_clock(
-            case, ClockKind.ASSESSMENT_PATHWAY_3, by=decision.decided_by, started_at=decision.decided_at
-        )
-    # One enquiry per episode is recorded (a later re-entry to pathway 4 keeps the first enquiry's
-    # facts rather than overwrite them; several enquiries per episode need their own rows).
-    if target == 4 and record.s47_start is None:
-        record.s47_start = on
-        record.s47_outcome = ""
-        record.icpc_target = working_days_after(on, ICPC_TARGET_DAYS)
-        fields += ["s47_start", "s47_outcome", "icpc_target"]
-    if fields:
-        record.save(update_fields=fields)
+        case_clock(case, ClockKind.ASSESSMENT_PATHWAY_3, by=by, started_at=decision.decided_at)
+    if target == Pathway.PREVENT_HARM and from_pathway != Pathway.PREVENT_HARM:
+        # A strategy discussion starts a section 47 enquiry for each child: a new enquiry each
+        # time the family comes into pathway 4, kept beside the earlier ones.
+        for episode in episodes:
+            if not Section47.objects.filter(episode=episode, outcome="").exists():
+                Section47.objects.create(
+                    episode=episode, started_on=on, icpc_target=working_days_after(on, ICPC_TARGET_DAYS)
+                )
+                _child_chronology(case, episode.child, by, "section 47 enquiry started")
+    if from_pathway == Pathway.PREVENT_HARM and target != Pathway.PREVENT_HARM:
+        for cp_plan in CpPlan.objects.filter(episode__in=episodes, ended_on__isnull=True).select_related(
+            "episode__child"
+        ):
+            _cp_plan_close(
+                cp_plan, on=on, by=by, case=case, summary="child protection plan ended (step down)"
+            )
 
 
-def _cin_record(case: Case) -> CinRecord:
-    """The case's census record, with the case row locked (and re-read) for the change."""
-    Case.objects.select_for_update().get(pk=case.pk)
-    record = CinRecord.objects.select_for_update().select_related("case").filter(case=case).first()
-    if record is None:
-        raise ValidationError(
-            "This case has not been referred into pathway 3 or 4, so it has no census record."
+def _cp_plan_close(cp_plan: CpPlan, *, on: date, by: User, case: Case, summary: str) -> None:
+    cp_plan.ended_on = max(on, cp_plan.started_on)
+    cp_plan.save(update_fields=["ended_on"])
+    _child_chronology(case, cp_plan.episode.child, by, summary)
+
+
+def _cin_plans_start(case: Case, on: date, by: User) -> None:
+    """Children on the family's child in need plan: each open episode without a CIN or CP plan
+    running starts a CIN plan period."""
+    for episode in _open_episodes(case):
+        if CinPlanPeriod.objects.filter(episode=episode, ended_on__isnull=True).exists():
+            continue
+        if CpPlan.objects.filter(episode=episode, ended_on__isnull=True).exists():
+            continue
+        start = max(on, episode.referral_date)
+        last_cp_end = (
+            CpPlan.objects.filter(episode=episode)
+            .order_by("-ended_on")
+            .values_list("ended_on", flat=True)
+            .first()
         )
-    return record
+        if last_cp_end is not None and last_cp_end >= start:
+            start = last_cp_end + timedelta(days=1)  # never on a day the child was on a CP plan
+        CinPlanPeriod.objects.create(episode=episode, started_on=start)
+        _child_chronology(case, episode.child, by, "child in need plan started")
+
+
+def _cin_plans_end(case: Case, on: date, by: User) -> None:
+    for period in CinPlanPeriod.objects.filter(episode__case=case, ended_on__isnull=True).select_related(
+        "episode__child"
+    ):
+        period.ended_on = max(on, period.started_on)
+        period.save(update_fields=["ended_on"])
+        _child_chronology(case, period.episode.child, by, "child in need plan ended")
+
+
+def episodes_close_with_case(*, case: Case, reason: str, by: User) -> None:
+    """However a case closes (a decision, the close form, the API), its children's episodes
+    close with it, each with the reason that fits what happened in that child's episode."""
+    _episodes_close_for(case, on=timezone.localdate(case.closed_at), reason=reason, by=by)
+
+
+def _lock_for_records(case: Case, expected_version: int | None = None) -> Case:
+    case = _lock(case, expected_version)
+    if case.state != CaseState.OPEN:
+        raise ValidationError("The case is closed.")
+    return case
+
+
+def _chosen(rows, children, field_error: str):
+    """Rows for the chosen children (all of them when none are named); a child named who has no
+    such row is refused by id, never by name."""
+    if not children:
+        return list(rows)
+    wanted = {child.pk if hasattr(child, "pk") else int(child) for child in children}
+    chosen = [row for row in rows if row.episode.child_id in wanted]
+    missing = wanted - {row.episode.child_id for row in chosen}
+    if missing:
+        raise ValidationError({field_error: f"No such record for person P{min(missing)} on this case."})
+    return chosen
 
 
 @transaction.atomic
 def assessment_authorise(
-    *, case: Case, by: User, factors: list[str], on: date | None = None, late_reason: str = ""
-) -> CinRecord:
-    """A manager authorises the section 17 assessment, with the factors it identified."""
+    *,
+    case: Case,
+    by: User,
+    factors: list[str],
+    on: date | None = None,
+    late_reason: str = "",
+    children=(),
+) -> list[ChildAssessment]:
+    """A manager authorises the children's section 17 assessments with the factors identified
+    (all the case's children whose assessment is open, or those named)."""
     if not by.has_perm("pathways.authorise_assessment"):
         raise ValidationError("Only a team manager can authorise an assessment.", code="not_entitled")
-    record = _cin_record(case)
-    if record.case.key_worker_id == by.pk:
+    case = _lock_for_records(case)
+    if case.key_worker_id == by.pk:
         raise ValidationError("You hold this case: another manager must authorise its assessment.")
-    if record.case.state != CaseState.OPEN:
-        raise ValidationError("The case is closed.")
-    if record.assessment_authorised:
-        raise ValidationError("This assessment is already authorised.")
+    open_assessments = assessments_awaiting(case).select_for_update(of=("self",))
+    if not open_assessments:
+        raise ValidationError(
+            "No section 17 assessment is waiting for authorisation on this case: it has not been "
+            "referred into pathway 3 or 4, or its assessments are authorised."
+        )
+    assessments = _chosen(open_assessments, children, "children")
     on = on or timezone.localdate()
     errors = {}
     unknown = [factor for factor in factors if factor not in ASSESSMENT_FACTORS]
     if not factors:
         errors["factors"] = "Record the factors identified, or 21 (no factors identified)."
     elif unknown:
-        errors["factors"] = f"Not census factor codes: {', '.join(unknown)}."
+        errors["factors"] = f"Not current census factor codes: {', '.join(unknown)}."
     elif NO_FACTORS in factors and len(factors) > 1:
         errors["factors"] = "21 (no factors identified) cannot go with other factors."
-    if record.assessment_start is None:
-        errors["factors"] = "No section 17 assessment has started on this case."
-    elif on < record.assessment_start or on > timezone.localdate():
+    if any(on < assessment.started_on for assessment in assessments) or on > timezone.localdate():
         errors["on"] = "The authorisation date must be between the assessment's start and today."
     if errors:
         raise ValidationError(errors)
-    record.factors = sorted(set(factors), key=list(ASSESSMENT_FACTORS).index)
-    record.assessment_authorised = on
-    record.save(update_fields=["factors", "assessment_authorised"])
-    clock_meet(
-        target=case,
-        kind=ClockKind.ASSESSMENT_PATHWAY_3,
-        by=by,
-        late_reason=late_reason,
-        at=timezone.make_aware(datetime.combine(on, time(12, 0))),
-    )
+    chosen = sorted(set(factors), key=list(ASSESSMENT_FACTORS).index)
+    for assessment in assessments:
+        assessment.factors = chosen
+        assessment.authorised_on = on
+        assessment.authorised_by = by
+        assessment.save(update_fields=["factors", "authorised_on", "authorised_by"])
+    if not open_assessments.exclude(pk__in=[a.pk for a in assessments]).exists():
+        clock_meet(
+            target=case,
+            kind=ClockKind.ASSESSMENT_PATHWAY_3,
+            by=by,
+            late_reason=late_reason,
+            at=timezone.make_aware(datetime.combine(on, time(12, 0))),
+        )
+    names = ", ".join(str(a.episode.child) for a in assessments)
     chronology_write(
         family=case.family,
         case=case,
         kind=ChronologyKind.DECISION_RECORDED,
-        summary="Section 17 assessment authorised",
-        detail=", ".join(ASSESSMENT_FACTORS[f] for f in record.factors),
+        summary=f"Section 17 assessment authorised: {names}"[:300],
+        detail=", ".join(ASSESSMENT_FACTORS[f] for f in chosen),
         author=by,
     )
-    return record
+    return assessments
 
 
 def _require_ecpp_decision(by: User) -> None:
@@ -789,34 +961,56 @@ def _require_ecpp_decision(by: User) -> None:
 
 
 @transaction.atomic
-def s47_outcome_record(*, case: Case, by: User, outcome: str, rationale: str) -> CinRecord:
-    """The ECPP's decision at the end of a section 47 enquiry, including whether to hold an ICPC."""
+def s47_outcome_record(*, case: Case, by: User, outcome: str, rationale: str, children=()) -> list[Section47]:
+    """The ECPP's decision at the end of the children's section 47 enquiries, including whether
+    to hold an initial child protection conference (for all the open enquiries, or those named)."""
     _require_ecpp_decision(by)
-    record = _cin_record(case)
+    case = _lock_for_records(case)
     errors = {}
     if outcome not in S47Outcome.values:
         errors["outcome"] = "Choose the outcome of the enquiry."
     if not (rationale or "").strip():
         errors["rationale"] = "Explain the outcome."
-    if record.s47_start is None or record.case.pathway != Pathway.PREVENT_HARM:
+    enquiries = enquiries_awaiting_outcome(case).select_for_update(of=("self",))
+    if case.pathway != Pathway.PREVENT_HARM or not enquiries:
         errors["outcome"] = "No section 47 enquiry is open on this case."
-    elif record.s47_outcome:
-        errors["outcome"] = "This enquiry already has an outcome."
     if errors:
         raise ValidationError(errors)
-    record.s47_outcome = outcome
-    record.save(update_fields=["s47_outcome"])
-    if outcome != S47Outcome.HOLD_ICPC:
-        clock_cancel(target=case, kind=ClockKind.ICPC, by=by, reason="The enquiry decided no ICPC")
+    enquiries = _chosen(enquiries, children, "children")
+    today = timezone.localdate()
+    for enquiry in enquiries:
+        enquiry.outcome = outcome
+        enquiry.outcome_on = max(today, enquiry.started_on)
+        enquiry.save(update_fields=["outcome", "outcome_on"])
+    if (
+        not Section47.objects.filter(
+            episode__case=case,
+            episode__closure_date__isnull=True,
+            outcome=S47Outcome.HOLD_ICPC,
+            icpc_date=None,
+        ).exists()
+        and not Section47.objects.filter(episode__case=case, outcome="").exists()
+    ):
+        clock_cancel(target=case, kind=ClockKind.ICPC, by=by, reason="The enquiries decided no ICPC")
+    names = ", ".join(str(e.episode.child) for e in enquiries)
     chronology_write(
         family=case.family,
         case=case,
         kind=ChronologyKind.DECISION_RECORDED,
-        summary=f"Section 47 outcome: {S47Outcome(outcome).label}",
+        summary=f"Section 47 outcome: {S47Outcome(outcome).label} ({names})"[:300],
         detail=rationale.strip(),
         author=by,
     )
-    return record
+    return enquiries
+
+
+@dataclass(frozen=True)
+class ConferenceDecision:
+    """What an initial child protection conference decided for one child."""
+
+    child: int  # the child's person id
+    cp_plan: bool
+    category: str = ""
 
 
 @transaction.atomic
@@ -825,36 +1019,46 @@ def icpc_record(
     case: Case,
     by: User,
     held_on: date,
-    cp_plan: bool,
-    categories: list[str] = (),
+    children: list[ConferenceDecision],
     late_reason: str = "",
-) -> CinRecord:
-    """The initial child protection conference, and whether the child became subject to a plan."""
+) -> list[Section47]:
+    """The initial child protection conference: it decides for each child separately whether
+    they become subject to a child protection plan, and under which category of abuse."""
     _require_ecpp_decision(by)
-    record = _cin_record(case)
+    case = _lock_for_records(case)
+    enquiries = list(icpc_awaiting(case).select_for_update(of=("self",)))
     errors = {}
-    if record.icpc_date:
-        errors["held_on"] = "The initial child protection conference for this enquiry is already recorded."
-    elif record.case.state != CaseState.OPEN or record.case.pathway != Pathway.PREVENT_HARM:
+    if case.pathway != Pathway.PREVENT_HARM:
         errors["held_on"] = "The case is no longer at pathway 4 with an open enquiry."
-    elif record.s47_outcome != S47Outcome.HOLD_ICPC:
+    elif not enquiries:
         errors["held_on"] = "An ICPC follows an ECPP's decision to hold one at the end of the s47 enquiry."
     elif held_on is None or held_on > timezone.localdate():
         errors["held_on"] = "Enter the date the conference was held (today or earlier)."
     elif held_on.weekday() >= 5:
         errors["held_on"] = "An ICPC cannot be held on a weekend (census rule): check the date."
-    elif held_on < record.s47_start:
+    elif any(held_on < enquiry.started_on for enquiry in enquiries):
         errors["held_on"] = "The conference cannot be before the strategy discussion."
-    categories = list(dict.fromkeys(categories))
-    if cp_plan:
-        if not categories:
-            errors["categories"] = "Record the category of abuse for the child protection plan."
-        elif any(category not in AbuseCategory.values for category in categories):
-            errors["categories"] = "Choose categories from the list (NEG, PHY, SAB, EMO, MUL)."
-        elif AbuseCategory.MUL in categories and len(categories) > 1:
-            errors["categories"] = "Multiple (MUL) stands alone: it means more than one category."
-    elif categories:
-        errors["categories"] = "Categories of abuse go with a child protection plan."
+    decided = {}
+    for row in children:
+        if row.child in decided:
+            errors["children"] = f"Person P{row.child} is listed twice."
+        decided[row.child] = row
+    awaiting = {enquiry.episode.child_id: enquiry for enquiry in enquiries}
+    if "held_on" not in errors:
+        unknown = sorted(set(decided) - set(awaiting))
+        missing = [e.episode.child for e in enquiries if e.episode.child_id not in decided]
+        if unknown:
+            errors["children"] = f"Person P{unknown[0]} has no enquiry waiting for a conference on this case."
+        elif missing:
+            errors["children"] = f"Record the conference's decision for {missing[0]} too."
+        for row in decided.values():
+            if row.cp_plan and row.category not in AbuseCategory.values:
+                errors[f"child_{row.child}"] = (
+                    "Record the category of abuse for the child protection plan (NEG, PHY, SAB, EMO "
+                    "or MUL for more than one)."
+                )
+            elif not row.cp_plan and row.category:
+                errors[f"child_{row.child}"] = "A category of abuse goes with a child protection plan."
     if errors:
         raise ValidationError(errors)
     clock_meet(
@@ -864,21 +1068,149 @@ def icpc_record(
         late_reason=late_reason,
         at=timezone.make_aware(datetime.combine(held_on, time(12, 0))),
     )
-    record.icpc_date = held_on
-    record.cp_plan_start = held_on if cp_plan else None
-    record.cp_categories = categories if cp_plan else []
-    record.save(update_fields=["icpc_date", "cp_plan_start", "cp_categories"])
-    if cp_plan:
+    outcomes = []
+    for child_id, enquiry in awaiting.items():
+        row = decided[child_id]
+        enquiry.icpc_date = held_on
+        enquiry.save(update_fields=["icpc_date"])
+        child = enquiry.episode.child
+        if row.cp_plan:
+            _cp_plan_start(enquiry, row.category, held_on, by, case)
+            outcomes.append(f"{child}: child protection plan ({row.category})")
+        else:
+            outcomes.append(f"{child}: no child protection plan")
+    if any(row.cp_plan for row in decided.values()):
         plan = Plan.objects.select_for_update().filter(case=case, ended_on__isnull=True).first()
         if plan is None:
             plan = Plan.objects.create(case=case, kind=PlanKind.CHILD_IN_NEED, started_on=held_on)
-        _plan_retype(plan, PlanKind.CHILD_PROTECTION, by, start=held_on)
-    outcome = f"child protection plan ({', '.join(categories)})" if cp_plan else "no child protection plan"
+            plan.children.set(case_children(case))
+        if plan.kind != PlanKind.CHILD_PROTECTION:
+            _plan_retype(plan, PlanKind.CHILD_PROTECTION, by, start=held_on)
     chronology_write(
         family=case.family,
         case=case,
         kind=ChronologyKind.DECISION_RECORDED,
-        summary=f"Initial child protection conference held: {outcome}",
+        summary="Initial child protection conference held",
+        detail="; ".join(outcomes),
         author=by,
     )
-    return record
+    return enquiries
+
+
+def _cp_plan_start(enquiry: Section47, category: str, held_on: date, by: User, case: Case) -> CpPlan:
+    """A child becomes subject to a child protection plan on the day of the conference; a CIN plan
+    they were on ends that day."""
+    episode = enquiry.episode
+    child = episode.child
+    # A child in need plan and a child protection plan never run on the same day (DfE rules 4001,
+    # 4016, 4017): the CIN plan ends the day before. One that would start on the day itself never ran.
+    for period in CinPlanPeriod.objects.filter(episode=episode, ended_on__isnull=True):
+        if period.started_on >= held_on:
+            period.delete()
+            continue
+        period.ended_on = held_on - timedelta(days=1)
+        period.save(update_fields=["ended_on"])
+    same_child = Q(episode__child=child) | Q(episode__child__merged_into=child)
+    previous = CpPlan.objects.filter(same_child, started_on__lt=held_on).count()
+    cp_plan = CpPlan.objects.create(
+        episode=episode,
+        section47=enquiry,
+        started_on=held_on,
+        initial_category=category,
+        latest_category=category,
+        previous_plans=previous,
+    )
+    CpCategoryChange.objects.create(
+        cp_plan=cp_plan, to_category=category, on=held_on, at=timezone.now(), by=by
+    )
+    _child_chronology(case, child, by, f"child protection plan started ({AbuseCategory(category).label})")
+    return cp_plan
+
+
+@transaction.atomic
+def cp_plan_category_change(*, cp_plan: CpPlan, by: User, category: str, on: date | None = None) -> CpPlan:
+    """A review conference changes the category of abuse of a child's plan; the history is kept."""
+    _require_ecpp_decision(by)
+    cp_plan = (
+        CpPlan.objects.select_for_update()
+        .select_related("episode__child", "episode__case")
+        .get(pk=cp_plan.pk)
+    )
+    case = cp_plan.episode.case
+    on = on or timezone.localdate()
+    errors = {}
+    if cp_plan.ended_on is not None:
+        errors["category"] = "This child protection plan has ended."
+    elif category not in AbuseCategory.values:
+        errors["category"] = "Choose a category of abuse from the list."
+    elif category == cp_plan.latest_category:
+        errors["category"] = "That is the plan's category already."
+    elif on < cp_plan.started_on or on > timezone.localdate():
+        errors["on"] = "The date must be between the plan's start and today."
+    if errors:
+        raise ValidationError(errors)
+    CpCategoryChange.objects.create(
+        cp_plan=cp_plan,
+        from_category=cp_plan.latest_category,
+        to_category=category,
+        on=on,
+        at=timezone.now(),
+        by=by,
+    )
+    before = cp_plan.latest_category
+    cp_plan.latest_category = category
+    cp_plan.save(update_fields=["latest_category"])
+    _child_chronology(
+        case, cp_plan.episode.child, by, f"category of abuse changed from {before} to {category}"
+    )
+    return cp_plan
+
+
+@transaction.atomic
+def cp_plan_end(*, cp_plan: CpPlan, by: User, on: date, rationale: str) -> CpPlan:
+    """A review conference ends one child's child protection plan; the child stays a child in need
+    on the family's plan. When no child remains on a child protection plan, the family's plan
+    continues as a child in need plan."""
+    _require_ecpp_decision(by)
+    cp_plan = (
+        CpPlan.objects.select_for_update()
+        .select_related("episode__child", "episode__case")
+        .get(pk=cp_plan.pk)
+    )
+    case = _lock_for_records(cp_plan.episode.case)
+    errors = {}
+    if cp_plan.ended_on is not None:
+        errors["on"] = "This child protection plan has ended."
+    elif on is None or on < cp_plan.started_on or on > timezone.localdate():
+        errors["on"] = "The date must be between the plan's start and today."
+    if not (rationale or "").strip():
+        errors["rationale"] = "Record why the conference ended the plan."
+    if errors:
+        raise ValidationError(errors)
+    _cp_plan_close(
+        cp_plan, on=on, by=by, case=case, summary="child protection plan ended by the review conference"
+    )
+    CinPlanPeriod.objects.create(episode=cp_plan.episode, started_on=on + timedelta(days=1))
+    if not CpPlan.objects.filter(episode__case=case, ended_on__isnull=True).exists():
+        plan = Plan.objects.select_for_update().filter(case=case, ended_on__isnull=True).first()
+        if plan is not None and plan.kind == PlanKind.CHILD_PROTECTION:
+            _plan_retype(plan, PlanKind.CHILD_IN_NEED, by, start=on)
+    chronology_write(
+        family=case.family,
+        case=case,
+        kind=ChronologyKind.DECISION_RECORDED,
+        summary=f"Child protection plan ended: {cp_plan.episode.child}",
+        detail=rationale.strip(),
+        author=by,
+    )
+    return cp_plan
+
+
+def _cp_reviews_record(plan: Plan, review: PlanReview) -> None:
+    """A review of the family's child protection plan is a review conference of each child's plan."""
+    for cp_plan in CpPlan.objects.filter(
+        episode__case=plan.case, ended_on__isnull=True, started_on__lte=review.held_on
+    ):
+        CpReview.objects.get_or_create(
+            cp_plan=cp_plan, held_on=review.held_on, defaults={"plan_review": review}
+        )

@@ -1,6 +1,7 @@
 """The decision screen of a case: what the assessment suggests, proposals waiting, the form to
 propose or record a decision, and the pathway history."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,20 +16,24 @@ from pathways import services
 from pathways.choices import DecisionState
 from pathways.forms import (
     AssessmentAuthoriseForm,
+    CpCategoryForm,
+    CpEndForm,
     DecisionConfirmForm,
     DecisionForm,
     DecisionReturnForm,
     IcpcForm,
     S47OutcomeForm,
 )
-from pathways.models import CinRecord, Decision, PathwayTransition
+from pathways.models import Decision, PathwayTransition
 from pathways.permissions import (
     case_for_decisions,
+    cp_plan_on_case,
     decision_controls,
     decision_for_user,
     may_decide_anything,
     packages_visible_to,
 )
+from pathways.selectors import assessments_awaiting, child_records, enquiries_awaiting_outcome, icpc_awaiting
 
 
 def _cited(case):
@@ -64,11 +69,11 @@ def _page(request, case, *, form=None, return_form=None, census_forms=None, stat
             "by", "decision", "case"
         ),
         "packages": packages_visible_to(user).filter(decision__case=case).order_by("-version"),
-        "cin": CinRecord.objects.filter(case=case).first(),
-        "authorise_form": census_forms.get("authorise") or AssessmentAuthoriseForm(),
-        "s47_form": census_forms.get("s47") or S47OutcomeForm(),
-        "icpc_form": census_forms.get("icpc") or IcpcForm(),
+        "child_records": child_records(case),
+        **{name: census_forms.get(name) or _census_form(name, case) for name in CENSUS_FORMS},
+        "cin_from_pathway": settings.CIN_EPISODE_FROM_PATHWAY,
     }
+    context["cp_forms"] = [context["category_form"], context["cp_end_form"]]
     return render(request, "pathways/decision.html", context, status=status)
 
 
@@ -155,24 +160,66 @@ def decision_return(request, decision_pk: int):
     return _page(request, decision.case, return_form=form, status=400)
 
 
+def _children(rows):
+    return [row.episode.child for row in rows]
+
+
+# The steps on the children's records the decision page offers: each form, who it lists, and the
+# service it calls. The services check who may act; the forms only gather what was typed.
+CENSUS_FORMS = {
+    "authorise_form": (
+        AssessmentAuthoriseForm,
+        lambda case: {"children": _children(assessments_awaiting(case))},
+    ),
+    "s47_form": (S47OutcomeForm, lambda case: {"children": _children(enquiries_awaiting_outcome(case))}),
+    "icpc_form": (IcpcForm, lambda case: {"children": _children(icpc_awaiting(case))}),
+    "category_form": (CpCategoryForm, lambda case: {}),
+    "cp_end_form": (CpEndForm, lambda case: {}),
+}
+
+
+def _census_form(name, case, data=None):
+    form_class, kwargs = CENSUS_FORMS[name]
+    return form_class(data, **kwargs(case))
+
+
+def _cp_plan_step(act):
+    def step(case, by, form):
+        data = dict(form.cleaned_data)
+        cp_plan = cp_plan_on_case(case, data.pop("cp_plan"))
+        return act(cp_plan=cp_plan, by=by, **data)
+
+    return step
+
+
 CENSUS_ACTIONS = {
     "authorise": (
-        AssessmentAuthoriseForm,
-        lambda case, by, data: services.assessment_authorise(
-            case=case, by=by, factors=data["factors"], late_reason=data["late_reason"]
-        ),
+        "authorise_form",
+        lambda case, by, form: services.assessment_authorise(case=case, by=by, **form.cleaned_data),
         "Assessment authorised.",
     ),
     "s47": (
-        S47OutcomeForm,
-        lambda case, by, data: services.s47_outcome_record(case=case, by=by, **data),
+        "s47_form",
+        lambda case, by, form: services.s47_outcome_record(case=case, by=by, **form.cleaned_data),
         "Section 47 outcome recorded.",
     ),
     "icpc": (
-        IcpcForm,
-        lambda case, by, data: services.icpc_record(case=case, by=by, **data),
+        "icpc_form",
+        lambda case, by, form: services.icpc_record(
+            case=case,
+            by=by,
+            held_on=form.cleaned_data["held_on"],
+            late_reason=form.cleaned_data["late_reason"],
+            children=form.cleaned_children(),
+        ),
         "Initial child protection conference recorded.",
     ),
+    "category": (
+        "category_form",
+        _cp_plan_step(services.cp_plan_category_change),
+        "Category of abuse changed.",
+    ),
+    "cp-end": ("cp_end_form", _cp_plan_step(services.cp_plan_end), "Child protection plan ended."),
 }
 
 
@@ -182,14 +229,14 @@ def census_record(request, case_pk: int, step: str):
     if step not in CENSUS_ACTIONS:
         raise Http404("No such step.")
     case = case_for_decisions(request.user, case_pk, "propose")
-    form_class, act, success = CENSUS_ACTIONS[step]
-    form = form_class(request.POST)
+    name, act, success = CENSUS_ACTIONS[step]
+    form = _census_form(name, case, request.POST)
     if form.is_valid():
         try:
-            act(case, request.user, form.cleaned_data)
+            act(case, request.user, form)
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
             messages.success(request, success)
             return redirect("pathways:decision", case_pk=case.pk)
-    return _page(request, case, census_forms={step: form}, status=400)
+    return _page(request, case, census_forms={name: form}, status=400)

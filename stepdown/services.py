@@ -39,7 +39,7 @@ from escalation.choices import OPEN_CLOCK_STATES, ClockKind
 from escalation.models import Clock
 from escalation.services import clock_cancel, clock_meet, clock_start, notify
 from pathways.choices import Outcome, Pathway, PlanKind
-from pathways.models import CinRecord, Decision, Plan
+from pathways.models import ChildAssessment, Decision, Plan
 from pathways.services import DecisionDetails, decision_record
 from referrals.choices import FamilyConsent
 from referrals.models import Contact
@@ -375,8 +375,7 @@ def _route_errors(case: Case, details: StepDownDetails) -> dict[str, str]:
     """Each route's own rules (004)."""
     errors: dict[str, str] = {}
     route = details.route
-    record = CinRecord.objects.filter(case=case).first()
-    assessed = bool(record and record.assessment_authorised)
+    assessed = ChildAssessment.objects.filter(episode__case=case, authorised_on__isnull=False).exists()
     if route in (Route.REFERRAL, Route.MASH_ENQUIRY):
         if assessed:
             errors["route"] = (

@@ -38,6 +38,8 @@ def _start(**changes) -> subprocess.CompletedProcess:
         ({"SECRET_KEY": None, "DEBUG": "0"}, "SECRET_KEY"),
         ({"REDIS_URL": "http://127.0.0.1:6379"}, "REDIS_URL"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"LEA_CODE": "12"}, "LEA_CODE"),
+        ({"CIN_EPISODE_FROM_PATHWAY": "4"}, "CIN_EPISODE_FROM_PATHWAY"),
         ({"ALLOWED_HOSTS": " , "}, "ALLOWED_HOSTS"),
     ],
 )

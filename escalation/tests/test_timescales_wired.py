@@ -10,8 +10,9 @@ from cases.services import case_close, case_open, family_create
 from escalation.calendar import end_of_working_day, working_days_after
 from escalation.models import Clock
 from pathways.choices import Outcome
-from pathways.models import CinRecord, Plan
+from pathways.models import Plan, Section47
 from pathways.services import (
+    ConferenceDecision,
     DecisionDetails,
     assessment_authorise,
     decision_record,
@@ -65,14 +66,19 @@ def test_the_strategy_discussion_starts_the_ecpps_icpc_clock(cast, world):
     case = world.north_case
     to_pathway_4(case, cast)
     clock = clocks(case, kind="icpc").get()
-    record = CinRecord.objects.get(case=case)
-    assert clock.holder == cast.ecpp and clock.due_at == end_of_working_day(record.icpc_target)
+    enquiry = Section47.objects.get(episode__case=case)
+    assert clock.holder == cast.ecpp and clock.due_at == end_of_working_day(enquiry.icpc_target)
     s47_outcome_record(case=case, by=cast.ecpp, outcome="hold_icpc", rationale="Substantiated")
     held = timezone.localdate()
     while held.weekday() >= 5:
         held -= timedelta(days=1)
-    CinRecord.objects.filter(case=case).update(s47_start=held - timedelta(days=7))
-    icpc_record(case=case, by=cast.ecpp, held_on=held, cp_plan=True, categories=["PHY"])
+    Section47.objects.filter(episode__case=case).update(started_on=held - timedelta(days=7))
+    icpc_record(
+        case=case,
+        by=cast.ecpp,
+        held_on=held,
+        children=[ConferenceDecision(world.north_child.pk, True, "PHY")],
+    )
     clock.refresh_from_db()
     assert clock.state == "met"
     # The child protection plan's review conference is now on the clock: three months.

@@ -54,7 +54,7 @@ def test_a_partner_cannot_read_decisions_census_or_plan(cast, shared_nothing, ap
     api = api_for(cast.school_dsl)
     case = shared_nothing.pk
     assert api.get(f"/api/v1/cases/{case}/decisions/").status_code == 403
-    assert api.get(f"/api/v1/cases/{case}/cin-record/").status_code == 403
+    assert api.get(f"/api/v1/cases/{case}/child-records/").status_code == 403
     assert api.get(f"/api/v1/cases/{case}/plan/").status_code == 403
     decision = shared_nothing.decisions.get()
     assert api.get(f"/api/v1/decisions/{decision.pk}/").status_code == 404

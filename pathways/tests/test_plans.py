@@ -8,8 +8,9 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from pathways.choices import Outcome
-from pathways.models import CinRecord, PlanChange, PlanReview
+from pathways.models import PlanChange, PlanReview, Section47
 from pathways.services import (
+    ConferenceDecision,
     DecisionDetails,
     decision_record,
     icpc_record,
@@ -59,10 +60,11 @@ def test_the_plan_carries_over_every_pathway_change_with_its_actions(cast, world
     held = timezone.localdate()
     while held.weekday() >= 5:
         held -= timedelta(days=1)
-    CinRecord.objects.filter(case=case).update(s47_start=held - timedelta(days=7))
+    Section47.objects.filter(episode__case=case).update(started_on=held - timedelta(days=7))
+    decided = [ConferenceDecision(world.north_child.pk, True, "NEG")]
     with pytest.raises(ValidationError, match="Only an expert child protection practitioner"):
-        icpc_record(case=case, by=cast.social_worker, held_on=held, cp_plan=True, categories=["NEG"])
-    icpc_record(case=case, by=cast.ecpp, held_on=held, cp_plan=True, categories=["NEG"])
+        icpc_record(case=case, by=cast.social_worker, held_on=held, children=decided)
+    icpc_record(case=case, by=cast.ecpp, held_on=held, children=decided)
     plan.refresh_from_db()
     assert plan.kind == "child_protection" and plan.next_review_due == held + timedelta(days=91)
     move(case, cast.ecpp, Outcome.PATHWAY_1, family_consents_to_share=True)  # (to 2 is a step-down)

@@ -119,7 +119,7 @@ def test_the_s47_outcome_is_the_ecpps(role, cast, world, api_for):
         ),
     )
     response = api_for(cast.by_role()[role]).post(
-        f"/api/v1/cases/{case.pk}/cin-record/s47-outcome/",
+        f"/api/v1/cases/{case.pk}/child-records/s47-outcome/",
         {"outcome": "hold_icpc", "rationale": "x"},
         format="json",
     )

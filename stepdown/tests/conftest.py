@@ -59,7 +59,7 @@ def south(cast, world, hub) -> Family:
     from cases.choices import RelationshipKind
     from cases.models import FamilyMember
     from cases.services import relationship_record
-    from pathways.models import CinRecord
+    from pathways.models import ChildAssessment, CinEpisode
 
     case = world.south_case
     members = FamilyMember.objects.filter(family=case.family).select_related("person")
@@ -73,14 +73,15 @@ def south(cast, world, hub) -> Family:
         by=cast.social_worker,
         has_parental_responsibility=True,
     )
-    # Referred into pathway 3 some weeks ago: the census record the assessment is authorised on.
-    CinRecord.objects.create(
+    # Referred into pathway 3 some weeks ago: the child's episode the assessment is authorised on.
+    episode = CinEpisode.objects.create(
+        child=child,
         case=case,
         referral_date=timezone.localdate() - timedelta(days=30),
-        assessment_start=timezone.localdate() - timedelta(days=29),
         referral_source="1A",
         primary_need="N1",
     )
+    ChildAssessment.objects.create(episode=episode, started_on=timezone.localdate() - timedelta(days=29))
     return Family(case=case, family=case.family, child=child, parent=parent)
 
 

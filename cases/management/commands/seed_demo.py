@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from faker import Faker
 
@@ -290,7 +289,7 @@ class Command(BaseCommand):
 
         case = (
             Case.objects.filter(state="open", pathway=3, team__name="Family Help Team North")
-            .filter(Q(cin_record__isnull=True) | Q(cin_record__assessment_authorised__isnull=True))
+            .exclude(cin_episodes__assessments__authorised_on__isnull=False)
             .exclude(family__restrictions__isnull=False)
             .exclude(decisions__state="proposed")
             .order_by("pk")
