@@ -8,6 +8,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+CINVAL_VENV := .venv-cin
+CINVAL := $(CINVAL_VENV)/.installed
 ASSETS := static/vendor/.built
 # Resolves DATABASE_URL: the one you set, or an embedded server with its data under var/.
 WITH_DB = DATABASE_URL="$$( [ -n "$$DATABASE_URL" ] && echo "$$DATABASE_URL" || $(BIN)/python -m config.dev.devdb url )"
@@ -28,7 +30,16 @@ $(INSTALLED): pyproject.toml constraints.txt
 
 install: $(INSTALLED) $(ASSETS) sysdeps
 
-install-test: install sysdeps-test
+install-test: install sysdeps-test $(CINVAL)
+
+# The DfE's validation rules as the public csc-validator-be-cin package implements them. It pins
+# pandas < 2 (no wheels past Python 3.11), so it gets an environment of its own; the census tests
+# run returns/cin_validate.py in it (docs/census.md).
+$(CINVAL): Makefile
+	@test -x $(CINVAL_VENV)/bin/python || $(PYTHON) -m venv $(CINVAL_VENV)
+	$(CINVAL_VENV)/bin/python -m pip install -q --upgrade "pip>=24"
+	$(CINVAL_VENV)/bin/python -m pip install -q "csc-validator-be-cin==0.1.13" "numpy>=1.26,<2"
+	@touch $@
 
 $(ASSETS): package.json package-lock.json config/dev/assets.py
 	npm ci --no-audit --no-fund --loglevel=error
@@ -84,4 +95,4 @@ db-stop:
 	@test -x $(BIN)/python && $(BIN)/python -m config.dev.devdb stop || true
 
 clean: db-stop
-	rm -rf $(VENV) node_modules static/vendor staticfiles var
+	rm -rf $(VENV) $(CINVAL_VENV) node_modules static/vendor staticfiles var

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "stepdown",
     "escalation",
     "audit",
+    "returns",
 ]
 
 MIDDLEWARE = [
