@@ -34,7 +34,7 @@ install-test: install sysdeps-test $(CINVAL)
 
 # The DfE's validation rules as the public csc-validator-be-cin package implements them. It pins
 # pandas < 2 (no wheels past Python 3.11), so it gets an environment of its own; the census tests
-# run returns/cin_validate.py in it (docs/census.md).
+# run returns/dfe_rules/cin_validate.py in it (docs/census.md).
 $(CINVAL): Makefile
 	@test -x $(CINVAL_VENV)/bin/python || $(PYTHON) -m venv $(CINVAL_VENV)
 	$(CINVAL_VENV)/bin/python -m pip install -q --upgrade "pip>=24"

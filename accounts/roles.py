@@ -36,6 +36,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "escalation.change_clock_due",
         "audit.restrict_record",
         "stepdown.view_stepdown_audit",
+        "returns.make_returns",
         *_PRACTICE,
         *_DECIDE_1_3,
     ],
@@ -51,6 +52,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "stepdown.approve_stepdown",
         "stepdown.view_stepdown_audit",
         "stepdown.record_audit_finding",
+        "returns.make_returns",
         *_PRACTICE,
         *_DECIDE_1_3,
     ],
@@ -65,6 +67,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "audit.export_chronology",
         "stepdown.view_stepdown_audit",
         "stepdown.record_audit_finding",
+        "returns.make_returns",
     ],
     Role.ADMINISTRATOR: [
         f"accounts.{action}_{model}"

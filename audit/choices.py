@@ -8,6 +8,7 @@ class RecordType(models.TextChoices):
     CONTACT = "contact", "Request for support"
     ACCESS_LOG = "access_log", "Access log export"
     RESTRICTION = "restriction", "Restricted record"
+    STATUTORY_RETURN = "statutory_return", "Statutory return (every child in it)"
 
 
 class ExportState(models.TextChoices):

@@ -13,6 +13,7 @@ from config.health import healthz
 from escalation import apis as escalation_apis
 from pathways import apis as pathway_apis
 from referrals import apis as referral_apis
+from returns import apis as return_apis
 from stepdown import apis as stepdown_apis
 
 router = DefaultRouter()
@@ -66,6 +67,7 @@ urlpatterns = [
     path("", include("escalation.urls")),
     path("", include("audit.urls")),
     path("", include("stepdown.urls")),
+    path("", include("returns.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/thresholds/indicators/", assessment_apis.IndicatorListView.as_view(), name="api-indicators"),
@@ -95,6 +97,18 @@ urlpatterns = [
     path(
         "api/v1/cases/<int:case_pk>/child-records/cp-plans/<int:cp_plan_pk>/end/",
         pathway_apis.CpEndView.as_view(),
+    ),
+    path("api/v1/returns/cin-census/", return_apis.CensusRequestView.as_view(), name="api-census"),
+    path(
+        "api/v1/returns/cin-census/<int:year>/quality/",
+        return_apis.CensusQualityView.as_view(),
+        name="api-census-quality",
+    ),
+    path("api/v1/returns/builds/<int:pk>/", return_apis.BuildView.as_view(), name="api-return-build"),
+    path(
+        "api/v1/returns/builds/<int:pk>/download/",
+        return_apis.BuildDownloadView.as_view(),
+        name="api-return-download",
     ),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

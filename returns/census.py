@@ -375,6 +375,8 @@ def census_problems(child: CensusChild, period: CensusYear) -> list[Problem]:
     misses (docs/census.md)."""
     person = child.person
     ref = period.reference_date
+    # Timeliness is judged as of today while the year is still running.
+    as_at = min(ref, timezone.localdate())
     person_page = reverse("cases:person-detail", args=[person.pk])
     problems: list[Problem] = []
 
@@ -386,7 +388,7 @@ def census_problems(child: CensusChild, period: CensusYear) -> list[Problem]:
         add("8525Q", "QUERY", "No date of birth is recorded.")
     if not born and person.expected_date_of_birth is None:
         add("8525Q", "QUERY", "No expected date of birth is recorded for an unborn child.")
-    elif not born and person.expected_date_of_birth < ref - timedelta(days=30):
+    elif not born and person.expected_date_of_birth < as_at - timedelta(days=30):
         add("8530Q", "QUERY", "The expected date of birth has passed: record the baby's birth.")
     any_not_nfa = any(not episode.referral_nfa for episode in child.episodes)
     if born and any_not_nfa and not person.disabilities:
@@ -429,7 +431,7 @@ def census_problems(child: CensusChild, period: CensusYear) -> list[Problem]:
                         f"{where.capitalize()} closed with its assessment not authorised.",
                         case_page,
                     )
-                elif working_days_after(assessment.started_on, 45) < ref:
+                elif working_days_after(assessment.started_on, 45) < as_at:
                     add("8670Q", "QUERY", f"An assessment open over 45 working days in {where}.", case_page)
         for enquiry in episode.section47s:
             if enquiry.icpc_date and enquiry.icpc_date.weekday() >= 5:
@@ -442,7 +444,7 @@ def census_problems(child: CensusChild, period: CensusYear) -> list[Problem]:
                         f"A section 47 enquiry in {where} has neither an ICPC nor 'ICPC not required'.",
                         case_page,
                     )
-                elif working_days_after(enquiry.started_on, 15) < ref:
+                elif working_days_after(enquiry.started_on, 15) < as_at:
                     add(
                         "8675Q",
                         "QUERY",

@@ -186,3 +186,61 @@ def test_a_worker_process_makes_a_pdf_chronology_and_reports_progress(
     assert hashlib.sha256(Path(export.file_path).read_bytes()).hexdigest() == export.sha256
     assert export.entries >= 600
     Path(export.file_path).unlink()
+
+
+def test_a_worker_process_makes_the_census_and_reports_progress(
+    cast, world, worker_uses_test_database, worker_queue, really_send
+):
+    import hashlib
+    import xml.etree.ElementTree as ET
+    from datetime import date
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from cases.models import Person
+    from pathways.models import CinEpisode
+    from returns.census import census_years_available
+    from returns.models import ReturnBuild
+    from returns.tasks import return_build
+
+    queue, _, log = worker_queue
+    today = timezone.localdate()
+    children = Person.objects.bulk_create(
+        Person(
+            kind="child",
+            first_name=f"Child{n}",
+            last_name="Census",
+            date_of_birth=date(2015, 1, 1),
+            created_by=cast.mash_manager,
+        )
+        for n in range(1100)
+    )
+    CinEpisode.objects.bulk_create(
+        CinEpisode(
+            child=child, case=world.north_case, referral_date=today, referral_source="2A", primary_need="N1"
+        )
+        for child in children
+    )
+    build = ReturnBuild.objects.create(
+        kind="cin_census",
+        year=census_years_available()[0],
+        requested_by=cast.team_manager,
+        requested_at=timezone.now(),
+    )
+    result = return_build.apply_async(args=[build.pk], queue=queue)
+    seen = set()
+    deadline = time.monotonic() + 120
+    while not result.ready():
+        seen.add(ReturnBuild.objects.get(pk=build.pk).children_done)
+        if time.monotonic() > deadline:
+            pytest.fail(f"no census from the worker:\n{log.read_text()[-3000:]}")
+        time.sleep(0.05)
+    assert result.get(timeout=10) == "done"
+    build.refresh_from_db()
+    print(f"progress seen from the worker: {sorted(seen)}")
+    assert build.children == 1100 and len(seen - {0, 1100}) >= 1  # it reported on the way
+    content = Path(build.file_path).read_bytes()
+    assert hashlib.sha256(content).hexdigest() == build.sha256
+    assert len(ET.fromstring(content).findall("Children/Child")) == 1100
+    Path(build.file_path).unlink()

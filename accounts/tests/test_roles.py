@@ -32,13 +32,15 @@ def test_separation_of_duties_in_the_role_table():
     """DOMAIN.md: auditors change nothing; administrators don't read cases; partners see only
     what their involvement gives them; only team managers allocate and close."""
     # Auditors read (and read the access log); the only thing they write is their own case audit
-    # findings on the monthly step-down sample, which changes no case record.
+    # findings on the monthly step-down sample, which changes no case record. Making the statutory
+    # returns is reading every child's record for the DfE.
     assert ROLE_PERMISSIONS[Role.AUDITOR] == [
         "cases.view_all_cases",
         "audit.view_access_log",
         "audit.export_chronology",
         "stepdown.view_stepdown_audit",
         "stepdown.record_audit_finding",
+        "returns.make_returns",
     ]
     assert not any(code.startswith("cases.") for code in ROLE_PERMISSIONS[Role.ADMINISTRATOR])
     assert "cases.view_all_cases" not in ROLE_PERMISSIONS[Role.PARTNER_PRACTITIONER]

@@ -28,6 +28,9 @@ AUDITOR_ACTIONS = (
     # and changes no case record.
     "step-down-audit",
     "step-downs/audit/",
+    # Making the statutory returns is reading every child's record for the DfE, as a PDF
+    # chronology is for one family: it changes no case record.
+    "returns/",
 )
 SIGN_OUT_FORM = '<form method="post" action="/accounts/sign-out/" class="app-inline-form">'
 

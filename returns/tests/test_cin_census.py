@@ -297,7 +297,13 @@ def test_the_return_passes_the_dfes_validation_rules(county, tmp_path, year):
     output = tmp_path / f"cin{year}.xml"
     call_command("cin_census", "--year", str(year), "--output", str(output), stdout=io.StringIO())
     ran = subprocess.run(
-        [str(VALIDATOR), str(ROOT / "returns" / "cin_validate.py"), str(output), str(year)],
+        [
+            str(VALIDATOR),
+            "-I",
+            str(ROOT / "returns" / "dfe_rules" / "cin_validate.py"),
+            str(output),
+            str(year),
+        ],
         capture_output=True,
         text=True,
         timeout=300,

@@ -1,0 +1,129 @@
+"""REST API for the statutory returns: ask for a census, follow its build, download it, and the
+data-quality list."""
+
+from dataclasses import asdict
+from pathlib import Path
+
+from django.http import FileResponse, Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from audit.choices import RecordType, Via
+from audit.services import access_log_write
+from cases.permissions import people_visible_to
+from returns import services
+from returns.census import census_years_available
+from returns.choices import BuildState
+from returns.permissions import build_for_user, require_returns_maker
+from returns.selectors import census_quality
+
+
+class BuildOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    kind = serializers.CharField()
+    year = serializers.IntegerField()
+    state = serializers.CharField()
+    children_done = serializers.IntegerField()
+    children = serializers.IntegerField()
+    children_with_errors = serializers.IntegerField()
+    children_with_queries = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    error = serializers.CharField()
+    requested_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class CensusRequestInput(serializers.Serializer):
+    year = serializers.IntegerField(
+        help_text="The year the census ends: 2026 is 1 April 2025 to 31 March 2026"
+    )
+
+
+class CensusRequestView(APIView):
+    @extend_schema(
+        summary="Ask for the Children in Need census of a year (made by a worker)",
+        request=CensusRequestInput,
+        responses={202: BuildOutput},
+    )
+    def post(self, request):
+        require_returns_maker(request.user)
+        data = CensusRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        build = services.return_build_request(user=request.user, year=data.validated_data["year"])
+        return Response(BuildOutput(build).data, status=status.HTTP_202_ACCEPTED)
+
+
+class BuildView(APIView):
+    @extend_schema(summary="A return's build: its state and progress", responses=BuildOutput)
+    def get(self, request, pk):
+        return Response(BuildOutput(build_for_user(request.user, pk)).data)
+
+
+class BuildDownloadView(APIView):
+    @extend_schema(
+        summary="Download a finished return (XML)", responses={(200, "application/xml"): OpenApiTypes.BINARY}
+    )
+    def get(self, request, pk):
+        build = build_for_user(request.user, pk)
+        if build.state != BuildState.DONE or build.expired or not Path(build.file_path).exists():
+            raise Http404("This return is not ready, or has expired: ask for it again.")
+        access_log_write(
+            user=request.user,
+            record_type=RecordType.STATUTORY_RETURN,
+            record_id=build.pk,
+            route=request.path,
+            via=Via.API,
+            sha256=build.sha256,
+        )
+        response = FileResponse(Path(build.file_path).open("rb"), content_type="application/xml")  # noqa: SIM115
+        response["Content-Disposition"] = f'attachment; filename="{build.file_name}"'
+        return response
+
+
+class ProblemOutput(serializers.Serializer):
+    rule = serializers.CharField()
+    severity = serializers.ChoiceField(choices=["ERROR", "QUERY"])
+    message = serializers.CharField()
+    fix_url = serializers.CharField()
+
+
+class ChildProblemsOutput(serializers.Serializer):
+    la_child_id = serializers.CharField()
+    person = serializers.IntegerField()
+    name = serializers.CharField(allow_null=True, help_text="Null for a record restricted from you")
+    problems = ProblemOutput(many=True)
+
+
+class CensusQualityView(APIView):
+    pagination_class = PageNumberPagination
+
+    @extend_schema(
+        summary="Children whose records the DfE's census rules would reject or query, errors first",
+        responses=ChildProblemsOutput(many=True),
+    )
+    def get(self, request, year):
+        require_returns_maker(request.user)
+        if year not in census_years_available():
+            raise Http404("No such census year.")
+        paginator = self.pagination_class()
+        rows = paginator.paginate_queryset(census_quality(year), request, view=self)
+        open_ids = set(
+            people_visible_to(request.user)
+            .filter(pk__in=[row.child.person.pk for row in rows])
+            .values_list("pk", flat=True)
+        )
+        data = [
+            {
+                "la_child_id": row.child.la_child_id,
+                "person": row.child.person.pk,
+                "name": str(row.child.person) if row.child.person.pk in open_ids else None,
+                "problems": [asdict(problem) for problem in row.problems],
+            }
+            for row in rows
+        ]
+        return paginator.get_paginated_response(ChildProblemsOutput(data, many=True).data)

@@ -1,0 +1,55 @@
+"""A statutory return asked for from a page or the API, made by a Celery task with its progress
+recorded (the same shape as the auditors' PDF chronologies). One file per build, kept for
+CHRONOLOGY_EXPORT_HOURS; the same request while one is being made gets that one back."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from returns.choices import BuildState, ReturnKind
+
+
+class ReturnBuild(models.Model):
+    kind = models.CharField(max_length=16, choices=ReturnKind.choices)
+    year = models.PositiveSmallIntegerField(help_text="The census year's end: 2026 is 2025 to 2026")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    state = models.CharField(max_length=16, choices=BuildState.choices, default=BuildState.QUEUED)
+    children_done = models.PositiveIntegerField(default=0)
+    children = models.PositiveIntegerField(default=0)
+    children_with_errors = models.PositiveIntegerField(default=0)
+    children_with_queries = models.PositiveIntegerField(default=0)
+    file_path = models.CharField(max_length=300, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        permissions = [("make_returns", "Can make the statutory returns (census, Annex A)")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "year", "requested_by"],
+                condition=Q(state__in=[BuildState.QUEUED, BuildState.RUNNING]),
+                name="return_build_one_at_a_time",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_kind_display()} {self.year - 1} to {self.year} ({self.get_state_display().lower()})"
+        )
+
+    def get_absolute_url(self) -> str:
+        return reverse("returns:build", args=[self.pk])
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and timezone.now() >= self.expires_at
+
+    @property
+    def file_name(self) -> str:
+        return f"cin-census-{self.year - 1}-{self.year % 100:02d}-{settings.LEA_CODE}.xml"

@@ -1,0 +1,102 @@
+"""The statutory returns' pages: ask for the census, follow its build, download it, and the
+data-quality list of what to fix before it is sent."""
+
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from audit.choices import RecordType, Via
+from audit.services import access_log_write, record_read
+from cases.permissions import people_visible_to
+from config.forms import form_add_service_errors
+from returns import services
+from returns.census import CensusYear, census_years_available
+from returns.choices import BuildState, ReturnKind
+from returns.forms import CensusRequestForm
+from returns.models import ReturnBuild
+from returns.permissions import build_for_user, require_returns_maker
+from returns.selectors import census_quality
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def census(request):
+    require_returns_maker(request.user)
+    form = CensusRequestForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                build = services.return_build_request(user=request.user, year=form.cleaned_data["year"])
+            except ValidationError as exc:
+                form_add_service_errors(form, exc)
+            else:
+                messages.success(request, f"The {CensusYear(build.year)} census is being made.")
+                return redirect(build)
+    builds = ReturnBuild.objects.filter(requested_by=request.user, kind=ReturnKind.CIN_CENSUS)[:10]
+    years = [CensusYear(year) for year in census_years_available()]
+    return render(
+        request, "returns/census.html", {"form": form, "builds": builds, "years": years}, status=status
+    )
+
+
+@login_required
+@require_safe
+def build_status(request, pk: int):
+    build = build_for_user(request.user, pk)
+    template = "returns/_build_progress.html" if request.htmx else "returns/build.html"
+    return render(request, template, {"build": build})
+
+
+@login_required
+@require_safe
+def build_download(request, pk: int):
+    build = build_for_user(request.user, pk)
+    if build.state != BuildState.DONE:
+        raise Http404("This return is not ready.")
+    if build.expired or not Path(build.file_path).exists():
+        return render(request, "returns/build.html", {"build": build, "gone": True}, status=410)
+    access_log_write(
+        user=request.user,
+        record_type=RecordType.STATUTORY_RETURN,
+        record_id=build.pk,
+        route=request.path,
+        via=Via.EXPORT,
+        sha256=build.sha256,
+    )
+    response = FileResponse(Path(build.file_path).open("rb"), content_type="application/xml")  # noqa: SIM115 (FileResponse closes it)
+    response["Content-Disposition"] = f'attachment; filename="{build.file_name}"'
+    return response
+
+
+@login_required
+@require_safe
+def census_quality_page(request, year: int):
+    require_returns_maker(request.user)
+    if year not in census_years_available():
+        raise Http404("No such census year.")
+    rows = census_quality(year)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    open_ids = set(
+        people_visible_to(request.user)
+        .filter(pk__in=[row.child.person.pk for row in page])
+        .values_list("pk", flat=True)
+    )
+    for row in page:
+        if row.child.person.pk in open_ids:
+            record_read(RecordType.PERSON, row.child.person.pk)
+    context = {
+        "period": CensusYear(year),
+        "page": page,
+        "open_ids": open_ids,
+        "children_with_errors": sum(1 for row in rows if row.errors),
+        "children_with_queries": sum(1 for row in rows if not row.errors),
+    }
+    return render(request, "returns/quality.html", context)
