@@ -104,6 +104,7 @@ urlpatterns = [
         return_apis.CensusQualityView.as_view(),
         name="api-census-quality",
     ),
+    path("api/v1/returns/annex-a/", return_apis.AnnexARequestView.as_view(), name="api-annex-a"),
     path("api/v1/returns/builds/<int:pk>/", return_apis.BuildView.as_view(), name="api-return-build"),
     path(
         "api/v1/returns/builds/<int:pk>/download/",

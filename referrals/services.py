@@ -331,7 +331,8 @@ def _lock_contact(contact: Contact, expected_version: int | None) -> Contact:
     return locked
 
 
-def _referral_source(contact: Contact) -> str:
+def contact_referral_source(contact: Contact) -> str:
+    """The census referral source a contact implies, when the triager does not choose one."""
     if contact.channel == Channel.FAMILY:
         return ReferralSource.FAMILY
     if contact.referrer_agency_id:
@@ -491,7 +492,7 @@ def contact_triage(
             family_consents_to_share=contact.family_consents == FamilyConsent.YES,
             lawful_basis=details.lawful_basis,
             ecpp=details.ecpp,
-            referral_source=details.referral_source or _referral_source(contact),
+            referral_source=details.referral_source or contact_referral_source(contact),
             primary_need=details.primary_need,
         )
         refusal = decider_refusal(by, case, outcome)

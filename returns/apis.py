@@ -17,7 +17,7 @@ from audit.services import access_log_write
 from cases.permissions import people_visible_to
 from returns import services
 from returns.census import census_years_available
-from returns.choices import BuildState
+from returns.choices import BuildState, ReturnKind
 from returns.permissions import build_for_user, require_returns_maker
 from returns.selectors import census_quality
 
@@ -26,6 +26,8 @@ class BuildOutput(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     kind = serializers.CharField()
     year = serializers.IntegerField()
+    end_on = serializers.DateField(allow_null=True)
+    months = serializers.IntegerField()
     state = serializers.CharField()
     children_done = serializers.IntegerField()
     children = serializers.IntegerField()
@@ -58,6 +60,27 @@ class CensusRequestView(APIView):
         return Response(BuildOutput(build).data, status=status.HTTP_202_ACCEPTED)
 
 
+class AnnexARequestInput(serializers.Serializer):
+    end_on = serializers.DateField(help_text="The last day the lists cover")
+    months = serializers.ChoiceField(choices=[6, 12], default=6)
+
+
+class AnnexARequestView(APIView):
+    @extend_schema(
+        summary="Ask for Ofsted's Annex A lists 1-7 for the months up to a date (made by a worker)",
+        request=AnnexARequestInput,
+        responses={202: BuildOutput},
+    )
+    def post(self, request):
+        require_returns_maker(request.user)
+        data = AnnexARequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        build = services.return_build_request(
+            user=request.user, kind=ReturnKind.ANNEX_A, **data.validated_data
+        )
+        return Response(BuildOutput(build).data, status=status.HTTP_202_ACCEPTED)
+
+
 class BuildView(APIView):
     @extend_schema(summary="A return's build: its state and progress", responses=BuildOutput)
     def get(self, request, pk):
@@ -66,7 +89,11 @@ class BuildView(APIView):
 
 class BuildDownloadView(APIView):
     @extend_schema(
-        summary="Download a finished return (XML)", responses={(200, "application/xml"): OpenApiTypes.BINARY}
+        summary="Download a finished return (census XML, Annex A workbook)",
+        responses={
+            (200, "application/xml"): OpenApiTypes.BINARY,
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
+        },
     )
     def get(self, request, pk):
         build = build_for_user(request.user, pk)
@@ -80,7 +107,7 @@ class BuildDownloadView(APIView):
             via=Via.API,
             sha256=build.sha256,
         )
-        response = FileResponse(Path(build.file_path).open("rb"), content_type="application/xml")  # noqa: SIM115
+        response = FileResponse(Path(build.file_path).open("rb"), content_type=build.content_type)  # noqa: SIM115
         response["Content-Disposition"] = f'attachment; filename="{build.file_name}"'
         return response
 

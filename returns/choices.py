@@ -3,6 +3,7 @@ from django.db import models
 
 class ReturnKind(models.TextChoices):
     CIN_CENSUS = "cin_census", "Children in Need census"
+    ANNEX_A = "annex_a", "Ofsted Annex A"
 
 
 class BuildState(models.TextChoices):

@@ -14,6 +14,8 @@ from returns.choices import BuildState, ReturnKind
 class ReturnBuild(models.Model):
     kind = models.CharField(max_length=16, choices=ReturnKind.choices)
     year = models.PositiveSmallIntegerField(help_text="The census year's end: 2026 is 2025 to 2026")
+    end_on = models.DateField(null=True, blank=True, help_text="Annex A: the last day of the window")
+    months = models.PositiveSmallIntegerField(default=6, help_text="Annex A: the window's length")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField()
     state = models.CharField(max_length=16, choices=BuildState.choices, default=BuildState.QUEUED)
@@ -32,19 +34,24 @@ class ReturnBuild(models.Model):
         permissions = [("make_returns", "Can make the statutory returns (census, Annex A)")]
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "year", "requested_by"],
+                fields=["kind", "year", "end_on", "months", "requested_by"],
                 condition=Q(state__in=[BuildState.QUEUED, BuildState.RUNNING]),
                 name="return_build_one_at_a_time",
+                nulls_distinct=False,
             )
         ]
 
     def __str__(self) -> str:
-        return (
-            f"{self.get_kind_display()} {self.year - 1} to {self.year} ({self.get_state_display().lower()})"
-        )
+        return f"{self.get_kind_display()} {self.period} ({self.get_state_display().lower()})"
 
     def get_absolute_url(self) -> str:
         return reverse("returns:build", args=[self.pk])
+
+    @property
+    def period(self) -> str:
+        if self.kind == ReturnKind.ANNEX_A:
+            return f"{self.months} months to {self.end_on:%d %B %Y}"
+        return f"{self.year - 1} to {self.year}"
 
     @property
     def expired(self) -> bool:
@@ -52,4 +59,12 @@ class ReturnBuild(models.Model):
 
     @property
     def file_name(self) -> str:
+        if self.kind == ReturnKind.ANNEX_A:
+            return f"annex-a-{self.end_on:%Y-%m-%d}-{self.months}m-{settings.LEA_CODE}.xlsx"
         return f"cin-census-{self.year - 1}-{self.year % 100:02d}-{settings.LEA_CODE}.xml"
+
+    @property
+    def content_type(self) -> str:
+        if self.kind == ReturnKind.ANNEX_A:
+            return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return "application/xml"

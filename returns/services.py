@@ -3,7 +3,7 @@
 import hashlib
 import logging
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from audit.choices import RecordType, Via
 from audit.services import access_log_write
+from returns.annex_a import annex_a_write
 from returns.census import census_write, census_years_available
 from returns.choices import BuildState, ReturnKind
 from returns.models import ReturnBuild
@@ -24,34 +25,51 @@ STALE_AFTER = timedelta(seconds=1860)
 
 
 @transaction.atomic
-def return_build_request(*, user, year: int, kind: str = ReturnKind.CIN_CENSUS) -> ReturnBuild:
-    """Ask for a return; the same return still being made for this user is given back."""
+def return_build_request(
+    *,
+    user,
+    kind: str = ReturnKind.CIN_CENSUS,
+    year: int | None = None,
+    end_on: date | None = None,
+    months: int = 6,
+) -> ReturnBuild:
+    """Ask for a return (a census year, or Annex A's months to an end date); the same return still
+    being made for this user is given back."""
     require_returns_maker(user)
-    if year not in census_years_available():
-        years = ", ".join(str(y) for y in census_years_available())
-        raise ValidationError({"year": f"Choose a census year from the list ({years})."})
+    errors = {}
+    if kind == ReturnKind.ANNEX_A:
+        if end_on is None:
+            errors["end_on"] = "Enter the last day the lists cover (usually the day before the inspection)."
+        elif end_on > timezone.localdate():
+            errors["end_on"] = "The lists cannot end after today."
+        elif end_on < date(2000, 1, 1):
+            errors["end_on"] = "Enter a date after 2000."
+        if months not in (6, 12):
+            errors["months"] = "Choose six or twelve months."
+        year = end_on.year if end_on else None
+    elif kind == ReturnKind.CIN_CENSUS:
+        end_on, months = None, 6
+        if year not in census_years_available():
+            years = ", ".join(str(y) for y in census_years_available())
+            errors["year"] = f"Choose a census year from the list ({years})."
+    else:
+        errors["kind"] = "Choose the census or Annex A."
+    if errors:
+        raise ValidationError(errors)
+    same = {"kind": kind, "year": year, "end_on": end_on, "months": months, "requested_by": user}
     now = timezone.now()
-    ReturnBuild.objects.filter(
-        kind=kind,
-        year=year,
-        requested_by=user,
-        state__in=[BuildState.QUEUED, BuildState.RUNNING],
-        requested_at__lte=now - STALE_AFTER,
-    ).update(state=BuildState.FAILED, error="the worker stopped before finishing", finished_at=now)
-    running = (
-        ReturnBuild.objects.select_for_update()
-        .filter(kind=kind, year=year, requested_by=user, state__in=[BuildState.QUEUED, BuildState.RUNNING])
-        .first()
+    in_progress = {"state__in": [BuildState.QUEUED, BuildState.RUNNING]}
+    ReturnBuild.objects.filter(**same, **in_progress, requested_at__lte=now - STALE_AFTER).update(
+        state=BuildState.FAILED, error="the worker stopped before finishing", finished_at=now
     )
+    running = ReturnBuild.objects.select_for_update().filter(**same, **in_progress).first()
     if running:
         return running
     try:
         with transaction.atomic():
-            build = ReturnBuild.objects.create(kind=kind, year=year, requested_by=user, requested_at=now)
+            build = ReturnBuild.objects.create(**same, requested_at=now)
     except IntegrityError:  # asked twice at once: the other request's build
-        return ReturnBuild.objects.get(
-            kind=kind, year=year, requested_by=user, state__in=[BuildState.QUEUED, BuildState.RUNNING]
-        )
+        return ReturnBuild.objects.get(**same, **in_progress)
     from returns.tasks import return_build  # the task module imports this one
 
     transaction.on_commit(lambda: return_build.delay(build.pk))
@@ -73,18 +91,25 @@ def return_build_run(build_id: int) -> ReturnBuild:
             ReturnBuild.objects.filter(pk=build.pk).update(children_done=done)
 
         with partial.open("wb") as out:
-            result = census_write(build.year, out, progress=progress)
+            if build.kind == ReturnKind.ANNEX_A:
+                counts = annex_a_write(build.end_on, out, months=build.months, progress=progress)
+                written = {"children": sum(counts.values())}
+            else:
+                result = census_write(build.year, out, progress=progress)
+                written = {
+                    "children": result.children,
+                    "children_with_errors": result.children_with_errors,
+                    "children_with_queries": result.children_with_queries,
+                }
         digest = hashlib.sha256(partial.read_bytes()).hexdigest()
-        path = folder / f"return-{build.pk}-{digest[:12]}.xml"
+        path = folder / f"return-{build.pk}-{digest[:12]}{Path(build.file_name).suffix}"
         os.replace(partial, path)
         with transaction.atomic():
             now = timezone.now()
             ReturnBuild.objects.filter(pk=build.pk).update(
                 state=BuildState.DONE,
-                children_done=result.children,
-                children=result.children,
-                children_with_errors=result.children_with_errors,
-                children_with_queries=result.children_with_queries,
+                children_done=written["children"],
+                **written,
                 file_path=str(path),
                 sha256=digest,
                 finished_at=now,
@@ -94,7 +119,7 @@ def return_build_run(build_id: int) -> ReturnBuild:
                 user=build.requested_by,
                 record_type=RecordType.STATUTORY_RETURN,
                 record_id=build.pk,
-                route=f"cin census {build.year} build {build.pk}",
+                route=f"{build.kind} {build.period} build {build.pk}",
                 via=Via.EXPORT,
                 sha256=digest,
             )

@@ -18,7 +18,7 @@ from config.forms import form_add_service_errors
 from returns import services
 from returns.census import CensusYear, census_years_available
 from returns.choices import BuildState, ReturnKind
-from returns.forms import CensusRequestForm
+from returns.forms import AnnexARequestForm, CensusRequestForm
 from returns.models import ReturnBuild
 from returns.permissions import build_for_user, require_returns_maker
 from returns.selectors import census_quality
@@ -48,6 +48,28 @@ def census(request):
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def annex_a(request):
+    require_returns_maker(request.user)
+    form = AnnexARequestForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                build = services.return_build_request(
+                    user=request.user, kind=ReturnKind.ANNEX_A, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                form_add_service_errors(form, exc)
+            else:
+                messages.success(request, f"Annex A for {build.period} is being made.")
+                return redirect(build)
+    builds = ReturnBuild.objects.filter(requested_by=request.user, kind=ReturnKind.ANNEX_A)[:10]
+    return render(request, "returns/annex_a.html", {"form": form, "builds": builds}, status=status)
+
+
+@login_required
 @require_safe
 def build_status(request, pk: int):
     build = build_for_user(request.user, pk)
@@ -71,7 +93,7 @@ def build_download(request, pk: int):
         via=Via.EXPORT,
         sha256=build.sha256,
     )
-    response = FileResponse(Path(build.file_path).open("rb"), content_type="application/xml")  # noqa: SIM115 (FileResponse closes it)
+    response = FileResponse(Path(build.file_path).open("rb"), content_type=build.content_type)  # noqa: SIM115 (FileResponse closes it)
     response["Content-Disposition"] = f'attachment; filename="{build.file_name}"'
     return response
 
