@@ -404,6 +404,113 @@ def _bench_chronology_pdf(auditor, family) -> None:
     )
 
 
+def _add_census_children(count: int, case, by, start: int) -> None:
+    """Synthetic children with a year's records each, written in bulk (valid by the services'
+    rules: assessment after referral, CIN plan, some s47 enquiries with ICPCs and CP plans)."""
+    from datetime import date, timedelta
+
+    from cases.models import Person
+    from pathways.models import ChildAssessment, CinEpisode, CinPlanPeriod, CpPlan, CpReview, Section47
+
+    rng = random.Random(start)
+    people = Person.objects.bulk_create(
+        Person(
+            kind="child",
+            first_name=f"Bench{start + n}",
+            last_name="Census",
+            sex=rng.choice("MF"),
+            ethnicity="WBRI",
+            date_of_birth=date(2012, 1, 1) + timedelta(days=rng.randint(0, 3000)),
+            disabilities=["NONE"],
+            upn_unknown_reason="UN2",
+            created_by=by,
+        )
+        for n in range(count)
+    )
+    referred = [date(2025, 4, 7) + timedelta(days=rng.randint(0, 300)) for _ in people]
+    episodes = CinEpisode.objects.bulk_create(
+        CinEpisode(child=child, case=case, referral_date=day, referral_source="2A", primary_need="N1")
+        for child, day in zip(people, referred, strict=True)
+    )
+    ChildAssessment.objects.bulk_create(
+        ChildAssessment(
+            episode=e,
+            started_on=e.referral_date,
+            authorised_on=e.referral_date + timedelta(days=20),
+            factors=["3B", "16A"],
+        )
+        for e in episodes
+    )
+    CinPlanPeriod.objects.bulk_create(
+        CinPlanPeriod(episode=e, started_on=e.referral_date + timedelta(days=7))
+        for e in episodes[count // 5 :]
+    )
+    enquiries = Section47.objects.bulk_create(
+        Section47(
+            episode=e,
+            started_on=e.referral_date,
+            icpc_target=e.referral_date + timedelta(days=21),
+            outcome="hold_icpc",
+            outcome_on=e.referral_date + timedelta(days=5),
+            icpc_date=e.referral_date + timedelta(days=14),
+        )
+        for e in episodes[: count // 5]
+    )
+    plans = CpPlan.objects.bulk_create(
+        CpPlan(
+            episode=q.episode,
+            section47=q,
+            started_on=q.icpc_date,
+            initial_category="NEG",
+            latest_category="NEG",
+        )
+        for q in enquiries
+    )
+    CpReview.objects.bulk_create(
+        CpReview(cp_plan=p, held_on=p.started_on + timedelta(days=90)) for p in plans
+    )
+
+
+def _bench_returns(user, case) -> None:
+    """The CIN census for 20,000 children (issue: <= 60 s, memory not growing with the children)
+    and Annex A for the year (<= 60 s)."""
+    import resource
+    import tempfile
+    from datetime import date
+
+    from returns.annex_a import annex_a_write
+    from returns.census import census_write
+
+    print("\nstatutory returns (target: census of 20,000 children <= 60 s; Annex A for a year <= 60 s):")
+    have = 0
+    results = []
+    for total in (5000, 20000):
+        _add_census_children(total - have, case, user, have)
+        have = total
+        connection.cursor().execute("ANALYZE")
+        with tempfile.TemporaryFile() as out:
+            started = time.perf_counter()
+            result = census_write(2026, out)
+            took = time.perf_counter() - started
+            size = out.tell() / 1024 / 1024
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        results.append((result.children, took, peak))
+        print(
+            f"  census 2025/26: {result.children:>6,} children in {took:5.1f} s, {size:.1f} MB; "
+            f"process peak {peak:,.0f} MB"
+        )
+    (small, small_s, small_peak), (large, large_s, large_peak) = results
+    print(
+        f"  {large / small:.1f}x the children: {large_s / small_s:.1f}x the time, "
+        f"{large_peak / small_peak:.2f}x the peak"
+    )
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        counts = annex_a_write(date(2026, 3, 31), out, months=12)
+        took = time.perf_counter() - started
+    print(f"  Annex A, 12 months to 31 March 2026: {sum(counts.values()):,} rows in {took:.1f} s ({counts})")
+
+
 def main() -> int:
     from accounts.models import User
     from cases.models import Case, ChronologyEntry, Person
@@ -455,11 +562,17 @@ def main() -> int:
         for label, path in paths.items():
             fresh, persistent = rates[path]
             print(f"{label:40} {fresh:15.0f} {persistent:10.0f} {persistent / fresh:7.2f}x")
+        only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
+        if only:  # e.g. BENCH_ONLY=returns: just those (the others take minutes)
+            if "returns" in only:
+                _bench_returns(manager, case)
+            return 0
         _bench_access_log(manager, f"/cases/{case.pk}/")
         _bench_chronology_pdf(User.objects.get(username="auditor"), case.family)
         _bench_triage_queue(User.objects.get(username="mash.manager"))
         _bench_sweep(User.objects.get(username="fh.worker"))
         _bench_matching(User.objects.get(username="mash.manager"))
+        _bench_returns(manager, case)
     return 0
 
 

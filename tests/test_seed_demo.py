@@ -1,9 +1,10 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.db.models import Count
 
 from accounts.models import User
-from cases.models import Case, ChronologyEntry, Family
+from cases.models import Case, ChronologyEntry, Family, Person
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def test_seed_demo_refuses_when_debug_is_off(settings):
 def test_seed_demo_builds_a_demo_authority_and_is_idempotent(settings):
     settings.DEBUG = True
     settings.DEMO_PASSWORD = "demo-pass-for-test"
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", children=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
     for username, role in DEMO_LOGINS.items():
         user = authenticate(username=username, password="demo-pass-for-test")
         assert user is not None, username
@@ -75,7 +76,7 @@ def test_seed_demo_builds_a_demo_authority_and_is_idempotent(settings):
         ChronologyEntry.objects.count(),
         User.objects.count(),
     )
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", children=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert counts == (
         Family.objects.count(),
         Case.objects.count(),
@@ -86,7 +87,7 @@ def test_seed_demo_builds_a_demo_authority_and_is_idempotent(settings):
 
 def test_every_demo_login_signs_in_to_a_home_page(settings, client):
     settings.DEBUG = True
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("seed_demo", children=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
     settings.DEBUG = False
     for username in DEMO_LOGINS:
         response = client.post(
@@ -96,3 +97,63 @@ def test_every_demo_login_signs_in_to_a_home_page(settings, client):
         home = client.get("/")
         assert home.status_code == 200 and "Hello," in home.content.decode(), username
         client.logout()
+
+
+def test_the_demo_history_holds_every_census_element_and_passes_the_dfes_rules(settings, tmp_path):
+    """seed_demo --children N writes a history since April 2024 through the services; both census
+    years' returns pass the DfE's rules (no ERROR; the QUERY rules docs/census.md explains)."""
+    import json
+    import subprocess
+    import xml.etree.ElementTree as ET
+    from datetime import timedelta
+    from pathlib import Path
+
+    from pathways.models import CinEpisode, CpCategoryChange, CpPlan, CpReview, Section47
+    from returns.census import census_write
+
+    settings.DEBUG = True
+    call_command("seed_demo", children=120, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    episodes = CinEpisode.objects.all()
+    assert episodes.filter(child__kind="unborn").exists()
+    assert {"RC7", "RC8"} <= set(episodes.values_list("closure_reason", flat=True))
+    assert Section47.objects.filter(icpc_date__isnull=False).exists()
+    assert Section47.objects.filter(outcome__in=["nfa", "continue_cin"]).exists()
+    assert CpReview.objects.exists() and CpCategoryChange.objects.filter(from_category__gt="").exists()
+    # A step-down after a CP plan closes the episode with RC7.
+    assert CpPlan.objects.filter(episode__closure_reason="RC7").exists()
+    # A re-referral within 12 months, a child in two families, a merged duplicate.
+    assert any(
+        later.referral_date - earlier.closure_date <= timedelta(days=365)
+        for earlier in episodes.filter(closure_date__isnull=False)
+        for later in episodes.filter(child=earlier.child_id, referral_date__gt=earlier.referral_date)
+    )
+    assert (
+        Person.objects.filter(memberships__role="child").annotate(n=Count("memberships")).filter(n=2).exists()
+    )
+    assert Person.objects.filter(merged_into__isnull=False).exists()
+    counts = (CinEpisode.objects.count(), Family.objects.count())
+    call_command("seed_demo", children=120, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert counts == (CinEpisode.objects.count(), Family.objects.count())
+    root = Path(__file__).resolve().parent.parent
+    for year in (2026, 2027):
+        path = tmp_path / f"cin{year}.xml"
+        with path.open("wb") as out:
+            census_write(year, out)
+        assert len(ET.parse(path).getroot().findall("Children/Child")) > 40
+        ran = subprocess.run(
+            [
+                str(root / ".venv-cin/bin/python"),
+                "-I",
+                str(root / "returns/dfe_rules/cin_validate.py"),
+                str(path),
+                str(year),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert ran.returncode == 0, ran.stderr[-2000:]
+        report = json.loads(ran.stdout)
+        fired = report["rules"] + report["return_level"]
+        assert report["crashed"] == [] and [rule for rule in fired if rule["severity"] == "ERROR"] == []
+        assert {rule["rule"] for rule in fired} <= {"2887Q", "8670Q", "8675Q"}, fired

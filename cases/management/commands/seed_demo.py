@@ -33,16 +33,21 @@ from cases.choices import (
     RelationshipKind,
     Sex,
 )
+from cases.management.commands._census_history import History
 from cases.models import Case, Family, Person
 from cases.validators import upn_check_letter
 from escalation.models import LadderContact
 from pathways.choices import Outcome, Pathway
 from pathways.codes import ReferralSource
+from pathways.models import CinEpisode
 from pathways.services import DecisionDetails, decision_propose, plan_action_add, plan_outcome_add, plan_start
 from referrals.models import Contact
 from stepdown.models import StepDown
 
 LA = "Continuum demo council children's services"
+# Children the history since 1 April 2024 gives a CIN episode: each of the 2025/26 and 2026/27
+# census returns then holds over 300 (seed_demo --children N scales it).
+HISTORY_CHILDREN = 700
 FAMILY_COUNT = 50
 # How many of the demo families sit at each pathway (and how many closed episodes).
 PATHWAY_MIX = [
@@ -230,7 +235,15 @@ NOTES = [
 class Command(BaseCommand):
     help = "Create a synthetic demo local authority with one login per role (DEBUG only)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--children",
+            type=int,
+            default=HISTORY_CHILDREN,
+            help="how many children the history since April 2024 gives a CIN episode (0: none)",
+        )
+
+    def handle(self, *args, children: int = HISTORY_CHILDREN, **options):
         if not settings.DEBUG:
             raise CommandError(
                 "seed_demo makes logins with a published password, so it runs only when DEBUG is on."
@@ -274,6 +287,13 @@ class Command(BaseCommand):
                 self._restriction(users)
             if not StepDown.objects.exists():
                 self._step_down(users, teams)
+            if children > 0 and not CinEpisode.objects.exists():
+                history = History(users=users, teams=teams, seed=2024, upn=self._upn)
+                families = history.run(children, stdout=self.stdout)
+                self.stdout.write(
+                    f"Wrote the history since April 2024: {families} families, {history.children} children "
+                    "(python manage.py cin_census --year 2026 --output cin.xml makes that year's return)."
+                )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo logins (password from DEMO_PASSWORD): {', '.join(u[0] for u in DEMO_USERS[:9])}"
@@ -742,7 +762,8 @@ class Command(BaseCommand):
 
     @staticmethod
     def _upn(rng) -> str:
-        body = f"999{rng.randint(0, 9999):04d}{rng.randint(10, 25):02d}{rng.randint(0, 999):03d}"
+        # "001" is one of the DfE's pseudo LA codes: a real council's code would claim its pupils.
+        body = f"001{rng.randint(0, 9999):04d}{rng.randint(10, 25):02d}{rng.randint(0, 999):03d}"
         return upn_check_letter(body) + body
 
     @staticmethod
