@@ -115,7 +115,7 @@ def test_the_demo_history_holds_every_census_element_and_passes_the_dfes_rules(s
     call_command("seed_demo", children=120, stdout=open("/dev/null", "w"))  # noqa: SIM115
     episodes = CinEpisode.objects.all()
     assert episodes.filter(child__kind="unborn").exists()
-    assert {"RC7", "RC8"} <= set(episodes.values_list("closure_reason", flat=True))
+    assert {"RC7", "RC8", "RC9"} <= set(episodes.values_list("closure_reason", flat=True))
     assert Section47.objects.filter(icpc_date__isnull=False).exists()
     assert Section47.objects.filter(outcome__in=["nfa", "continue_cin"]).exists()
     assert CpReview.objects.exists() and CpCategoryChange.objects.filter(from_category__gt="").exists()

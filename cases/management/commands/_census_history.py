@@ -1,7 +1,8 @@
 """The demo authority's history from 1 April 2024 to today, written through the services on the days
 it happened (time-machine moves the clock), so the 2025/26 and 2026/27 census returns and Annex A
 hold every element: referrals, assessments with factors, CIN plans, s47 enquiries with and without
-an ICPC, CP plans with reviews and a change of category, closures for each common reason, a
+an ICPC, CP plans with reviews and a change of category, closures for each common reason (RC7, RC8,
+RC9 by a step-down to a single agency), a
 step-down after a CP plan, re-referrals within 12 months, an unborn child, a child who moved between
 two families and a merged duplicate. Every family is invented."""
 
@@ -35,6 +36,7 @@ from pathways.services import (
     plan_start,
     s47_outcome_record,
 )
+from stepdown.services import StepDownDetails, consent_record, stepdown_approve, stepdown_propose
 
 HISTORY_STARTS = date(2024, 4, 1)
 ETHNICITIES = ["WBRI"] * 6 + ["WOTH", "MWBC", "MWBA", "AIND", "APKN", "BAFR", "BCRB", "CHNE", "OOTH", "WIRT"]
@@ -319,6 +321,43 @@ class History:
             story.after(1, 10)
         story.close(outcome=Outcome.NFA, reason="RC8")
 
+    def stepped_down_after_assessment(self, story: Story) -> None:
+        """Referred and assessed; with the parent's consent, a referral to the child's school as a
+        single agency, approved by the team manager: closed to early help (RC9)."""
+        story.refer(3)
+        story.after(15, 40)
+        story.authorise()
+        story.after(1, 7)
+        case = story.case
+        school = story.users["school.dsl"].agency
+        parent = case.family.memberships.get(role=FamilyRole.PARENT_CARER).person
+        consent = story.on(
+            lambda: consent_record(
+                family=case.family,
+                by=story.users["social.worker"],
+                given_by=parent,
+                method="written",
+                recorded_where="Signed consent form (demo history)",
+                given_on=story.day,
+                referral_agency=school,
+            )
+        )
+        step_down = story.on(
+            lambda: stepdown_propose(
+                case=case,
+                by=story.users["social.worker"],
+                details=StepDownDetails(
+                    route="single_agency",
+                    rationale="The assessment found needs the school can meet with the family.",
+                    needs="Attendance and support at home with routines.",
+                    consent=consent,
+                    receiving_agency=school,
+                ),
+            )
+        )
+        story.after(1, 2)
+        story.on(lambda: stepdown_approve(step_down=step_down, by=story.users["team.manager"]))
+
     def child_in_need(self, story: Story) -> None:
         """Referred, a CIN plan, reviews, closed when no longer needed (RC7) or still open."""
         story.refer(3)
@@ -378,9 +417,9 @@ class History:
     def run(self, children: int, *, stdout=None) -> int:
         """Families with histories until `children` children have had an episode."""
         kinds = (
-            [self.assessed_and_closed] * 3 + [self.child_in_need] * 4 + [self.enquiry_without_conference] * 2
+            [self.assessed_and_closed] * 2 + [self.stepped_down_after_assessment] + [self.child_in_need] * 4
         )
-        kinds += [self.child_protection] * 3
+        kinds += [self.enquiry_without_conference] * 2 + [self.child_protection] * 3
         latest = self.today - timedelta(days=20)
         index = 0
         while self.children < children:
