@@ -584,11 +584,13 @@ class _CensusStepView(APIView):
     input_class: type[serializers.Serializer]
     step = None
 
-    def post(self, request, case_pk):
+    def post(self, request, case_pk, cp_plan_pk=None):
         case = case_for_decisions(request.user, case_pk, "propose")
+        # A step on one child's CP plan names the plan; the others act on the case's children.
+        target = {"case": case} if cp_plan_pk is None else {"cp_plan": cp_plan_on_case(case, cp_plan_pk)}
         data = self.input_class(data=request.data)
         data.is_valid(raise_exception=True)
-        type(self).step(case=case, by=request.user, **data.validated_data)
+        type(self).step(by=request.user, **target, **data.validated_data)
         return Response(ChildRecordOutput(_child_records(case), many=True).data)
 
 
@@ -630,34 +632,13 @@ class CpEndInput(serializers.Serializer):
     rationale = serializers.CharField()
 
 
-class _CpPlanStepView(APIView):
-    input_class: type[serializers.Serializer]
-    step = None
-
-    def post(self, request, case_pk, cp_plan_pk):
-        case = case_for_decisions(request.user, case_pk, "propose")
-        cp_plan = cp_plan_on_case(case, cp_plan_pk)
-        data = self.input_class(data=request.data)
-        data.is_valid(raise_exception=True)
-        type(self).step(cp_plan=cp_plan, by=request.user, **data.validated_data)
-        return Response(ChildRecordOutput(_child_records(case), many=True).data)
-
-
-def _cp_plan_step(name: str, summary: str, input_class, step) -> type[_CpPlanStepView]:
-    view = type(name, (_CpPlanStepView,), {"input_class": input_class, "step": staticmethod(step)})
-    view.post = extend_schema(summary=summary, request=input_class, responses=ChildRecordOutput(many=True))(
-        view.post
-    )
-    return view
-
-
-CpCategoryView = _cp_plan_step(
+CpCategoryView = _census_step(
     "CpCategoryView",
     "Change the category of abuse of a child's child protection plan (ECPP only)",
     CpCategoryInput,
     services.cp_plan_category_change,
 )
-CpEndView = _cp_plan_step(
+CpEndView = _census_step(
     "CpEndView",
     "End one child's child protection plan at a review conference (ECPP only)",
     CpEndInput,

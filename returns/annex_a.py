@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import Exists, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from openpyxl import Workbook
 
@@ -341,10 +342,16 @@ def list_3_referrals(window: Window) -> Iterator[list]:
         ]
 
 
-def _seen_between(child_id: int, start: date, end: date) -> bool:
-    return Conversation.objects.filter(
-        children_seen=child_id, occurred_at__date__gte=start, occurred_at__date__lte=end
-    ).exists()
+def _seen_during(window: Window):
+    """Whether a conversation recorded the child seen while the assessment was open (one query
+    for the whole list, not one a row)."""
+    return Exists(
+        Conversation.objects.filter(
+            children_seen=OuterRef("episode__child_id"),
+            occurred_at__date__gte=OuterRef("started_on"),
+            occurred_at__date__lte=Coalesce(OuterRef("authorised_on"), Value(window.end)),
+        )
+    )
 
 
 def list_4_assessments(window: Window) -> Iterator[list]:
@@ -354,6 +361,7 @@ def list_4_assessments(window: Window) -> Iterator[list]:
         .select_related(
             "episode__child__merged_into__merged_into", "episode__case__team", "episode__case__key_worker"
         )
+        .annotate(seen=_seen_during(window))
         .order_by("started_on", "pk")
     )
     for assessment in assessments.iterator(chunk_size=1000):
@@ -375,7 +383,7 @@ def list_4_assessments(window: Window) -> Iterator[list]:
             *_common(child, window),
             _disability(child),
             _day(assessment.started_on),
-            _yes_no(_seen_between(episode.child_id, assessment.started_on, authorised or window.end)),
+            _yes_no(assessment.seen),
             _day(authorised),
             _yes_no(needs_support),
             *_team_worker(episode.case),
@@ -489,6 +497,23 @@ def _case_status(episode: CinEpisode, closed: date | None, end: date) -> str:
     return "c) Child in need plan"
 
 
+def _last_visit(window: Window) -> dict:
+    """The last home visit in the plan with the child seen, and whether they were seen alone."""
+    visits = Conversation.objects.filter(
+        kind=ConversationKind.HOME_VISIT,
+        children_seen=OuterRef("episode__child_id"),
+        occurred_at__date__gte=OuterRef("started_on"),
+        occurred_at__date__lte=Coalesce(OuterRef("ended_on"), Value(window.end)),
+    ).order_by("-occurred_at")
+    alone = Conversation.children_seen_alone.through.objects.filter(
+        conversation=OuterRef("pk"), person=OuterRef(OuterRef("episode__child_id"))
+    )
+    return {
+        "visit_at": Subquery(visits.values("occurred_at")[:1]),
+        "visit_alone": Subquery(visits.annotate(alone=Exists(alone)).values("alone")[:1]),
+    }
+
+
 def list_7_child_protection(window: Window) -> Iterator[list]:
     plans = (
         CpPlan.objects.filter(started_on__lte=window.end)
@@ -497,25 +522,14 @@ def list_7_child_protection(window: Window) -> Iterator[list]:
             "episode__child__merged_into__merged_into", "episode__case__team", "episode__case__key_worker"
         )
         .prefetch_related("reviews", "category_changes")
+        .annotate(**_last_visit(window))
         .order_by("started_on", "pk")
     )
     for cp_plan in _latest_per_child(plans, key=lambda p: _root(p.episode.child).pk):
         episode = cp_plan.episode
         child = _root(episode.child)
         ended = cp_plan.ended_on if cp_plan.ended_on and cp_plan.ended_on <= window.end else None
-        visit = (
-            Conversation.objects.filter(
-                kind=ConversationKind.HOME_VISIT,
-                children_seen=episode.child_id,
-                occurred_at__date__gte=cp_plan.started_on,
-                occurred_at__date__lte=ended or window.end,
-            )
-            .order_by("-occurred_at")
-            .first()
-        )
-        seen_alone = None
-        if visit is not None:
-            seen_alone = visit.children_seen_alone.filter(pk=episode.child_id).exists()
+        visit_on, seen_alone = cp_plan.visit_at, cp_plan.visit_alone
         reviews = [review.held_on for review in cp_plan.reviews.all() if review.held_on <= window.end]
         changes = [change for change in cp_plan.category_changes.all() if change.on <= window.end]
         latest = changes[-1].to_category if changes else cp_plan.initial_category
@@ -525,7 +539,7 @@ def list_7_child_protection(window: Window) -> Iterator[list]:
             _day(cp_plan.started_on),
             _CATEGORY.get(cp_plan.initial_category, ""),
             _CATEGORY.get(latest, ""),
-            _day(visit.occurred_at if visit else None),
+            _day(visit_on),
             _yes_no(seen_alone),
             _day(max(reviews) if reviews else None),
             _day(ended),

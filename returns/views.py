@@ -23,50 +23,45 @@ from returns.models import ReturnBuild
 from returns.permissions import build_for_user, require_returns_maker
 from returns.selectors import census_quality
 
+# Each return's page: the form that asks for it, and the template listing the user's recent ones.
+REQUEST_PAGES = {
+    ReturnKind.CIN_CENSUS: (CensusRequestForm, "returns/census.html"),
+    ReturnKind.ANNEX_A: (AnnexARequestForm, "returns/annex_a.html"),
+}
 
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def census(request):
+
+def _request_page(request, kind: str, **context):
+    """Ask for a return (POST) or show the page to ask for it; the service checks the request."""
     require_returns_maker(request.user)
-    form = CensusRequestForm(request.POST or None)
+    form_class, template = REQUEST_PAGES[kind]
+    form = form_class(request.POST or None)
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             try:
-                build = services.return_build_request(user=request.user, year=form.cleaned_data["year"])
+                build = services.return_build_request(user=request.user, kind=kind, **form.cleaned_data)
             except ValidationError as exc:
                 form_add_service_errors(form, exc)
             else:
-                messages.success(request, f"The {CensusYear(build.year)} census is being made.")
+                messages.success(request, f"{build.get_kind_display()} {build.period} is being made.")
                 return redirect(build)
-    builds = ReturnBuild.objects.filter(requested_by=request.user, kind=ReturnKind.CIN_CENSUS)[:10]
-    years = [CensusYear(year) for year in census_years_available()]
-    return render(
-        request, "returns/census.html", {"form": form, "builds": builds, "years": years}, status=status
+    builds = ReturnBuild.objects.filter(requested_by=request.user, kind=kind)[:10]
+    return render(request, template, {"form": form, "builds": builds, **context}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def census(request):
+    return _request_page(
+        request, ReturnKind.CIN_CENSUS, years=[CensusYear(year) for year in census_years_available()]
     )
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def annex_a(request):
-    require_returns_maker(request.user)
-    form = AnnexARequestForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                build = services.return_build_request(
-                    user=request.user, kind=ReturnKind.ANNEX_A, **form.cleaned_data
-                )
-            except ValidationError as exc:
-                form_add_service_errors(form, exc)
-            else:
-                messages.success(request, f"Annex A for {build.period} is being made.")
-                return redirect(build)
-    builds = ReturnBuild.objects.filter(requested_by=request.user, kind=ReturnKind.ANNEX_A)[:10]
-    return render(request, "returns/annex_a.html", {"form": form, "builds": builds}, status=status)
+    return _request_page(request, ReturnKind.ANNEX_A)
 
 
 @login_required

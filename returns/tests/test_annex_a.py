@@ -140,3 +140,41 @@ def test_annex_a_from_the_command_the_page_and_the_api(
         .status_code
         == 403
     )
+
+
+def test_visits_show_who_was_seen_and_when(cast, county):
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from assessments.services import conversation_record
+
+    nia, noah = county["nia"], county["noah"]
+    family = nia.families.get(name__startswith="Northam")
+
+    def visit(day, seen, alone, kind="home_visit"):
+        conversation_record(
+            family=family,
+            by=cast.social_worker,
+            kind=kind,
+            occurred_at=timezone.make_aware(datetime(day.year, day.month, day.day, 15)),
+            discussed="How the week has gone",
+            children_seen=seen,
+            children_seen_alone=alone,
+        )
+
+    visit(date(2025, 6, 2), [nia], [])  # during the assessment (12 May to 16 June 2025)
+    visit(date(2025, 11, 3), [nia, noah], [nia])  # a home visit during Nia's plan, Nia seen alone
+    visit(date(2025, 12, 1), [nia], [], kind="school_visit")  # not a home visit
+    sheets = workbook(date(2026, 3, 31), months=12)
+    (plan,) = rows_for(sheets["List 7 - Child protection"], nia)
+    assert (
+        plan["Date of the Last Statutory Visit"] == "03/11/2025"
+        and plan["Was the Child Seen Alone?"] == "a) Yes"
+    )
+    (assessment,) = rows_for(sheets["List 4 - Assessments"], nia)
+    assert assessment["Child Seen During Continuous Assessment"] == "a) Yes"
+    (noahs,) = rows_for(sheets["List 4 - Assessments"], noah)
+    assert noahs["Child Seen During Continuous Assessment"] == "b) No"
+    (need,) = rows_for(sheets["List 6 - Children in need"], nia)
+    assert need["Date Child Was Last Seen"] == "01/12/2025"
