@@ -770,6 +770,8 @@ def _close_reason(episode: CinEpisode, wanted: str) -> str:
 
 def _episode_close(episode: CinEpisode, *, on: date, reason: str, by: User, case: Case) -> None:
     on = max(on, episode.referral_date)
+    # A CIN plan due to start after the closure (the day after a CP plan ended today) never ran.
+    CinPlanPeriod.objects.filter(episode=episode, ended_on__isnull=True, started_on__gt=on).delete()
     CinPlanPeriod.objects.filter(episode=episode, ended_on__isnull=True).update(ended_on=on)
     CpPlan.objects.filter(episode=episode, ended_on__isnull=True).update(ended_on=on)
     episode.closure_date = on

@@ -487,3 +487,27 @@ def test_an_authority_can_count_family_help_as_child_in_need(cast, siblings, set
     to_pathway(case, cast.social_worker, Outcome.PATHWAY_2, referral_source="5D", primary_need="N4")
     assert set(CinEpisode.objects.values_list("child", flat=True)) == {nia.pk, noah.pk}
     assert not Section47.objects.exists()
+
+
+def test_closing_the_day_a_cp_plan_ends_leaves_no_plan_after_the_closure(cast, siblings):
+    """A CP plan ended at today's review makes the child's CIN plan start tomorrow (never on a CP
+    plan's day); closing the case today too closes the episode today, and that CIN plan never ran."""
+    case, nia, noah = siblings
+    to_pathway_4(case, cast.ecpp)
+    s47_outcome_record(case=case, by=cast.ecpp, outcome="hold_icpc", rationale="Substantiated")
+    backdate_enquiries(case, days=30)
+    held = last_weekday(timezone.localdate() - timedelta(days=7))
+    icpc_record(
+        case=case,
+        by=cast.ecpp,
+        held_on=held,
+        children=[ConferenceDecision(nia.pk, True, "NEG"), ConferenceDecision(noah.pk, False)],
+    )
+    today = timezone.localdate()
+    cp_plan_end(cp_plan=CpPlan.objects.get(), by=cast.ecpp, on=today, rationale="Safe")
+    assert CinPlanPeriod.objects.get(episode__child=nia).started_on == today + timedelta(days=1)
+    to_pathway(case, cast.ecpp, Outcome.CLOSE)
+    episode = CinEpisode.objects.get(child=nia)
+    assert (episode.closure_date, episode.closure_reason) == (today, ClosureReason.RC7)
+    assert not CinPlanPeriod.objects.filter(episode=episode).exists()
+    assert CpPlan.objects.get().ended_on == today
