@@ -236,6 +236,17 @@ PERSON_STALE = (
 )
 
 
+PERSON_RETURN_FIELDS = (
+    "sex",
+    "ethnicity",
+    "disabilities",
+    "upn",
+    "former_upn",
+    "upn_unknown_reason",
+    "date_of_death",
+)
+
+
 @transaction.atomic
 def person_details_record(
     *,
@@ -315,17 +326,6 @@ def person_details_record(
             author=by,
         )
     return person
-
-
-PERSON_RETURN_FIELDS = (
-    "sex",
-    "ethnicity",
-    "disabilities",
-    "upn",
-    "former_upn",
-    "upn_unknown_reason",
-    "date_of_death",
-)
 
 
 @transaction.atomic

@@ -884,7 +884,7 @@ def _chosen(rows, children, field_error: str):
     such row is refused by id, never by name."""
     if not children:
         return list(rows)
-    wanted = {child.pk if hasattr(child, "pk") else int(child) for child in children}
+    wanted = {int(child) for child in children}
     chosen = [row for row in rows if row.episode.child_id in wanted]
     missing = wanted - {row.episode.child_id for row in chosen}
     if missing:

@@ -2,7 +2,6 @@
 data-quality list."""
 
 from dataclasses import asdict
-from pathlib import Path
 
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
@@ -12,13 +11,11 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.choices import RecordType, Via
-from audit.services import access_log_write
-from cases.permissions import people_visible_to
+from audit.choices import Via
 from returns import services
 from returns.census import census_years_available
-from returns.choices import BuildState, ReturnKind
-from returns.permissions import build_for_user, require_returns_maker
+from returns.choices import ReturnKind
+from returns.permissions import build_for_user, children_named_for, require_returns_maker
 from returns.selectors import census_quality
 
 
@@ -97,17 +94,10 @@ class BuildDownloadView(APIView):
     )
     def get(self, request, pk):
         build = build_for_user(request.user, pk)
-        if build.state != BuildState.DONE or build.expired or not Path(build.file_path).exists():
+        path = services.return_build_handover(build=build, user=request.user, route=request.path, via=Via.API)
+        if path is None:
             raise Http404("This return is not ready, or has expired: ask for it again.")
-        access_log_write(
-            user=request.user,
-            record_type=RecordType.STATUTORY_RETURN,
-            record_id=build.pk,
-            route=request.path,
-            via=Via.API,
-            sha256=build.sha256,
-        )
-        response = FileResponse(Path(build.file_path).open("rb"), content_type=build.content_type)  # noqa: SIM115
+        response = FileResponse(path.open("rb"), content_type=build.content_type)
         response["Content-Disposition"] = f'attachment; filename="{build.file_name}"'
         return response
 
@@ -139,11 +129,7 @@ class CensusQualityView(APIView):
             raise Http404("No such census year.")
         paginator = self.pagination_class()
         rows = paginator.paginate_queryset(census_quality(year), request, view=self)
-        open_ids = set(
-            people_visible_to(request.user)
-            .filter(pk__in=[row.child.person.pk for row in rows])
-            .values_list("pk", flat=True)
-        )
+        open_ids = children_named_for(request.user, [row.child.person for row in rows])
         data = [
             {
                 "la_child_id": row.child.la_child_id,

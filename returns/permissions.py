@@ -4,6 +4,9 @@ record, so partners and practitioners may not). One place for the pages and the 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from audit.choices import RecordType
+from audit.services import record_read
+from cases.permissions import people_visible_to
 from returns.models import ReturnBuild
 
 
@@ -23,3 +26,14 @@ def build_for_user(user, build_id) -> ReturnBuild:
         return ReturnBuild.objects.get(pk=int(build_id), requested_by=user)
     except (ReturnBuild.DoesNotExist, ValueError, TypeError):
         raise Http404("No such return.") from None
+
+
+def children_named_for(user, people) -> set[int]:
+    """Of the children listed (the data-quality list), the ids of those the user may open: they
+    are named, and each is a logged read; the others show only as restricted records."""
+    ids = set(
+        people_visible_to(user).filter(pk__in=[person.pk for person in people]).values_list("pk", flat=True)
+    )
+    for pk in sorted(ids):
+        record_read(RecordType.PERSON, pk)
+    return ids

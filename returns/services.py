@@ -130,3 +130,20 @@ def return_build_run(build_id: int) -> ReturnBuild:
         )
     build.refresh_from_db()
     return build
+
+
+def return_build_handover(*, build: ReturnBuild, user, route: str, via: str) -> Path | None:
+    """The finished file to hand to its requester, the download written to the access log; None
+    when it is not ready, has expired or is gone."""
+    path = Path(build.file_path)
+    if build.state != BuildState.DONE or build.expired or not path.exists():
+        return None
+    access_log_write(
+        user=user,
+        record_type=RecordType.STATUTORY_RETURN,
+        record_id=build.pk,
+        route=route,
+        via=via,
+        sha256=build.sha256,
+    )
+    return path

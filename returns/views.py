@@ -1,8 +1,6 @@
 """The statutory returns' pages: ask for the census, follow its build, download it, and the
 data-quality list of what to fix before it is sent."""
 
-from pathlib import Path
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -11,16 +9,14 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from audit.choices import RecordType, Via
-from audit.services import access_log_write, record_read
-from cases.permissions import people_visible_to
+from audit.choices import Via
 from config.forms import form_add_service_errors
 from returns import services
 from returns.census import CensusYear, census_years_available
 from returns.choices import BuildState, ReturnKind
 from returns.forms import AnnexARequestForm, CensusRequestForm
 from returns.models import ReturnBuild
-from returns.permissions import build_for_user, require_returns_maker
+from returns.permissions import build_for_user, children_named_for, require_returns_maker
 from returns.selectors import census_quality
 
 # Each return's page: the form that asks for it, and the template listing the user's recent ones.
@@ -78,17 +74,10 @@ def build_download(request, pk: int):
     build = build_for_user(request.user, pk)
     if build.state != BuildState.DONE:
         raise Http404("This return is not ready.")
-    if build.expired or not Path(build.file_path).exists():
+    path = services.return_build_handover(build=build, user=request.user, route=request.path, via=Via.EXPORT)
+    if path is None:
         return render(request, "returns/build.html", {"build": build, "gone": True}, status=410)
-    access_log_write(
-        user=request.user,
-        record_type=RecordType.STATUTORY_RETURN,
-        record_id=build.pk,
-        route=request.path,
-        via=Via.EXPORT,
-        sha256=build.sha256,
-    )
-    response = FileResponse(Path(build.file_path).open("rb"), content_type=build.content_type)  # noqa: SIM115 (FileResponse closes it)
+    response = FileResponse(path.open("rb"), content_type=build.content_type)
     response["Content-Disposition"] = f'attachment; filename="{build.file_name}"'
     return response
 
@@ -101,14 +90,7 @@ def census_quality_page(request, year: int):
         raise Http404("No such census year.")
     rows = census_quality(year)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    open_ids = set(
-        people_visible_to(request.user)
-        .filter(pk__in=[row.child.person.pk for row in page])
-        .values_list("pk", flat=True)
-    )
-    for row in page:
-        if row.child.person.pk in open_ids:
-            record_read(RecordType.PERSON, row.child.person.pk)
+    open_ids = children_named_for(request.user, [row.child.person for row in page])
     context = {
         "period": CensusYear(year),
         "page": page,

@@ -121,6 +121,8 @@ def test_the_census_through_the_api(cast, referred, api_for, built):
     assert quality["count"] == 1
     row = quality["results"][0]
     assert row["name"] == "Nia Northam" and row["problems"][0]["rule"] == "8540"
+    # Naming a child is a read of their record, logged as on the page.
+    assert AccessLogEntry.objects.filter(record_type="person", record_id=referred.pk, via="api").exists()
     assert api.get("/api/v1/returns/cin-census/1999/quality/").status_code == 404
 
 
@@ -129,6 +131,7 @@ def test_the_quality_page_says_what_to_fix_and_where(cast, referred, client_for)
     body = client.get(reverse("returns:census-quality", args=[current_year()])).content.decode()
     assert "1 children with errors" in body and "Nia Northam" in body
     assert "8540" in body and f'href="/people/{referred.pk}/"' in body
+    assert AccessLogEntry.objects.filter(record_type="person", record_id=referred.pk, via="page").exists()
     case_services.person_details_record(
         person=referred,
         by=cast.social_worker,
@@ -156,6 +159,7 @@ def test_a_restricted_child_is_counted_but_not_named(cast, referred, client_for)
         .content.decode()
     )
     assert "Restricted record" in body and "Nia Northam" not in body
+    assert not AccessLogEntry.objects.filter(user=cast.mash_manager, record_type="person").exists()
     assert "1 children with errors" in body
 
 
