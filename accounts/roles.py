@@ -34,7 +34,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "referrals.triage_contact",
         "cases.merge_person",
         "escalation.change_clock_due",
-        "audit.restrict_record",
+        "cases.restrict_record",
         "stepdown.view_stepdown_audit",
         "returns.make_returns",
         *_PRACTICE,
@@ -48,7 +48,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "pathways.authorise_assessment",
         "cases.merge_person",
         "escalation.change_clock_due",
-        "audit.restrict_record",
+        "cases.restrict_record",
         "stepdown.approve_stepdown",
         "stepdown.view_stepdown_audit",
         "stepdown.record_audit_finding",
@@ -63,7 +63,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.AUDITOR: [
         "cases.view_all_cases",
-        "audit.view_access_log",
+        "cases.view_access_log",
         "audit.export_chronology",
         "stepdown.view_stepdown_audit",
         "stepdown.record_audit_finding",
@@ -74,7 +74,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         for model in ("user", "team", "agency")
         for action in ("add", "change", "view")
     ]
-    + ["auth.view_group", "audit.view_access_log"],
+    + ["auth.view_group", "cases.view_access_log"],
 }
 
 # Which home page a person with several roles sees first.

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from assessments.choices import ConversationKind, Domain, Section
-from pathways.choices import Pathway
+from cases.choices import Pathway
 
 
 class ThresholdDocument(models.Model):

@@ -20,10 +20,9 @@ from assessments.models import (
     ThresholdIndicator,
     ThresholdLevel,
 )
-from cases.choices import ChronologyKind
+from cases.choices import ChronologyKind, Pathway
 from cases.models import Case, Family, FamilyMember, Person
 from cases.services import chronology_write
-from pathways.choices import Pathway
 
 MAX_TEXT = 20_000
 

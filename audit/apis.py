@@ -12,19 +12,18 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from audit import services
-from audit.choices import OPENABLE_RECORDS, RESTRICTABLE_RECORDS, RecordType, RestrictionCategory, Via
 from audit.forms import AccessLogSearchForm, WeekForm
-from audit.models import AccessLogEntry, BreakGlass, Restriction
 from audit.permissions import (
     require_auditor,
-    require_restricter,
     require_restriction_reader,
     restriction_for_user,
     restrictions_visible_to,
 )
 from audit.selectors import COLUMNS, access_log_search, break_glass_week, family_of
 from audit.services import week_start
-from cases.permissions import restrictable_for_user, restrictions_covering
+from cases.choices import OPENABLE_RECORDS, RESTRICTABLE_RECORDS, RecordType, RestrictionCategory, Via
+from cases.models import AccessLogEntry, BreakGlass, Restriction
+from cases.permissions import require_restricter, restrictable_for_user, restrictions_covering
 
 
 class AccessLogOutput(serializers.ModelSerializer):

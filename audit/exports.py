@@ -17,11 +17,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from audit.choices import ExportState, RecordType, Via
+from audit.choices import ExportState
 from audit.models import ChronologyExport
 from audit.permissions import require_exporter
-from audit.services import access_log_write
-from cases.choices import ChronologyKind
+from cases.access_log import access_log_write
+from cases.choices import ChronologyKind, RecordType, Via
 from cases.models import ChronologyEntry, Family, Person
 from cases.permissions import chronology_visible_to, families_visible_to
 

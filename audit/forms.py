@@ -1,9 +1,8 @@
 from django import forms
 
 from accounts.models import User
-from audit.choices import RecordType, RestrictionCategory
 from audit.services import MIN_REASON
-from cases.choices import ChronologyKind
+from cases.choices import ChronologyKind, RecordType, RestrictionCategory
 from config.forms import DateInput
 
 

@@ -1,10 +1,10 @@
 """Collects the records a request reads and writes them to the access log in one INSERT; turns a
 restricted record into the break-glass page."""
 
-from audit.choices import Via
-from audit.permissions import RecordRestricted
-from audit.services import reads_begin, reads_end, reads_write
 from audit.views import restricted_record
+from cases.access_log import reads_begin, reads_end, reads_write
+from cases.choices import Via
+from cases.permissions import RecordRestricted
 
 
 class AccessLogMiddleware:

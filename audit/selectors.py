@@ -4,11 +4,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from audit.choices import RecordType
-from audit.models import AccessLogEntry, BreakGlass, Restriction
-from audit.permissions import break_glass_report_scope, covering
-from cases.choices import CaseState
-from cases.models import Allocation, Case, Involvement
+from audit.permissions import break_glass_report_scope
+from cases.choices import CaseState, RecordType
+from cases.models import AccessLogEntry, Allocation, BreakGlass, Case, Involvement, Restriction
+from cases.permissions import covering
 
 # The columns of an exported or listed entry, in order ("username" is the reader's).
 COLUMNS = [

@@ -1,15 +1,9 @@
-"""Writing the access log, and restricted records.
-
-Permission checks that hand a record to a user (cases.permissions, referrals.permissions) note the
-read; the middleware writes the request's notes in one INSERT once the response is a success.
-Reads outside a request (tasks, commands) are logged by their own code with `access_log_write`.
-
-Restrictions: a manager marks a person or family restricted and names who may open it; others
-break glass with a reason (logged, told to the record's managers, listed in the weekly report)."""
+"""Restricted records: a manager marks a person or family restricted and names who may open it;
+others break glass with a reason (logged, told to the record's managers, listed in the weekly
+report). The restriction rows and the rules that apply them to every query are the cases app's
+(cases/models.py, cases/permissions.py); this is the workflow around them."""
 
 from collections import Counter
-from contextvars import ContextVar
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -20,100 +14,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.choices import Role
-from audit.choices import RestrictionCategory, RestrictionEventKind, Via
-from audit.models import AccessLogEntry, BreakGlass, Restriction, RestrictionAccess, RestrictionEvent
-from audit.permissions import require_restricter
-
-
-@dataclass
-class _Reads:
-    user: object
-    route: str
-    method: str
-    via: str
-    reason: str = ""
-    records: dict = field(default_factory=dict)  # (type, id) -> family id, in order
-
-
-_current: ContextVar[_Reads | None] = ContextVar("audit_reads", default=None)
-
-
-def reads_begin(*, user, route: str, method: str, via: str):
-    return _current.set(_Reads(user=user, route=route[:200], method=method[:8], via=via))
-
-
-def reads_end(token) -> _Reads | None:
-    reads = _current.get()
-    _current.reset(token)
-    return reads
-
-
-def record_read(record_type: str, record_id, family_id=None) -> None:
-    """Note that the current request read this record (no-op outside a request)."""
-    reads = _current.get()
-    if reads is None or record_id is None:
-        return
-    reads.records.setdefault((record_type, int(record_id)), family_id)
-
-
-def reason_given(reason: str) -> None:
-    reads = _current.get()
-    if reads is not None:
-        reads.reason = reason
-
-
-def reads_write(reads: _Reads) -> int:
-    """One INSERT for everything the request read."""
-    user = reads.user
-    if not reads.records or not (user and user.is_authenticated):
-        return 0
-    now = timezone.now()
-    entries = [
-        AccessLogEntry(
-            at=now,
-            user=user,
-            record_type=record_type,
-            record_id=record_id,
-            family_id=family_id,
-            route=reads.route,
-            method=reads.method,
-            via=reads.via,
-            reason=reads.reason,
-        )
-        for (record_type, record_id), family_id in reads.records.items()
-    ]
-    if len(entries) == 1:
-        entries[0].save(force_insert=True)  # a bare INSERT: bulk_create would add BEGIN and COMMIT
-    else:
-        AccessLogEntry.objects.bulk_create(entries)
-    return len(entries)
-
-
-def access_log_write(
-    *,
-    user,
-    record_type: str,
-    record_id,
-    family_id=None,
-    route: str,
-    via: str = Via.EXPORT,
-    method: str = "TASK",
-    reason="",
-    sha256="",
-) -> AccessLogEntry:
-    return AccessLogEntry.objects.create(
-        at=timezone.now(),
-        user=user,
-        record_type=record_type,
-        record_id=record_id,
-        family_id=family_id,
-        route=route[:200],
-        method=method[:8],
-        via=via,
-        reason=reason,
-        sha256=sha256,
-    )
-
+from cases.access_log import access_log_write
+from cases.choices import RestrictionCategory, RestrictionEventKind
+from cases.models import BreakGlass, Restriction, RestrictionAccess, RestrictionEvent
+from cases.permissions import require_restricter
+from escalation.services import notify
 
 # --- Restricted records -----------------------------------------------------------------------
 
@@ -213,7 +118,7 @@ def restriction_unname_user(*, restriction: Restriction, user, by, version=None)
     if access is None:
         raise ValidationError({"user": f"{user} is not named on this restriction."})
     staying = restriction.named.filter(removed_at__isnull=True).exclude(pk=access.pk)
-    if not any(named.user.has_perm("audit.restrict_record") for named in staying.select_related("user")):
+    if not any(named.user.has_perm("cases.restrict_record") for named in staying.select_related("user")):
         raise ValidationError({"user": "A manager must stay named on the restriction to look after it."})
     RestrictionAccess.objects.filter(pk=access.pk).update(removed_at=timezone.now(), removed_by=by)
     _event(restriction, RestrictionEventKind.UNNAMED, by, user=user)
@@ -238,7 +143,7 @@ def restriction_managers(restriction: Restriction) -> list:
     User = get_user_model()
     named = RestrictionAccess.objects.filter(restriction=restriction, removed_at__isnull=True)
     people = User.objects.filter(pk__in=named.values("user_id"), is_active=True).order_by("pk")
-    return [user for user in people if user.has_perm("audit.restrict_record")]
+    return [user for user in people if user.has_perm("cases.restrict_record")]
 
 
 @transaction.atomic
@@ -248,8 +153,6 @@ def restriction_break_glass(
     """Open a restricted record the user could otherwise see, stating why. `restrictions` are those
     closed to them that cover it (cases.permissions.restrictions_covering). The reason goes in the
     access log; the record's managers are told; access lasts BREAK_GLASS_HOURS."""
-    from escalation.services import notify  # escalation builds on cases, which builds on this app
-
     reason = _reason(reason, "reason", "Say why you need to open this record")
     now = timezone.now()
     expires = now + timedelta(hours=settings.BREAK_GLASS_HOURS)
@@ -300,8 +203,6 @@ def break_glass_report_send(*, today: date | None = None) -> int:
     """The weekly report: tell auditors, and each restricted record's managers, how many times
     glass was broken last week (Monday to Sunday), with a link to the list. Once per person per
     week, however often it runs."""
-    from escalation.services import notify
-
     today = today or timezone.localdate()
     start = week_start(today) - timedelta(days=7)
     begin = timezone.make_aware(datetime.combine(start, time.min))

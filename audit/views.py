@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from audit import selectors, services
-from audit.choices import ExportState, RecordType, Via
+from audit.choices import ExportState
 from audit.exports import chronology_export_request
 from audit.forms import (
     AccessLogSearchForm,
@@ -31,19 +31,25 @@ from audit.forms import (
 )
 from audit.models import ChronologyExport
 from audit.permissions import (
-    RecordRestricted,
-    may_restrict,
     require_auditor,
     require_exporter,
-    require_restricter,
     require_restriction_reader,
     restriction_for_user,
     restrictions_visible_to,
 )
 from audit.selectors import COLUMNS, access_log_rows, access_log_search
-from audit.services import access_log_write, record_read, week_start
+from audit.services import week_start
+from cases.access_log import access_log_write, record_read
+from cases.choices import RecordType, Via
 from cases.models import Case
-from cases.permissions import family_for_user, restrictable_for_user, restrictions_covering
+from cases.permissions import (
+    RecordRestricted,
+    family_for_user,
+    may_restrict,
+    require_restricter,
+    restrictable_for_user,
+    restrictions_covering,
+)
 from config.forms import form_add_service_errors
 
 

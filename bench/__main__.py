@@ -334,7 +334,7 @@ def _bench_access_log(user, url: str, rounds: int = 300) -> None:
         f"a page view ({inserts['with']} INSERT with, {inserts['without']} without; target <= 2 ms)"
     )
     # The write itself, without the page around it.
-    from audit.services import _Reads, reads_write
+    from cases.access_log import _Reads, reads_write
 
     timings = []
     for i in range(500):

@@ -10,7 +10,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Team, User
-from audit.choices import RecordType
 from cases import selectors, services
 from cases.choices import (
     PRACTITIONER_CHRONOLOGY_KINDS,
@@ -19,6 +18,7 @@ from cases.choices import (
     Disability,
     Ethnicity,
     FamilyRole,
+    RecordType,
     RelationshipKind,
     Sex,
     UpnUnknown,

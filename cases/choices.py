@@ -202,3 +202,68 @@ SYSTEM_CHRONOLOGY_KINDS = frozenset(
 PRACTITIONER_CHRONOLOGY_KINDS = [
     (kind.value, kind.label) for kind in ChronologyKind if kind not in SYSTEM_CHRONOLOGY_KINDS
 ]
+
+
+class Pathway(models.IntegerChoices):
+    """The four proportionate pathways (DOMAIN.md)."""
+
+    ADVICE = 1, "1. Advice and information"
+    FAMILY_HELP = 2, "2. Family help"
+    REDUCE_RISK = 3, "3. Support to reduce risk"
+    PREVENT_HARM = 4, "4. Support to prevent significant harm"
+
+    @property
+    def statutory_basis(self) -> str:
+        return {
+            1: "Children Act 2004 s10",
+            2: "Children Act 1989 s17",
+            3: "Children Act 1989 s17",
+            4: "Children Act 1989 s47",
+        }[self.value]
+
+    @property
+    def short_label(self) -> str:
+        return {
+            1: "Advice and information",
+            2: "Family help",
+            3: "Reduce risk",
+            4: "Prevent significant harm",
+        }[self.value]
+
+
+# --- The access log and restricted records ---------------------------------------------------
+
+
+class RecordType(models.TextChoices):
+    PERSON = "person", "Person"
+    FAMILY = "family", "Family"
+    CASE = "case", "Case"
+    CONTACT = "contact", "Request for support"
+    ACCESS_LOG = "access_log", "Access log export"
+    RESTRICTION = "restriction", "Restricted record"
+    STATUTORY_RETURN = "statutory_return", "Statutory return (every child in it)"
+
+
+class Via(models.TextChoices):
+    PAGE = "page", "Page"
+    API = "api", "API"
+    EXPORT = "export", "Export"
+
+
+class RestrictionCategory(models.TextChoices):
+    HIGH_PROFILE = "high_profile", "High-profile family or child"
+    STAFF_FAMILY = "staff_family", "A member of staff's family"
+    ADOPTION = "adoption", "Adoption"
+    OTHER = "other", "Other (explain in the reason)"
+
+
+class RestrictionEventKind(models.TextChoices):
+    MARKED = "marked", "Restricted"
+    NAMED = "named", "User named"
+    UNNAMED = "unnamed", "User no longer named"
+    LIFTED = "lifted", "Restriction lifted"
+
+
+# What a manager may restrict, and what someone may break glass to open.
+RESTRICTABLE_RECORDS = [(RecordType.FAMILY.value, "Family"), (RecordType.PERSON.value, "Person")]
+OPENABLE_RECORDS = [(RecordType.CASE.value, "Case"), *RESTRICTABLE_RECORDS]

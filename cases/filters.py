@@ -1,9 +1,8 @@
 import django_filters
 
 from accounts.models import Team
-from cases.choices import CaseState
+from cases.choices import CaseState, Pathway
 from cases.models import Case
-from pathways.choices import Pathway
 
 
 class CaseFilter(django_filters.FilterSet):

@@ -13,28 +13,23 @@ A record someone has just created and not yet attached (a family with no case, a
 family) stays visible to its creator so they can finish the job.
 An object outside a user's visibility answers 404, never 403, so its existence is not disclosed.
 
-Restricted records (audit/permissions.py) are left out of every queryset here unless the user is
+Restricted records (the end of this file) are left out of every queryset here unless the user is
 named on the restriction or has broken glass. Opening one that would otherwise be visible raises
 `RecordRestricted`, which offers the break-glass form; `restricted=False` gives what the user
 would see without restrictions, for that check and for search's "restricted record" rows.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case as Conditional
 from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
 
-from audit.choices import RecordType
-from audit.models import Restriction
-from audit.permissions import (
-    RecordRestricted,
-    covering,
-    open_families,
-    open_people,
-    restrictions_closed_to,
-)
-from audit.services import record_read
-from cases.choices import ChronologyKind
+from cases.access_log import record_read
+from cases.choices import ChronologyKind, RecordType
 from cases.models import (
+    BreakGlass,
     Case,
     CaseUserObjectPermission,
     ChronologyEntry,
@@ -42,7 +37,10 @@ from cases.models import (
     FamilyMember,
     FamilyUserObjectPermission,
     Person,
+    Restriction,
+    RestrictionAccess,
 )
+from config.api import DeniedWithDetail
 
 # Action -> (model permission needed, what to tell someone who lacks it).
 CASE_ACTIONS: dict[str, tuple[str | None, str]] = {
@@ -276,3 +274,98 @@ def can(user, action: str, case: Case | None = None) -> bool:
     except PermissionDenied:
         return False
     return True
+
+
+# --- Restricted records ---------------------------------------------------------------------
+
+
+class RecordRestricted(DeniedWithDetail):
+    """The user could otherwise open this record, but it is restricted and they are not named on it.
+    Pages answer with the break-glass form (audit.middleware), the API with a 403 saying so."""
+
+    def __init__(self, record_type: str, record_id: int):
+        self.record_type = record_type
+        self.record_id = int(record_id)
+        super().__init__(
+            "This record is restricted. Only the people named on it can open it; you can open it "
+            "by giving a reason, which is logged and sent to the record's managers."
+        )
+
+    @property
+    def break_glass_url(self) -> str:
+        return reverse("audit:break-glass", args=[self.record_type, self.record_id])
+
+    def api_detail(self) -> dict:
+        return {
+            "code": "restricted",
+            "record_type": self.record_type,
+            "record_id": self.record_id,
+            "break_glass": "/api/v1/break-glass/",
+        }
+
+
+def restrictions_closed_to(user) -> QuerySet[Restriction]:
+    """Live restrictions the user is neither named on nor has broken glass for (still in time)."""
+    named = RestrictionAccess.objects.filter(user=user, removed_at__isnull=True).values("restriction_id")
+    opened = BreakGlass.objects.filter(user=user, expires_at__gt=timezone.now()).values("restriction_id")
+    return Restriction.objects.filter(lifted_at__isnull=True).exclude(pk__in=named).exclude(pk__in=opened)
+
+
+def _closed_family_conditions(closed: QuerySet[Restriction], field: str) -> list[Q]:
+    """Conditions, each true of a family reference behind a closed restriction: one on the family,
+    or one on anyone in it (a restricted person restricts every family they are in)."""
+    on_family = closed.filter(family__isnull=False).values("family_id")
+    on_member = FamilyMember.objects.filter(
+        person_id__in=closed.filter(person__isnull=False).values("person_id")
+    ).values("family_id")
+    return [Q(**{f"{field}__in": on_family}), Q(**{f"{field}__in": on_member})]
+
+
+def open_families(user, field: str = "pk") -> Q:
+    """A condition on a reference to a family: no restriction closed to the user covers it."""
+    first, second = _closed_family_conditions(restrictions_closed_to(user), field)
+    return ~first & ~second
+
+
+def open_people(user, field: str = "pk") -> Q:
+    """A condition on a reference to a person: not restricted, and in no family behind a restriction
+    (so a restricted child's parents and siblings are not found, and with them their address)."""
+    closed = restrictions_closed_to(user)
+    on_person = Q(**{f"{field}__in": closed.filter(person__isnull=False).values("person_id")})
+    conditions = [on_person]
+    for in_closed_family in _closed_family_conditions(closed, "family_id"):
+        members = FamilyMember.objects.filter(in_closed_family).values("person_id")
+        conditions.append(Q(**{f"{field}__in": members}))
+    condition = ~conditions[0]
+    for other in conditions[1:]:
+        condition &= ~other
+    return condition
+
+
+def behind_restriction(user, field: str = "pk") -> Conditional:
+    """An annotation: True for a person (at `field`) the user may not open because of a restriction,
+    so a list can show them only as "restricted record — request access"."""
+    return Conditional(
+        When(open_people(user, field), then=Value(False)), default=Value(True), output_field=BooleanField()
+    )
+
+
+def covering(*, family_id=None, person_id=None) -> Q:
+    """A condition on restrictions: those covering a family (on it or anyone in it) or a person (on
+    them, a family they are in, or anyone in such a family)."""
+    if family_id is not None:
+        return Q(family_id=family_id) | Q(person__memberships__family_id=family_id)
+    return (
+        Q(person_id=person_id)
+        | Q(family__memberships__person_id=person_id)
+        | Q(person__memberships__family__memberships__person_id=person_id)
+    )
+
+
+def may_restrict(user) -> bool:
+    return user.has_perm("cases.restrict_record")
+
+
+def require_restricter(user) -> None:
+    if not may_restrict(user):
+        raise PermissionDenied("Only a team or MASH manager can restrict a record.")

@@ -7,10 +7,15 @@ from datetime import date
 from django.db.models import Max, Prefetch, Q, QuerySet, Value
 
 from accounts.models import User
-from audit.permissions import behind_restriction
 from cases.choices import CaseState
 from cases.models import Address, Allocation, Case, ChronologyEntry, Family, FamilyMember, Involvement, Person
-from cases.permissions import cases_visible_to, chronology_visible_to, families_visible_to, people_visible_to
+from cases.permissions import (
+    behind_restriction,
+    cases_visible_to,
+    chronology_visible_to,
+    families_visible_to,
+    people_visible_to,
+)
 
 CASE_LIST_RELATED = ("family", "team", "key_worker", "ecpp")
 

@@ -16,7 +16,6 @@ from guardian.shortcuts import assign_perm, remove_perm
 from accounts.choices import AgencyKind, Role
 from accounts.models import Team, User
 from accounts.roles import CASE_HOLDING_ROLES, PRACTICE_ROLES, QUALIFIED_ROLES
-from audit.models import Restriction
 from cases.choices import (
     CASE_TRANSITIONS,
     SINGLE_HOLDER_ALLOCATION_ROLES,
@@ -28,6 +27,7 @@ from cases.choices import (
     Disability,
     Ethnicity,
     FamilyRole,
+    Pathway,
     PersonKind,
     RelationshipKind,
     Sex,
@@ -43,10 +43,10 @@ from cases.models import (
     Involvement,
     Person,
     Relationship,
+    Restriction,
 )
 from cases.signals import case_closed
 from cases.validators import validate_upn
-from pathways.choices import Pathway
 
 POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 CLOCK_SKEW = timedelta(minutes=5)
@@ -751,7 +751,7 @@ def chronology_entry_add(
 # History rows are append-only: they keep pointing at the duplicate, which stays as a row marked
 # merged, so nothing is lost. Every other link to the duplicate moves to the record kept.
 # Restrictions stay on the record they were made on (a live one refuses the merge).
-MERGE_LEAVES_IN_PLACE = frozenset({"cases.chronologyentry", "assessments.contribution", "audit.restriction"})
+MERGE_LEAVES_IN_PLACE = frozenset({"cases.chronologyentry", "assessments.contribution", "cases.restriction"})
 
 
 def _merge_refusal(duplicate: Person, keep: Person, reason: str) -> dict[str, str]:

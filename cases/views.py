@@ -12,10 +12,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.choices import Role
 from assessments.permissions import sees_whole_record
-from audit.choices import RecordType
-from audit.permissions import may_restrict
 from audit.selectors import restrictions_on
 from cases import selectors, services
+from cases.choices import RecordType
 from cases.filters import CaseFilter
 from cases.forms import (
     CaseAllocateForm,
@@ -31,6 +30,7 @@ from cases.permissions import (
     can,
     case_for_user,
     families_visible_to,
+    may_restrict,
     people_visible_to,
     person_for_user,
     require_create,

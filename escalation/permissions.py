@@ -7,9 +7,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.choices import AgencyKind
-from audit.choices import RecordType
-from audit.permissions import open_families
-from audit.services import record_read
+from cases.access_log import record_read
+from cases.choices import RecordType
+from cases.permissions import open_families
 from escalation.models import Disagreement
 
 

@@ -21,7 +21,7 @@ from accounts.models import Agency, User
 from assessments.models import ThresholdIndicator
 from assessments.selectors import assessment_snapshot
 from assessments.services import assessment_of
-from cases.choices import AllocationRole, CaseState, ChronologyKind, ClosureReason
+from cases.choices import AllocationRole, CaseState, ChronologyKind, ClosureReason, Pathway
 from cases.models import Allocation, Case, Person
 from cases.services import RC9_IS_A_STEP_DOWN, STALE_EDIT, case_allocate, case_close, chronology_write
 from escalation.calendar import end_of_working_day, working_days_after
@@ -39,7 +39,6 @@ from pathways.choices import (
     ActionStatus,
     DecisionState,
     Outcome,
-    Pathway,
     PlanKind,
 )
 from pathways.codes import (

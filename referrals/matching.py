@@ -14,9 +14,8 @@ from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Value, When
 from django.db.models.functions import Greatest
 
-from audit.permissions import behind_restriction
 from cases.models import Address, Person
-from cases.permissions import people_visible_to
+from cases.permissions import behind_restriction, people_visible_to
 
 # Common English given-name variants (both directions are looked up).
 NICKNAMES: dict[str, tuple[str, ...]] = {

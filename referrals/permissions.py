@@ -5,10 +5,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from audit.choices import RecordType
-from audit.permissions import RecordRestricted, open_families
-from audit.services import record_read
-from cases.permissions import people_visible_to
+from cases.access_log import record_read
+from cases.choices import RecordType
+from cases.permissions import RecordRestricted, open_families, people_visible_to
 from referrals.choices import ContactState
 from referrals.models import Contact
 

@@ -21,11 +21,9 @@ from accounts.selectors import front_door_team
 from assessments.choices import Section
 from assessments.models import Contribution, ThresholdIndicator
 from assessments.services import MAX_TEXT, contribution_add
-from audit.choices import RecordType
-from audit.permissions import RecordRestricted
-from cases.choices import CaseState, ChronologyKind, FamilyRole
+from cases.choices import CaseState, ChronologyKind, FamilyRole, Pathway, RecordType
 from cases.models import Case, Family, FamilyMember, Person
-from cases.permissions import families_visible_to
+from cases.permissions import RecordRestricted, families_visible_to
 from cases.services import (
     STALE_EDIT,
     case_open,
@@ -38,7 +36,7 @@ from cases.services import (
 from escalation.choices import ClockKind
 from escalation.services import clock_is_late, clock_meet, clock_start, notify
 from escalation.timescales import due_for
-from pathways.choices import OUTCOME_PATHWAY, DecisionState, Pathway
+from pathways.choices import OUTCOME_PATHWAY, DecisionState
 from pathways.codes import ReferralSource
 from pathways.models import Decision
 from pathways.services import DecisionDetails, decider_refusal, decision_propose, decision_record

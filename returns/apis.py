@@ -11,7 +11,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.choices import Via
+from cases.choices import Via
 from returns import services
 from returns.census import census_years_available
 from returns.choices import ReturnKind

@@ -4,8 +4,8 @@ record, so partners and practitioners may not). One place for the pages and the 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from audit.choices import RecordType
-from audit.services import record_read
+from cases.access_log import record_read
+from cases.choices import RecordType
 from cases.permissions import people_visible_to
 from returns.models import ReturnBuild
 

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from audit.choices import RecordType, Via
-from audit.services import access_log_write
+from cases.access_log import access_log_write
+from cases.choices import RecordType, Via
 from returns.annex_a import annex_a_write
 from returns.census import census_write, census_years_available
 from returns.choices import BuildState, ReturnKind

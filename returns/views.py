@@ -9,7 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from audit.choices import Via
+from cases.choices import Via
 from config.forms import form_add_service_errors
 from returns import services
 from returns.census import CensusYear, census_years_available

@@ -14,11 +14,10 @@ from django.http import Http404
 
 from accounts.choices import TeamKind
 from assessments.permissions import sees_whole_record
-from audit.choices import RecordType
-from audit.permissions import RecordRestricted
-from audit.services import record_read
+from cases.access_log import record_read
+from cases.choices import RecordType
 from cases.models import Case, Family
-from cases.permissions import case_for_user, families_visible_to, family_for_user
+from cases.permissions import RecordRestricted, case_for_user, families_visible_to, family_for_user
 from stepdown.choices import Route, StepDownState
 from stepdown.models import AuditSampleItem, Consent, StepDown
 

@@ -7,9 +7,9 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from cases.choices import Pathway
 from cases.models import Case
 from cases.permissions import families_visible_to
-from pathways.choices import Pathway
 from pathways.models import PathwayTransition
 from referrals.models import Contact
 from stepdown.choices import OPEN_STATES, StepDownState

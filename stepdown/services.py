@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from accounts.choices import AgencyKind, TeamKind
 from accounts.models import Agency, Team, User
-from cases.choices import AllocationRole, CaseState, ChronologyKind, FamilyRole, PersonKind
+from cases.choices import AllocationRole, CaseState, ChronologyKind, FamilyRole, Pathway, PersonKind
 from cases.models import Case, Family, FamilyMember, Person, Relationship
 from cases.services import (
     STALE_EDIT,
@@ -38,7 +38,7 @@ from cases.services import (
 from escalation.choices import OPEN_CLOCK_STATES, ClockKind
 from escalation.models import Clock
 from escalation.services import clock_cancel, clock_meet, clock_start, notify
-from pathways.choices import Outcome, Pathway, PlanKind
+from pathways.choices import Outcome, PlanKind
 from pathways.models import ChildAssessment, Decision, Plan
 from pathways.services import DecisionDetails, decision_record
 from referrals.choices import FamilyConsent

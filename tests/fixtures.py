@@ -60,7 +60,7 @@ class World:
 @pytest.fixture
 def cast(db) -> Cast:
     from accounts.choices import AgencyKind, Role, TeamKind
-    from accounts.tests.factories import AgencyFactory, TeamFactory, UserFactory
+    from tests.accounts.factories import AgencyFactory, TeamFactory, UserFactory
 
     la = AgencyFactory()
     school = AgencyFactory(name="Test Primary School", kind=AgencyKind.SCHOOL)

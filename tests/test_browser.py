@@ -7,7 +7,7 @@ from django.urls import reverse
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "a-test-password-1"  # accounts.tests.factories.PASSWORD
+PASSWORD = "a-test-password-1"  # tests.accounts.factories.PASSWORD
 # `browser` (one headless Chromium for the session, shared by every journey) is in tests/fixtures.py.
 
 
@@ -273,7 +273,7 @@ def test_a_disagreement_climbs_the_ladder_in_the_browser(browser, live_server, c
 def test_a_manager_restricts_a_family_and_a_social_worker_breaks_glass_to_open_it(
     browser, live_server, cast, world
 ):
-    from audit.models import AccessLogEntry, BreakGlass
+    from cases.models import AccessLogEntry, BreakGlass
 
     def as_user(username):
         context = browser.new_context(viewport={"width": 1280, "height": 900})

@@ -20,8 +20,6 @@ from accounts.services import user_create
 from assessments.choices import Section
 from assessments.models import ThresholdIndicator
 from assessments.services import contribution_add, conversation_record
-from audit.choices import RestrictionCategory
-from audit.models import Restriction
 from audit.services import restriction_mark
 from cases import services
 from cases.choices import (
@@ -29,15 +27,17 @@ from cases.choices import (
     ChronologyKind,
     ClosureReason,
     FamilyRole,
+    Pathway,
     PersonKind,
     RelationshipKind,
+    RestrictionCategory,
     Sex,
 )
 from cases.management.commands._census_history import History
-from cases.models import Case, Family, Person
+from cases.models import Case, Family, Person, Restriction
 from cases.validators import upn_check_letter
 from escalation.models import LadderContact
-from pathways.choices import Outcome, Pathway
+from pathways.choices import Outcome
 from pathways.codes import ReferralSource
 from pathways.models import CinEpisode
 from pathways.services import DecisionDetails, decision_propose, plan_action_add, plan_outcome_add, plan_start

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from cases import services as case_services
 from cases.choices import PersonKind
 from returns.census import CensusYear, census_children, census_problems, census_write
-from returns.tests.conftest import details
+from tests.returns.conftest import details
 
 pytestmark = pytest.mark.django_db
 

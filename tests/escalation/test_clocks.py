@@ -60,7 +60,7 @@ def test_timescales_default_to_domain_and_follow_the_authority(settings):
 
 
 def test_a_contact_starts_its_clocks_and_triage_meets_the_decision_clock(cast):
-    from referrals.tests.test_triage import link_all, new_contact, triage
+    from tests.referrals.test_triage import link_all, new_contact, triage
 
     contact = new_contact(cast.school_dsl)
     clocks = {clock.kind: clock for clock in Clock.objects.filter(object_id=contact.pk)}
@@ -74,7 +74,7 @@ def test_a_contact_starts_its_clocks_and_triage_meets_the_decision_clock(cast):
 
 
 def test_a_late_triage_needs_its_reason(cast):
-    from referrals.tests.test_triage import link_all, new_contact, triage
+    from tests.referrals.test_triage import link_all, new_contact, triage
 
     contact = link_all(new_contact(cast.school_dsl), cast.mash_manager)
     Clock.objects.filter(object_id=contact.pk, kind="contact_decision").update(

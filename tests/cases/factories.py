@@ -17,7 +17,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     date_of_birth = date(2016, 5, 17)
     sex = Sex.FEMALE
-    created_by = factory.SubFactory("accounts.tests.factories.UserFactory")
+    created_by = factory.SubFactory("tests.accounts.factories.UserFactory")
 
 
 class AdultFactory(PersonFactory):
@@ -30,4 +30,4 @@ class FamilyFactory(factory.django.DjangoModelFactory):
         model = Family
 
     name = factory.Sequence(lambda n: f"Family {n}")
-    created_by = factory.SubFactory("accounts.tests.factories.UserFactory")
+    created_by = factory.SubFactory("tests.accounts.factories.UserFactory")

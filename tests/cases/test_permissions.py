@@ -184,7 +184,7 @@ def test_partner_does_not_find_people_outside_their_families_by_search(cast, wor
 
 def test_a_manager_acts_only_on_their_own_teams_cases(cast, world, api_for):
     from accounts.choices import Role
-    from accounts.tests.factories import TeamFactory, UserFactory
+    from tests.accounts.factories import TeamFactory, UserFactory
 
     east = TeamFactory(name="Family Help Team East", agency=cast.la)
     other_manager = UserFactory(

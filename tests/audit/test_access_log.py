@@ -8,8 +8,8 @@ from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from audit.models import AccessLogEntry
-from audit.tests.routes import all_routes, route_path
+from cases.models import AccessLogEntry
+from tests.audit.routes import all_routes, route_path
 
 pytestmark = pytest.mark.django_db
 

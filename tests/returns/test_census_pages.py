@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from audit.models import AccessLogEntry
 from cases import services as case_services
+from cases.models import AccessLogEntry
 from pathways.choices import Outcome
 from pathways.services import DecisionDetails, decision_record
 from returns.census import census_years_available

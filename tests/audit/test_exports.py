@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.exports import chronology_export_build, chronology_export_request
-from audit.models import AccessLogEntry, ChronologyExport
-from cases.models import ChronologyEntry
+from audit.models import ChronologyExport
+from cases.models import AccessLogEntry, ChronologyEntry
 from cases.services import chronology_entry_add
 
 pytestmark = pytest.mark.django_db
@@ -226,7 +226,7 @@ def test_a_family_restricted_before_the_worker_gets_to_it_is_not_made(
             user=cast.auditor, family=family, date_from=date(2006, 1, 1), date_to=timezone.localdate()
         )
     later = timezone.now() + timedelta(hours=9)
-    monkeypatch.setattr("audit.permissions.timezone.now", lambda: later)
+    monkeypatch.setattr("cases.permissions.timezone.now", lambda: later)
     for callback in queued:
         callback()
     export.refresh_from_db()

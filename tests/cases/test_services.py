@@ -131,7 +131,7 @@ class TestCases:
         assert world.north_case.reference in _errors(excinfo)["family"][0]
 
     def test_a_case_is_held_by_a_childrens_services_team(self, cast, world):
-        from accounts.tests.factories import TeamFactory
+        from tests.accounts.factories import TeamFactory
 
         partner_team = TeamFactory(agency=cast.school)
         services.case_close(case=world.south_case, reason="RC7", by=cast.team_manager)
@@ -166,7 +166,7 @@ class TestCases:
         assert world.north_case.ecpp == cast.ecpp
 
     def test_at_pathway_4_a_family_help_worker_cannot_be_key_worker(self, cast):
-        from cases.tests.factories import FamilyFactory
+        from tests.cases.factories import FamilyFactory
 
         family = FamilyFactory(created_by=cast.mash_manager)
         case = services.case_open(family=family, team=cast.north, pathway=4, by=cast.mash_manager)

@@ -22,7 +22,7 @@ class Hub:
 @pytest.fixture
 def hub(cast) -> Hub:
     from accounts.choices import AgencyKind, Role, TeamKind
-    from accounts.tests.factories import AgencyFactory, TeamFactory, UserFactory
+    from tests.accounts.factories import AgencyFactory, TeamFactory, UserFactory
 
     team = TeamFactory(name="Early Help Hub", agency=cast.la, kind=TeamKind.EARLY_HELP_HUB)
     manager = UserFactory(username="ehh.manager", roles=[Role.TEAM_MANAGER], teams=[team], agency=cast.la)

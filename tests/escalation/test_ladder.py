@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import Team
-from accounts.tests.factories import UserFactory
 from escalation.calendar import working_hours_after
 from escalation.models import Clock, Disagreement, LadderContact, Notification
 from escalation.services import (
@@ -20,6 +19,7 @@ from escalation.services import (
     disagreement_resolve,
     disagreement_withdraw,
 )
+from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def ladder(cast):
 
 @pytest.fixture
 def refused(cast):
-    from referrals.tests.test_triage import link_all, new_contact, triage
+    from tests.referrals.test_triage import link_all, new_contact, triage
 
     contact = link_all(new_contact(cast.school_dsl), cast.mash_manager)
     return triage(contact, cast.mash_manager, outcome="nfa")
@@ -321,7 +321,7 @@ def test_moving_a_due_time_works_outside_a_test_transaction_and_not_on_your_own_
 def test_a_returned_pathway_4_gets_a_new_decision_clock_and_leaving_a_pathway_stops_its_clocks(cast, world):
     from pathways.choices import Outcome
     from pathways.services import DecisionDetails, decision_record, decision_return
-    from referrals.tests.test_triage import link_all, new_contact, triage
+    from tests.referrals.test_triage import link_all, new_contact, triage
 
     contact = link_all(new_contact(cast.school_dsl), cast.mash_manager)
     contact = triage(

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from cases import services
 from cases.models import ChronologyEntry
-from cases.tests.factories import FamilyFactory
+from tests.cases.factories import FamilyFactory
 
 pytestmark = pytest.mark.django_db
 

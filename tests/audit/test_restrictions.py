@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit import services
-from audit.models import AccessLogEntry, BreakGlass, Restriction, RestrictionEvent
+from cases.models import AccessLogEntry, BreakGlass, Restriction, RestrictionEvent
 from cases.permissions import cases_visible_to, chronology_visible_to, people_visible_to
 from escalation.models import Notification
 
@@ -145,7 +145,7 @@ def test_break_glass_access_runs_out(cast, world, restricted, client_for, monkey
     client.post(reverse("audit:break-glass", args=["case", world.north_case.pk]), {"reason": REASON})
     assert cases_visible_to(cast.social_worker).filter(pk=world.north_case.pk).exists()
     later = timezone.now() + timedelta(hours=8, minutes=1)
-    monkeypatch.setattr("audit.permissions.timezone.now", lambda: later)
+    monkeypatch.setattr("cases.permissions.timezone.now", lambda: later)
     assert not cases_visible_to(cast.social_worker).filter(pk=world.north_case.pk).exists()
 
 

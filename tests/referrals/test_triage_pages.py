@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.choices import Role
-from accounts.tests.factories import UserFactory
 from escalation.models import Disagreement
 from referrals.models import Contact
 from referrals.services import SubjectDetails, contact_feedback_send, contact_receive, contact_subject_link
+from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -429,7 +429,7 @@ def test_the_api_shows_a_referrer_their_request_not_the_front_doors_record(cast,
 
 
 def test_an_idempotency_key_only_finds_the_senders_own_contact(cast, api_for):
-    from accounts.tests.factories import UserFactory
+    from tests.accounts.factories import UserFactory
 
     other = UserFactory(username="gp", roles=[Role.PARTNER_PRACTITIONER], agency=cast.school)
     body = {

@@ -36,7 +36,7 @@ def test_separation_of_duties_in_the_role_table():
     # returns is reading every child's record for the DfE.
     assert ROLE_PERMISSIONS[Role.AUDITOR] == [
         "cases.view_all_cases",
-        "audit.view_access_log",
+        "cases.view_access_log",
         "audit.export_chronology",
         "stepdown.view_stepdown_audit",
         "stepdown.record_audit_finding",

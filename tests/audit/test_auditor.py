@@ -8,7 +8,7 @@ from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 
-from audit.tests.routes import all_routes, route_path
+from tests.audit.routes import all_routes, route_path
 
 pytestmark = pytest.mark.django_db
 
