@@ -7,12 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
 from cases.models import Family
-from cases.permissions import family_for_user
-
-
-def sees_whole_record(user) -> bool:
-    """Children's services staff (and auditors): not limited to their own agency's entries."""
-    return user.has_perm("cases.view_all_cases") or user.has_perm("cases.view_team_cases")
+from cases.permissions import family_for_user, sees_whole_record
 
 
 def assessment_family_for_user(user, family_id, action: str = "view") -> Family:

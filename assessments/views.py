@@ -13,13 +13,9 @@ from assessments import selectors, services
 from assessments.choices import Section
 from assessments.forms import ContributionForm, ConversationForm
 from assessments.models import Assessment, Contribution, ThresholdDocument
-from assessments.permissions import (
-    assessment_family_for_user,
-    can_contribute,
-    restrict_to_viewer,
-    sees_whole_record,
-)
+from assessments.permissions import assessment_family_for_user, can_contribute, restrict_to_viewer
 from cases.models import Person
+from cases.permissions import sees_whole_record
 from cases.selectors import family_members_open_to
 from config.forms import form_add_service_errors
 

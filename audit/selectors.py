@@ -7,7 +7,6 @@ from accounts.models import User
 from audit.permissions import break_glass_report_scope
 from cases.choices import CaseState, RecordType
 from cases.models import AccessLogEntry, Allocation, BreakGlass, Case, Involvement, Restriction
-from cases.permissions import covering
 
 # The columns of an exported or listed entry, in order ("username" is the reader's).
 COLUMNS = [
@@ -79,13 +78,6 @@ def break_glass_week(user, start: date) -> QuerySet[BreakGlass]:
         .select_related("user", "restriction")
         .order_by("at", "pk")
     )
-
-
-def restrictions_on(*, family_id=None, person_id=None) -> list[Restriction]:
-    """Live restrictions covering a family (on it or anyone in it) or a person (on them or any family
-    they are in), for the banner on the record's page."""
-    live = Restriction.objects.filter(lifted_at__isnull=True)
-    return list(live.filter(covering(family_id=family_id, person_id=person_id)).distinct().order_by("pk"))
 
 
 def family_of(record_type: str, record_id: int) -> int | None:

@@ -78,6 +78,11 @@ CREATE_ACTIONS: dict[str, tuple[str, str]] = {
 }
 
 
+def sees_whole_record(user) -> bool:
+    """Children's services staff (and auditors): not limited to their own agency's entries."""
+    return user.has_perm("cases.view_all_cases") or user.has_perm("cases.view_team_cases")
+
+
 def _active(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
 

@@ -6,13 +6,25 @@ from datetime import date
 
 from django.db.models import Max, Prefetch, Q, QuerySet, Value
 
+from accounts.choices import Role
 from accounts.models import User
 from cases.choices import CaseState
-from cases.models import Address, Allocation, Case, ChronologyEntry, Family, FamilyMember, Involvement, Person
+from cases.models import (
+    Address,
+    Allocation,
+    Case,
+    ChronologyEntry,
+    Family,
+    FamilyMember,
+    Involvement,
+    Person,
+    Restriction,
+)
 from cases.permissions import (
     behind_restriction,
     cases_visible_to,
     chronology_visible_to,
+    covering,
     families_visible_to,
     people_visible_to,
 )
@@ -139,3 +151,30 @@ def possible_duplicates(user: User, person: Person, *, limit: int = 5):
 def family_members_open_to(family: Family, user: User) -> list[FamilyMember]:
     """The members a user may name in a form (restricted ones left out)."""
     return [member for member in family_members(family, user) if not member.is_restricted]
+
+
+def restrictions_on(*, family_id=None, person_id=None) -> list[Restriction]:
+    """Live restrictions covering a family (on it or anyone in it) or a person (on them or any family
+    they are in), for the banner on the record's page."""
+    live = Restriction.objects.filter(lifted_at__isnull=True)
+    return list(live.filter(covering(family_id=family_id, person_id=person_id)).distinct().order_by("pk"))
+
+
+def home_cases(*, user) -> list[tuple[str, QuerySet[Case]]]:
+    """The case lists on each role's home page (config/views.py, through cases/apps.py)."""
+    role = user.primary_role
+    if role in (Role.FAMILY_HELP_WORKER, Role.SOCIAL_WORKER, Role.ECPP):
+        return [("My cases", cases_of_worker(user)), ("My team's cases", cases_of_teams(user))]
+    if role == Role.TEAM_MANAGER:
+        team_cases = cases_of_teams(user)
+        return [
+            ("Cases waiting for a key worker", team_cases.filter(key_worker__isnull=True)),
+            ("My teams' open cases", team_cases),
+        ]
+    if role == Role.MASH_MANAGER:
+        return [("Cases opened most recently", case_list(user).filter(state=CaseState.OPEN))]
+    if role == Role.PARTNER_PRACTITIONER:
+        return [("Families you work with", cases_of_involved_families(user))]
+    if role == Role.AUDITOR:
+        return [("Open cases", case_list(user).filter(state=CaseState.OPEN))]
+    return []

@@ -610,9 +610,6 @@ def case_close(
     case.save(update_fields=["state", "closed_at", "closure_reason", "version"])
     # Allocations end with the episode; the view permission stays so workers keep their history.
     Allocation.objects.filter(case=case, ended_at__isnull=True).update(ended_at=now)
-    from escalation.services import clocks_cancel_for_case  # escalation builds on cases
-
-    clocks_cancel_for_case(case=case, by=by, reason=f"Case closed: {ClosureReason(reason).label}")
     chronology_write(
         family=case.family,
         case=case,

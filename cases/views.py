@@ -10,9 +10,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.choices import Role
-from assessments.permissions import sees_whole_record
-from audit.selectors import restrictions_on
 from cases import selectors, services
 from cases.choices import RecordType
 from cases.filters import CaseFilter
@@ -26,6 +23,7 @@ from cases.forms import (
     PersonSearchForm,
 )
 from cases.models import Involvement, Person
+from cases.panels import case_page
 from cases.permissions import (
     can,
     case_for_user,
@@ -34,36 +32,9 @@ from cases.permissions import (
     people_visible_to,
     person_for_user,
     require_create,
+    sees_whole_record,
 )
 from config.forms import form_add_service_errors
-from pathways.selectors import cases_needing_ecpp
-
-HOME_LIST_SIZE = 25
-
-
-@login_required
-@require_safe
-def home(request):
-    user = request.user
-    role = user.primary_role
-    sections = []
-    if role == Role.ECPP:
-        sections.append(("Immediate-referral indicators waiting for an ECPP", cases_needing_ecpp(user)))
-    if role in (Role.FAMILY_HELP_WORKER, Role.SOCIAL_WORKER, Role.ECPP):
-        sections.append(("My cases", selectors.cases_of_worker(user)))
-        sections.append(("My team's cases", selectors.cases_of_teams(user)))
-    elif role == Role.TEAM_MANAGER:
-        team_cases = selectors.cases_of_teams(user)
-        sections.append(("Cases waiting for a key worker", team_cases.filter(key_worker__isnull=True)))
-        sections.append(("My teams' open cases", team_cases))
-    elif role == Role.MASH_MANAGER:
-        sections.append(("Cases opened most recently", selectors.case_list(user).filter(state="open")))
-    elif role == Role.PARTNER_PRACTITIONER:
-        sections.append(("Families you work with", selectors.cases_of_involved_families(user)))
-    elif role == Role.AUDITOR:
-        sections.append(("Open cases", selectors.case_list(user).filter(state="open")))
-    sections = [(title, cases[:HOME_LIST_SIZE], cases.count()) for title, cases in sections]
-    return render(request, "cases/home.html", {"sections": sections, "role": role})
 
 
 @login_required
@@ -83,15 +54,11 @@ def case_list(request):
 def _case_page(
     request, case, *, entry_form=None, allocate_form=None, close_form=None, involve_form=None, status=200
 ):
-    from stepdown.permissions import may_step_down  # stepdown builds on cases
-    from stepdown.selectors import current_stepdown
-
     user = request.user
     members = list(selectors.family_members(case.family, user))
     whole_record = sees_whole_record(user)
     context = {
-        "step_down": current_stepdown(case) if whole_record else None,
-        "can_step_down": may_step_down(user, case),
+        "panels": case_page.panels(user=user, case=case),
         "case": case,
         "members": members,
         "allocations": selectors.case_allocations(case),
@@ -236,9 +203,9 @@ def person_search(request):
 def _restriction_context(user, record_type: str, record_id: int) -> dict:
     """The restricted-record banner, and the manager's link to restrict the record."""
     if record_type == RecordType.FAMILY:
-        restrictions = restrictions_on(family_id=record_id)
+        restrictions = selectors.restrictions_on(family_id=record_id)
     else:
-        restrictions = restrictions_on(person_id=record_id)
+        restrictions = selectors.restrictions_on(person_id=record_id)
     direct = any(r.record_type == record_type and r.record_id == record_id for r in restrictions)
     return {
         "restrictions": restrictions,

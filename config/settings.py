@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "referrals",
     "stepdown",
     "escalation",
+    "disagreements",
     "audit",
     "returns",
 ]
@@ -262,7 +263,7 @@ SPECTACULAR_SETTINGS = {
         "ContactChannelEnum": "referrals.choices.Channel",
         "TriageOutcomeEnum": "referrals.choices.TriageOutcome",
         "FeedbackMethodEnum": "referrals.choices.FeedbackMethod",
-        "DisagreementStateEnum": "escalation.choices.DisagreementState",
+        "DisagreementStateEnum": "disagreements.choices.DisagreementState",
         "RecordTypeEnum": "cases.choices.RecordType",
         "RestrictableRecordEnum": "cases.choices.RESTRICTABLE_RECORDS",
         "OpenableRecordEnum": "cases.choices.OPENABLE_RECORDS",

@@ -2,6 +2,15 @@ from django.apps import AppConfig
 
 
 class EscalationConfig(AppConfig):
-    """Working-day clocks enforced by Celery, and the professional-disagreement ladder."""
+    """The clock engine: working-day timescales on anything, enforced by Celery (the sweep), and
+    the notifications it and other apps send."""
 
     name = "escalation"
+
+    def ready(self) -> None:
+        from cases.models import Case
+        from cases.signals import case_closed
+        from escalation import receivers
+
+        # However a case closes, its own clocks stop (its plans' stop with pathways').
+        case_closed.connect(receivers.case_closed, sender=Case, dispatch_uid="escalation.case_closed")

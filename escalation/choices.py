@@ -1,12 +1,6 @@
 from django.db import models
 
 
-class DisagreementState(models.TextChoices):
-    OPEN = "open", "Open"
-    RESOLVED = "resolved", "Resolved"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-
-
 class ClockKind(models.TextChoices):
     CONTACT_DECISION = "contact_decision", "Contact decision"
     FEEDBACK_TO_REFERRER = "feedback_to_referrer", "Feedback to the referrer"
@@ -40,16 +34,3 @@ CLOCK_TRANSITIONS: dict[str, set[str]] = {
     ClockState.CANCELLED: set(),
 }
 OPEN_CLOCK_STATES = (ClockState.RUNNING, ClockState.PAUSED, ClockState.BREACHED)
-
-
-# The professional-disagreement ladder (seeds/002_e74bac9fb9e25764.txt, "Resolving inter-agency
-# disagreements"; DOMAIN.md "Escalation ladder"). Stage numbers are the rungs.
-LADDER = {
-    1: "Practitioner and the duty or allocated social worker",
-    2: "Duty manager or team manager",
-    3: "The referrer's line manager or agency safeguarding lead, with the team manager",
-    4: "Service manager",
-    5: "Head of service",
-    6: "Director of children's services",
-}
-TOP_STAGE = max(LADDER)

@@ -1,9 +1,8 @@
-"""Professional disagreements (inter-agency escalation).
+"""The clock engine's rows: clocks on anything (a contact, a case, a plan, a disagreement's stage),
+their history, and the notifications they and other apps send.
 
-Recorded here from the front door's feedback letter, so that a referrer's disagreement is never
-lost. The clock engine and the escalation ladder (issue 5) build on these rows: `stage` is the
-rung of the ladder of seeds/002_e74bac9fb9e25764.txt the disagreement has reached.
-"""
+The engine knows nothing of what it times: owners start and meet clocks through
+escalation/services.py, and are told of breaches through the registry in escalation/registry.py."""
 
 import pgtrigger
 from django.conf import settings
@@ -11,112 +10,8 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 
-from escalation.choices import ClockKind, ClockState, DisagreementState
-
-
-class Disagreement(models.Model):
-    contact = models.ForeignKey(
-        "referrals.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="disagreements"
-    )
-    decision = models.ForeignKey(
-        "pathways.Decision", null=True, blank=True, on_delete=models.PROTECT, related_name="disagreements"
-    )
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    raised_by_agency = models.ForeignKey(
-        "accounts.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    raised_for = models.CharField(
-        max_length=200, blank=True, help_text="The referrer, when front-door staff record it for them"
-    )
-    raised_at = models.DateTimeField()
-    position = models.TextField(help_text="Why the decision is thought to be wrong")
-    wanted = models.TextField(blank=True, help_text="What the raiser thinks should happen")
-    state = models.CharField(max_length=16, choices=DisagreementState.choices, default=DisagreementState.OPEN)
-    stage = models.PositiveSmallIntegerField(default=1)
-    high_risk = models.BooleanField(default=False, help_text="Resolve within hours, not days")
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="disagreements_owned",
-        help_text="Who answers at the current stage",
-    )
-    resolution = models.TextField(blank=True)
-    decision_changed = models.BooleanField(
-        null=True, blank=True, help_text="Whether the original decision changed"
-    )
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    version = models.PositiveIntegerField(default=1)
-
-    class Meta:
-        ordering = ["-raised_at", "-pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(contact__isnull=False) | Q(decision__isnull=False),
-                name="disagreement_has_subject",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"Disagreement D{self.pk}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("escalation:disagreement", args=[self.pk])
-
-    @property
-    def reference(self) -> str:
-        return f"D{self.pk:06d}"
-
-    @property
-    def stage_name(self) -> str:
-        from escalation.choices import LADDER
-
-        return LADDER[self.stage]
-
-
-class LadderContact(models.Model):
-    """Who answers at a rung of the ladder for an agency: the local authority's service manager,
-    head of service and director, and a partner agency's safeguarding lead (stage 3)."""
-
-    agency = models.ForeignKey("accounts.Agency", on_delete=models.CASCADE, related_name="ladder_contacts")
-    stage = models.PositiveSmallIntegerField()
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-
-    class Meta:
-        ordering = ["agency", "stage"]
-        constraints = [models.UniqueConstraint(fields=["agency", "stage"], name="ladder_contact_once")]
-
-    def __str__(self) -> str:
-        return f"{self.agency}: stage {self.stage}, {self.user}"
-
-
-class DisagreementEvent(models.Model):
-    """The disagreement's history: raised, positions, meetings, stage changes, resolution."""
-
-    disagreement = models.ForeignKey(Disagreement, on_delete=models.PROTECT, related_name="events")
-    summary = models.CharField(max_length=300)
-    detail = models.TextField(blank=True)
-    at = models.DateTimeField()
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["at", "pk"]
-        triggers = [
-            pgtrigger.Protect(
-                name="disagreement_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.summary
+from escalation.choices import ClockKind, ClockState
 
 
 class Clock(models.Model):

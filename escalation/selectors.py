@@ -6,8 +6,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from escalation.choices import LADDER, ClockKind, ClockState, DisagreementState
-from escalation.models import Clock, Disagreement
+from escalation.choices import ClockKind, ClockState
+from escalation.models import Clock
 
 
 def open_clock(target) -> Clock | None:
@@ -23,8 +23,8 @@ def open_clock(target) -> Clock | None:
 
 
 def dashboard(user) -> dict:
-    """Clocks due today, this week and breached, by team and by pathway; disagreements open by
-    stage. A handful of grouped queries, whatever the number of clocks."""
+    """Clocks due today, this week and breached, by team and by pathway. A handful of grouped
+    queries, whatever the number of clocks. Other apps add panels (escalation/panels.py)."""
     now = timezone.now()
     end_of_today = timezone.make_aware(
         timezone.datetime.combine(timezone.localdate() + timedelta(days=1), timezone.datetime.min.time())
@@ -46,12 +46,6 @@ def dashboard(user) -> dict:
     for row in by_team:
         row["breached_pct"] = round(100 * row["breached"] / most)
         row["week_pct"] = round(100 * row["due_week"] / most)
-    stages = dict(
-        Disagreement.objects.filter(state=DisagreementState.OPEN)
-        .values_list("stage")
-        .annotate(n=Count("pk"))
-        .values_list("stage", "n")
-    )
     overdue = (
         Clock.objects.filter(state=ClockState.BREACHED)
         .select_related("holder", "team")
@@ -61,7 +55,6 @@ def dashboard(user) -> dict:
         "by_team": by_team,
         "by_pathway": by_pathway,
         "by_kind": by_kind,
-        "stages": [(stage, name, stages.get(stage, 0)) for stage, name in LADDER.items()],
         "overdue": overdue,
         "totals": live.aggregate(**counts),
     }

@@ -1,9 +1,9 @@
-"""Writes for clocks, notifications and professional disagreements.
+"""Writes for clocks and notifications: the clock engine.
 
 Clocks are started, met, paused and cancelled by the services that own the event they time
 (the front door's contact_receive starts the contact-decision clock, contact_triage meets it);
-the sweep (clocks_sweep, run by Celery beat) acts on those overdue or due soon. A disagreement
-raised from a feedback letter is recorded so that it is not lost; the ladder builds on it."""
+the sweep (clocks_sweep, run by Celery beat) acts on those overdue or due soon, and tells the
+owner of a breached clock through escalation/registry.py. The engine imports none of them."""
 
 import logging
 from datetime import timedelta
@@ -16,384 +16,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.choices import AgencyKind
-from accounts.models import Agency, Team, User
-from accounts.selectors import front_door_team
+from accounts.models import Team, User
 from cases.choices import ChronologyKind
 from cases.models import ChronologyEntry
-from cases.services import STALE_EDIT, chronology_write
-from escalation.choices import (
-    CLOCK_TRANSITIONS,
-    LADDER,
-    OPEN_CLOCK_STATES,
-    TOP_STAGE,
-    ClockKind,
-    ClockState,
-    DisagreementState,
-)
-from escalation.models import Clock, ClockEvent, Disagreement, DisagreementEvent, LadderContact, Notification
+from cases.services import STALE_EDIT
+from escalation.choices import CLOCK_TRANSITIONS, OPEN_CLOCK_STATES, ClockKind, ClockState
+from escalation.models import Clock, ClockEvent, Notification
 from escalation.permissions import require_clock_manager
+from escalation.registry import breach_handlers
 from escalation.timescales import due_for
-from referrals.choices import ContactState
-from referrals.models import Contact, ContactEvent
 
 logger = logging.getLogger(__name__)
-
-
-@transaction.atomic
-def disagreement_raise_on_contact(
-    *,
-    contact: Contact,
-    by: User,
-    position: str,
-    wanted: str = "",
-    raised_for: str = "",
-    high_risk: bool = False,
-) -> Disagreement:
-    """A referrer (or the front door, for a referrer without an account) disagrees with the
-    outcome of a contact."""
-    contact = Contact.objects.select_for_update().get(pk=contact.pk)
-    if contact.submitted_by_id == by.pk:
-        raised_for = ""  # the referrer speaks for themselves
-    raised_for = raised_for.strip()[:200]
-    errors: dict[str, str] = {}
-    if contact.state != ContactState.TRIAGED:
-        raise ValidationError("There is no decision on this contact yet to disagree with.")
-    if not position.strip():
-        errors["position"] = "Say why you think the decision is wrong: what do you know that worries you?"
-    if contact.submitted_by_id != by.pk and not raised_for.strip():
-        errors["raised_for"] = "Say who disagrees: the referrer's name and role."
-    if errors:
-        raise ValidationError(errors)
-    open_already = Disagreement.objects.filter(
-        contact=contact, raised_by=by, raised_for=raised_for.strip(), state=DisagreementState.OPEN
-    ).first()
-    if open_already:
-        raise ValidationError(
-            f"A disagreement about this decision is already open ({open_already.reference}).",
-            code="duplicate",
-        )
-    now = timezone.now()
-    disagreement = Disagreement.objects.create(
-        contact=contact,
-        decision=contact.decision,
-        raised_by=by,
-        raised_by_agency=by.agency if contact.submitted_by_id == by.pk else contact.referrer_agency,
-        raised_for=raised_for.strip(),
-        raised_at=now,
-        position=position.strip(),
-        wanted=wanted.strip(),
-        high_risk=high_risk,
-    )
-    who = raised_for.strip() or str(by)
-    DisagreementEvent.objects.create(
-        disagreement=disagreement,
-        summary=f"Raised by {who} against the outcome of {contact.reference}",
-        detail=disagreement.position,
-        at=now,
-        by=by,
-    )
-    ContactEvent.objects.create(
-        contact=contact,
-        summary=f"Professional disagreement {disagreement.reference} raised by {who}",
-        at=now,
-        by=by,
-        shown_to_referrer=True,
-    )
-    if contact.family_id:
-        chronology_write(
-            family=contact.family,
-            case=contact.case,
-            kind=ChronologyKind.DISAGREEMENT_RAISED,
-            summary=f"Professional disagreement {disagreement.reference} about {contact.reference}",
-            detail=disagreement.position,
-            author=by,
-        )
-    _stage_enter(disagreement, 1, by=by, at=now, why="Raised")
-    return disagreement
-
-
-@transaction.atomic
-def disagreement_raise_on_decision(
-    *, decision, by: User, position: str, wanted: str = "", high_risk: bool = False
-) -> Disagreement:
-    """A practitioner disagrees with a decision on an open case (their concern is not shared by
-    the allocated worker): the second route of the escalation procedure."""
-    errors: dict[str, str] = {}
-    if decision.state != "recorded":
-        errors["decision"] = "Only a recorded decision can be disagreed with."
-    if not position.strip():
-        errors["position"] = "Say why you think the decision is wrong: what do you know that worries you?"
-    if errors:
-        raise ValidationError(errors)
-    if Disagreement.objects.filter(decision=decision, raised_by=by, state=DisagreementState.OPEN).exists():
-        raise ValidationError("You already have a disagreement open about this decision.", code="duplicate")
-    now = timezone.now()
-    disagreement = Disagreement.objects.create(
-        decision=decision,
-        raised_by=by,
-        raised_by_agency=by.agency,
-        raised_at=now,
-        position=position.strip(),
-        wanted=wanted.strip(),
-        high_risk=high_risk,
-    )
-    DisagreementEvent.objects.create(
-        disagreement=disagreement,
-        summary=f"Raised by {by} against the decision of {timezone.localtime(decision.decided_at):%d %b %Y}: "
-        f"{decision.get_outcome_display()}",
-        detail=disagreement.position,
-        at=now,
-        by=by,
-    )
-    chronology_write(
-        family=decision.case.family,
-        case=decision.case,
-        kind=ChronologyKind.DISAGREEMENT_RAISED,
-        summary=f"Professional disagreement {disagreement.reference} about a decision on "
-        f"{decision.case.reference}",
-        detail=disagreement.position,
-        author=by,
-    )
-    _stage_enter(disagreement, 1, by=by, at=now, why="Raised")
-    return disagreement
-
-
-# --- the ladder -------------------------------------------------------------------------------
-
-
-def _case_of(disagreement: Disagreement):
-    if disagreement.decision_id:
-        return disagreement.decision.case
-    return disagreement.contact.case if disagreement.contact_id else None
-
-
-def _la_team(disagreement: Disagreement) -> Team | None:
-    """The children's services team answering: the case's team, or the front door for a contact."""
-    case = _case_of(disagreement)
-    if disagreement.contact_id or case is None:
-        return front_door_team()
-    return case.team
-
-
-def _family_of(disagreement: Disagreement):
-    case = _case_of(disagreement)
-    if case is not None:
-        return case.family
-    return disagreement.contact.family if disagreement.contact_id else None
-
-
-def _ladder_contact(agency_id, stage: int) -> User | None:
-    contact = LadderContact.objects.filter(agency_id=agency_id, stage=stage).select_related("user").first()
-    return contact.user if contact and contact.user.is_active else None
-
-
-def _stage_owner(disagreement: Disagreement, stage: int) -> User | None:
-    """Who answers at each rung. Unknown owners fall back to the authority's named contact for
-    that rung (escalation.LadderContact, set in the admin)."""
-    case = _case_of(disagreement)
-    team = _la_team(disagreement)
-    la = Agency.objects.filter(kind=AgencyKind.LA_CHILDRENS_SERVICES).order_by("pk").first()
-    candidates = []
-    if stage == 1:
-        if disagreement.contact_id:
-            candidates = [disagreement.contact.triaged_by]
-        elif case is not None:
-            candidates = [case.key_worker, disagreement.decision.decided_by]
-    elif stage == 2:
-        candidates = [team.manager if team else None]
-    elif stage == 3:
-        # The referrer's line manager or safeguarding lead takes it up with the duty team manager,
-        # who answers for children's services (both are told: see _sides).
-        candidates = [team.manager if team else None]
-    if la is not None:
-        candidates.append(_ladder_contact(la.pk, stage))
-    # Nobody answers a disagreement they raised themselves.
-    return next((c for c in candidates if c is not None and c.pk != disagreement.raised_by_id), None)
-
-
-def _sides(disagreement: Disagreement) -> list[User]:
-    """Both sides of a disagreement: the raiser (and their line manager once it reaches them) and
-    whoever answers now."""
-    people = [disagreement.raised_by, disagreement.owner]
-    if disagreement.stage >= 3 and not disagreement.raised_for:
-        lead = disagreement.raised_by.line_manager or _ladder_contact(disagreement.raised_by_agency_id, 3)
-        people.append(lead)
-    seen, result = set(), []
-    for person in people:
-        if person is not None and person.pk not in seen:
-            seen.add(person.pk)
-            result.append(person)
-    return result
-
-
-def _stage_enter(disagreement: Disagreement, stage: int, *, by: User | None, at, why: str) -> None:
-    disagreement.stage = stage
-    disagreement.owner = _stage_owner(disagreement, stage)
-    disagreement.version += 1
-    disagreement.save(update_fields=["stage", "owner", "version"])
-    kind = ClockKind.ESCALATION_STAGE_HIGH_RISK if disagreement.high_risk else ClockKind.ESCALATION_STAGE
-    clock = clock_start(
-        target=disagreement,
-        kind=kind,
-        by=by,
-        holder=disagreement.owner,
-        team=_la_team(disagreement),
-        family=_family_of(disagreement),
-        started_at=at,
-    )
-    owner = disagreement.owner or "nobody named yet (set the ladder contacts in the admin)"
-    DisagreementEvent.objects.create(
-        disagreement=disagreement,
-        summary=f"{why}: stage {stage}, {LADDER[stage]}; answered by {owner}, "
-        f"due {timezone.localtime(clock.due_at):%d %b %Y %H:%M}",
-        at=at,
-        by=by,
-    )
-    for person in _sides(disagreement):
-        notify(
-            user=person,
-            key=f"disagreement:{disagreement.pk}:stage:{stage}:{person.pk}",
-            what=f"Professional disagreement {disagreement.reference}: stage {stage}",
-            why=f"{why}: {LADDER[stage]}, answered by {owner}",
-            due_at=clock.due_at,
-            url=disagreement.get_absolute_url(),
-        )
-
-
-def _open_disagreement(disagreement: Disagreement, expected_version: int | None) -> Disagreement:
-    # Lock order everywhere: the stage clock, then the disagreement (as the sweep does), so a
-    # person acting at the deadline and the sweep never deadlock.
-    list(_open_clocks(disagreement).select_for_update())
-    disagreement = Disagreement.objects.select_for_update().get(pk=disagreement.pk)
-    if disagreement.state != DisagreementState.OPEN:
-        raise ValidationError(f"This disagreement is {disagreement.get_state_display().lower()}.")
-    if expected_version is not None and disagreement.version != expected_version:
-        raise ValidationError({"version": STALE_EDIT}, code="stale")
-    return disagreement
-
-
-@transaction.atomic
-def disagreement_position_add(*, disagreement: Disagreement, by: User, text: str) -> DisagreementEvent:
-    """Either side puts its position on record."""
-    disagreement = _open_disagreement(disagreement, None)
-    if not text.strip():
-        raise ValidationError({"text": "Write the position you want on record."})
-    return DisagreementEvent.objects.create(
-        disagreement=disagreement, summary=f"Position of {by}", detail=text.strip(), at=timezone.now(), by=by
-    )
-
-
-@transaction.atomic
-def disagreement_meeting_record(
-    *, disagreement: Disagreement, by: User, held_on, attendees: str, notes: str
-) -> DisagreementEvent:
-    disagreement = _open_disagreement(disagreement, None)
-    errors = {}
-    if held_on is None or held_on > timezone.localdate():
-        errors["held_on"] = "Enter the date the meeting or call happened (today or earlier)."
-    if not attendees.strip():
-        errors["attendees"] = "Say who took part."
-    if not notes.strip():
-        errors["notes"] = "Record what was discussed and agreed."
-    if errors:
-        raise ValidationError(errors)
-    return DisagreementEvent.objects.create(
-        disagreement=disagreement,
-        summary=f"Meeting on {held_on:%d %b %Y} with {attendees.strip()}"[:300],
-        detail=notes.strip(),
-        at=timezone.now(),
-        by=by,
-    )
-
-
-@transaction.atomic
-def disagreement_escalate(
-    *, disagreement: Disagreement, by: User | None, reason: str, expected_version: int | None = None
-) -> Disagreement:
-    """Not resolved at this stage: up one rung, with a new owner and deadline; both sides told."""
-    disagreement = _open_disagreement(disagreement, expected_version)
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why it is not resolved at this stage."})
-    if disagreement.stage >= TOP_STAGE:
-        raise ValidationError("This is already with the director: the top of the ladder.")
-    now = timezone.now()
-    clock_cancel(target=disagreement, by=by, reason="Escalated")
-    DisagreementEvent.objects.create(
-        disagreement=disagreement, summary="Not resolved at this stage", detail=reason.strip(), at=now, by=by
-    )
-    _stage_enter(disagreement, disagreement.stage + 1, by=by, at=now, why="Escalated")
-    return disagreement
-
-
-@transaction.atomic
-def disagreement_resolve(
-    *,
-    disagreement: Disagreement,
-    by: User,
-    resolution: str,
-    decision_changed: bool | None,
-    late_reason: str = "",
-    expected_version: int | None = None,
-) -> Disagreement:
-    """The stage owner records how it was resolved and whether the original decision changed."""
-    disagreement = _open_disagreement(disagreement, expected_version)
-    errors = {}
-    if not resolution.strip():
-        errors["resolution"] = "Record what was agreed."
-    if decision_changed is None:
-        errors["decision_changed"] = "Say whether the original decision changed."
-    if errors:
-        raise ValidationError(errors)
-    now = timezone.now()
-    disagreement.state = DisagreementState.RESOLVED
-    disagreement.resolution = resolution.strip()
-    disagreement.decision_changed = decision_changed
-    disagreement.resolved_at, disagreement.resolved_by = now, by
-    disagreement.version += 1
-    disagreement.save()
-    clock_meet(target=disagreement, kind=_stage_kind(disagreement), by=by, late_reason=late_reason, at=now)
-    changed = "the original decision changed" if decision_changed else "the original decision stands"
-    DisagreementEvent.objects.create(
-        disagreement=disagreement,
-        summary=f"Resolved at stage {disagreement.stage}: {changed}",
-        detail=disagreement.resolution,
-        at=now,
-        by=by,
-    )
-    for person in _sides(disagreement):
-        notify(
-            user=person,
-            key=f"disagreement:{disagreement.pk}:resolved:{person.pk}",
-            what=f"Professional disagreement {disagreement.reference} resolved",
-            why=changed.capitalize(),
-            url=disagreement.get_absolute_url(),
-        )
-    return disagreement
-
-
-@transaction.atomic
-def disagreement_withdraw(*, disagreement: Disagreement, by: User, reason: str) -> Disagreement:
-    disagreement = _open_disagreement(disagreement, None)
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why it is withdrawn."})
-    disagreement.state = DisagreementState.WITHDRAWN
-    disagreement.resolved_at, disagreement.resolved_by = timezone.now(), by
-    disagreement.version += 1
-    disagreement.save()
-    clock_cancel(target=disagreement, by=by, reason="Withdrawn")
-    DisagreementEvent.objects.create(
-        disagreement=disagreement,
-        summary="Withdrawn by the raiser",
-        detail=reason.strip(),
-        at=timezone.now(),
-        by=by,
-    )
-    return disagreement
-
-
-def _stage_kind(disagreement: Disagreement) -> str:
-    return ClockKind.ESCALATION_STAGE_HIGH_RISK if disagreement.high_risk else ClockKind.ESCALATION_STAGE
 
 
 # --- clocks -----------------------------------------------------------------------------------
@@ -414,7 +47,7 @@ def _clock_transition(clock: Clock, to_state: str) -> None:
         )
 
 
-def _open_clocks(target, kind: str | None = None):
+def clocks_open(target, kind: str | None = None):
     clocks = Clock.objects.filter(
         content_type=ContentType.objects.get_for_model(target),
         object_id=target.pk,
@@ -441,7 +74,7 @@ def clock_start(
     if kind not in ClockKind.values:
         raise ValueError(f"unknown clock kind {kind!r}")
     started_at = started_at or timezone.now()
-    existing = _open_clocks(target, kind).first()
+    existing = clocks_open(target, kind).first()
     if existing:
         return existing
     try:
@@ -458,7 +91,7 @@ def clock_start(
                 due_at=due_at or due_for(kind, started_at),
             )
     except IntegrityError:
-        return _open_clocks(target, kind).get()
+        return clocks_open(target, kind).get()
     _clock_event(
         clock, f"Started: due {timezone.localtime(clock.due_at):%d %b %Y %H:%M}", by=by, at=started_at
     )
@@ -466,14 +99,14 @@ def clock_start(
 
 
 def clock_is_late(target, kind: str, at=None) -> bool:
-    clock = _open_clocks(target, kind).first()
+    clock = clocks_open(target, kind).first()
     return bool(clock and (at or timezone.now()) > clock.due_at)
 
 
 @transaction.atomic
 def clock_meet(*, target, kind: str, by: User | None, late_reason: str = "", at=None) -> Clock | None:
     """The thing the clock timed has happened. Met late, it needs the reason (kept on the clock)."""
-    clock = _open_clocks(target, kind).select_for_update().first()
+    clock = clocks_open(target, kind).select_for_update().first()
     if clock is None:
         return None
     at = at or timezone.now()
@@ -531,7 +164,7 @@ def clock_resume(*, clock: Clock, by: User) -> Clock:
 def clock_cancel(*, target, by: User | None, reason: str, kind: str | None = None) -> int:
     """Stop the clocks on something that closed or went away, so they never fire."""
     cancelled = 0
-    for clock in _open_clocks(target, kind).select_for_update():
+    for clock in clocks_open(target, kind).select_for_update():
         _clock_transition(clock, ClockState.CANCELLED)
         clock.state, clock.ended_at = ClockState.CANCELLED, timezone.now()
         clock.version += 1
@@ -660,8 +293,9 @@ def _warn_batch(clocks: list[Clock], now) -> None:
 
 
 def _breach_batch(clocks: list[Clock], now) -> None:
-    """Breach overdue clocks: tell the holder and the next level, write the chronology, and move
-    a disagreement whose stage deadline passed up the ladder. Bulk writes per batch."""
+    """Breach overdue clocks: tell the holder and the next level, write the chronology, then tell
+    the clock's owner through escalation/registry.py (a disagreement moves up the ladder). Bulk
+    writes per batch."""
     for clock in clocks:
         _clock_transition(clock, ClockState.BREACHED)
     Clock.objects.filter(pk__in=[clock.pk for clock in clocks]).update(
@@ -697,27 +331,12 @@ def _breach_batch(clocks: list[Clock], now) -> None:
     ClockEvent.objects.bulk_create(events)
     ChronologyEntry.objects.bulk_create(entries)
     for clock in clocks:
-        if isinstance(clock.target, Disagreement):
-            _escalate_on_breach(clock, now)
-
-
-def _escalate_on_breach(clock: Clock, now) -> None:
-    """A missed stage deadline moves the disagreement up by itself and tells both sides. In a
-    savepoint: if it cannot move (a broken ladder), the breach still stands and shows as overdue."""
-    try:
-        with transaction.atomic():
-            target = Disagreement.objects.select_for_update().get(pk=clock.object_id)
-            if target.state != DisagreementState.OPEN or target.stage >= TOP_STAGE:
-                return
-            clock.refresh_from_db()
-            DisagreementEvent.objects.create(disagreement=target, summary="Stage deadline missed", at=now)
-            _clock_transition(clock, ClockState.CANCELLED)
-            clock.state, clock.ended_at = ClockState.CANCELLED, now
-            clock.save(update_fields=["state", "ended_at"])
-            _clock_event(clock, "Closed: the disagreement moved up a stage", at=now)
-            _stage_enter(target, target.stage + 1, by=None, at=now, why="Deadline missed, escalated")
-    except Exception:
-        logger.exception("disagreement %s could not move up after its deadline", clock.object_id)
+        for handler in breach_handlers.for_kind(clock.kind):
+            try:
+                with transaction.atomic():
+                    handler(clock, now)
+            except Exception:
+                logger.exception("the breach handler %s failed on clock %s", handler.__name__, clock.pk)
 
 
 def _system_user() -> User:
@@ -818,16 +437,6 @@ def case_clock(case, kind: str, *, by: User | None, target=None, started_at=None
         started_at=started_at,
         due_at=due_at,
     )
-
-
-def clocks_cancel_for_case(*, case, by: User | None, reason: str) -> int:
-    """A closed case's clocks (its own and its plans') are cancelled, never left to fire."""
-    from pathways.models import Plan
-
-    cancelled = clock_cancel(target=case, by=by, reason=reason)
-    for plan in Plan.objects.filter(case=case):
-        cancelled += clock_cancel(target=plan, by=by, reason=reason)
-    return cancelled
 
 
 def notification_read(*, notification: Notification) -> Notification:

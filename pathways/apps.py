@@ -9,7 +9,10 @@ class PathwaysConfig(AppConfig):
     def ready(self) -> None:
         from cases.models import Case
         from cases.signals import case_closed
-        from pathways import receivers
+        from config.panels import home_page
+        from pathways import receivers, selectors
 
         # However a case closes, its children's CIN episodes close with it.
         case_closed.connect(receivers.case_closed, sender=Case, dispatch_uid="pathways.case_closed")
+        # An ECPP's home starts with the immediate-referral indicators waiting for one.
+        home_page.add("cases/_home_sections.html", selectors.ecpp_home_panel, order=10)

@@ -6,11 +6,16 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from assessments.permissions import sees_whole_record
 from cases.access_log import record_read
 from cases.choices import RecordType
 from cases.models import Case
-from cases.permissions import RecordRestricted, case_for_user, cases_visible_to, families_visible_to
+from cases.permissions import (
+    RecordRestricted,
+    case_for_user,
+    cases_visible_to,
+    families_visible_to,
+    sees_whole_record,
+)
 from pathways.models import CpPlan, Decision, ReferralPackage
 
 DECIDE_PERMISSIONS = [f"pathways.decide_pathway_{level}" for level in (1, 2, 3, 4)]

@@ -8,6 +8,7 @@ from accounts.choices import Role
 from assessments.models import Contribution
 from cases.choices import FamilyRole, PersonKind
 from cases.models import Case, Person
+from cases.panels import home_sections
 from cases.permissions import cases_visible_to
 from pathways.choices import DecisionState
 from pathways.codes import AbuseCategory, S47Outcome
@@ -134,3 +135,10 @@ def icpc_awaiting(case: Case) -> QuerySet[Section47]:
         .select_related("episode__child")
         .order_by("episode__child__date_of_birth", "pk")
     )
+
+
+def ecpp_home_panel(*, user) -> dict | None:
+    """An ECPP's home page starts with the cases whose immediate-referral indicators wait for one."""
+    if user.primary_role != Role.ECPP:
+        return None
+    return home_sections([("Immediate-referral indicators waiting for an ECPP", cases_needing_ecpp(user))])

@@ -865,6 +865,11 @@ def _cin_plans_end(case: Case, on: date, by: User) -> None:
         _child_chronology(case, period.episode.child, by, "child in need plan ended")
 
 
+def plan_clocks_stop_with_case(*, case: Case, reason: str, by: User | None) -> int:
+    """A closed case's plans' clocks (reviews) are cancelled, never left to fire."""
+    return sum(clock_cancel(target=plan, by=by, reason=reason) for plan in Plan.objects.filter(case=case))
+
+
 def episodes_close_with_case(*, case: Case, reason: str, by: User) -> None:
     """However a case closes (a decision, the close form, the API), its children's episodes
     close with it, each with the reason that fits what happened in that child's episode."""

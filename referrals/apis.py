@@ -12,8 +12,6 @@ from accounts.models import Agency, Team, User
 from assessments.models import ThresholdIndicator
 from cases.models import Family
 from cases.permissions import people_visible_to
-from escalation.apis import DisagreementOutput
-from escalation.services import disagreement_raise_on_contact
 from pathways.codes import PrimaryNeed, ReferralSource
 from referrals import selectors, services
 from referrals.choices import Channel, FamilyConsent, FeedbackMethod, SubjectRole, TriageOutcome, Urgency
@@ -23,7 +21,6 @@ from referrals.permissions import (
     contact_for_user,
     contacts_visible_to,
     letter_for_user,
-    may_disagree,
     may_submit,
     require_triager,
     sees_front_door_record,
@@ -205,18 +202,6 @@ class LetterOutput(serializers.Serializer):
     advice = serializers.CharField()
     decided_at = serializers.DateTimeField()
     sent_at = serializers.DateTimeField(allow_null=True)
-
-
-class DisagreementInput(serializers.Serializer):
-    position = serializers.CharField(help_text="Why the decision is thought to be wrong")
-    wanted = serializers.CharField(required=False, allow_blank=True, default="")
-    raised_for = serializers.CharField(
-        max_length=200,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="The referrer, when the front door records it",
-    )
 
 
 def _pick(queryset, pk, field: str, message: str):
@@ -444,21 +429,3 @@ class ContactViewSet(
                 }
             ).data
         )
-
-    @extend_schema(
-        summary="Disagree with the outcome (the referrer, or the front door for them)",
-        request=DisagreementInput,
-        responses={201: DisagreementOutput},
-    )
-    @action(detail=True, methods=["post"])
-    def disagreements(self, request, pk=None):
-        contact = letter_for_user(request.user, pk)
-        if not may_disagree(request.user, contact):
-            raise PermissionDenied("Only the referrer, or the front door for them, can raise a disagreement.")
-        data = DisagreementInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        if contact.submitted_by_id == request.user.pk:
-            values["raised_for"] = ""  # the referrer speaks for themselves
-        disagreement = disagreement_raise_on_contact(contact=contact, by=request.user, **values)
-        return Response(DisagreementOutput(disagreement).data, status=status.HTTP_201_CREATED)

@@ -241,29 +241,3 @@ class FeedbackForm(forms.Form):
         label="Why it is late (only after the 72 hours)",
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
-
-
-class DisagreementForm(forms.Form):
-    prefix = "disagree"
-
-    raised_for = forms.CharField(
-        required=False,
-        max_length=200,
-        label="Who disagrees",
-        help_text="The referrer's name and role, when you record it for them",
-    )
-    position = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}),
-        label="Why do you think the decision is wrong?",
-        error_messages={
-            "required": "Say why you think the decision is wrong: what do you know that worries you?"
-        },
-    )
-    wanted = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="What do you think should happen?"
-    )
-
-    def __init__(self, *args, for_someone_else=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not for_someone_else:
-            del self.fields["raised_for"]

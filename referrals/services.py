@@ -53,6 +53,7 @@ from referrals.choices import (
     TriageOutcome,
     Urgency,
 )
+from referrals.hooks import early_help_hub
 from referrals.models import Contact, ContactEvent, ContactSubject
 
 logger = logging.getLogger(__name__)
@@ -461,10 +462,8 @@ def contact_triage(
     decision = None
     if to_hub:
         # Step-down route (a): saved, not finalised, and reassigned to the Early Help Hub's tray.
-        from stepdown.services import stepdown_from_contact  # stepdown builds on referrals
-
         _contribute_request(contact, family, by)
-        stepdown_from_contact(contact=contact, family=family, by=by, rationale=details.rationale)
+        early_help_hub(contact=contact, family=family, by=by, rationale=details.rationale)
         state = ContactState.WITH_EHH
     elif outcome in CASE_OUTCOMES:
         if case is None:

@@ -24,5 +24,4 @@ urlpatterns = [
     path("front-door/<int:pk>/feedback/", views.feedback_send, name="feedback"),
     path("front-door/<int:pk>/letter/", views.letter, name="letter"),
     path("front-door/<int:pk>/letter.pdf", views.letter_pdf, name="letter-pdf"),
-    path("front-door/<int:pk>/disagree/", views.disagree, name="disagree"),
 ]

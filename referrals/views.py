@@ -15,11 +15,9 @@ from assessments.models import ThresholdDocument
 from assessments.services import threshold_document_current
 from cases.permissions import people_visible_to
 from config.forms import form_add_service_errors
-from escalation.services import disagreement_raise_on_contact
 from referrals import selectors, services
 from referrals.choices import Channel, ContactState, FamilyConsent, SubjectRole
 from referrals.forms import (
-    DisagreementForm,
     FamilyRequestForm,
     FeedbackForm,
     PhoneContactForm,
@@ -331,39 +329,6 @@ def letter_pdf(request, pk: int):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="outcome-{contact.reference}.pdf"'
     return response
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def disagree(request, pk: int):
-    contact = letter_for_user(request.user, pk)
-    if not may_disagree(request.user, contact):
-        raise PermissionDenied("Only the referrer, or the front door for them, can raise a disagreement.")
-    for_someone_else = contact.submitted_by_id != request.user.pk
-    form = DisagreementForm(request.POST or None, for_someone_else=for_someone_else)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                disagreement = disagreement_raise_on_contact(
-                    contact=contact,
-                    by=request.user,
-                    position=form.cleaned_data["position"],
-                    wanted=form.cleaned_data["wanted"],
-                    raised_for=form.cleaned_data.get("raised_for", ""),
-                )
-            except ValidationError as exc:
-                form_add_service_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    f"Your disagreement is recorded ({disagreement.reference}). "
-                    "A manager will contact you to talk it through.",
-                )
-                return redirect("escalation:disagreement", pk=disagreement.pk)
-        status = 400
-    else:
-        status = 200
-    return render(request, "referrals/disagree.html", {"contact": contact, "form": form}, status=status)
 
 
 @login_required

@@ -5,3 +5,12 @@ class StepdownConfig(AppConfig):
     """Step-down and step-up between social care and early help, with consent and approval."""
 
     name = "stepdown"
+
+    def ready(self) -> None:
+        from cases.panels import case_page
+        from referrals.hooks import early_help_hub
+        from stepdown import panels, services
+
+        # The front door's triage to the Early Help Hub is step-down route (a).
+        early_help_hub.connect(services.stepdown_from_contact)
+        case_page.add("stepdown/_case_panel.html", panels.case_panel, order=20)

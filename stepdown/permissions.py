@@ -13,11 +13,16 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.choices import TeamKind
-from assessments.permissions import sees_whole_record
 from cases.access_log import record_read
 from cases.choices import RecordType
 from cases.models import Case, Family
-from cases.permissions import RecordRestricted, case_for_user, families_visible_to, family_for_user
+from cases.permissions import (
+    RecordRestricted,
+    case_for_user,
+    families_visible_to,
+    family_for_user,
+    sees_whole_record,
+)
 from stepdown.choices import Route, StepDownState
 from stepdown.models import AuditSampleItem, Consent, StepDown
 

@@ -43,6 +43,7 @@ from pathways.models import ChildAssessment, Decision, Plan
 from pathways.services import DecisionDetails, decision_record
 from referrals.choices import FamilyConsent
 from referrals.models import Contact
+from referrals.services import contact_hub_finish, contact_hub_return
 from stepdown.choices import (
     HUB_ROUTES,
     OPEN_STATES,
@@ -634,8 +635,6 @@ def stepdown_return(
     clock_meet(target=step_down, kind=ClockKind.STEPDOWN_APPROVAL, by=by, late_reason="Returned late")
     clock_meet(target=step_down, kind=ClockKind.EHH_REVIEW, by=by, late_reason="Returned late")
     if step_down.route == Route.CONTACT:
-        from referrals.services import contact_hub_return
-
         contact_hub_return(contact=step_down.contact, by=by, reason=reason.strip())
     _chronology(step_down, f"returned by {by}", by, reason.strip())
     _tell(step_down.proposed_by, step_down, "returned", "returned with reasons", reason.strip())
@@ -646,7 +645,8 @@ def stepdown_return(
 
 
 def stepdown_from_contact(*, contact: Contact, family: Family, by: User, rationale: str) -> StepDown:
-    """Route (a), from the front door's triage (referrals.services.contact_triage): the contact is
+    """Route (a), from the front door's triage (referrals.services.contact_triage, through the
+    early_help_hub hook connected in apps.py): the contact is
     reassigned to the Early Help Hub's tray and its manager reviews it within 24 hours."""
     open_case = Case.objects.filter(family=family, state=CaseState.OPEN).first()
     if open_case and open_case.pathway >= Pathway.REDUCE_RISK:
@@ -771,8 +771,6 @@ def stepdown_hub_review(
         f"Reviewed by {by}: {HubAction(action).label}",
         rationale.strip(),
     )
-    from referrals.services import contact_hub_finish
-
     contact_hub_finish(contact=step_down.contact, by=by, case=case, decision=decision)
     _chronology(step_down, f"Early Help Hub: {HubAction(action).label}", by, rationale.strip())
     _tell(

@@ -58,7 +58,7 @@ def test_seed_demo_builds_a_demo_authority_and_is_idempotent(settings):
     assert answered.feedback_sent and answered.case.pathway == 2
     assert answered.submitted_by.username == "school.dsl"
     # The disputed one is on the ladder, with the contacts for every rung.
-    from escalation.models import Disagreement, LadderContact
+    from disagreements.models import Disagreement, LadderContact
 
     disputed = Disagreement.objects.get()
     assert disputed.stage == 1 and disputed.owner.username == "mash.manager"

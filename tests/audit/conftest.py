@@ -9,7 +9,7 @@ import pytest
 def records(cast, world):
     """One family with everything a record can have: a contact triaged onto its case (pathway 3,
     so a census record), the letter sent, a plan, a decision, a disagreement."""
-    from escalation.services import disagreement_raise_on_contact
+    from disagreements.services import disagreement_raise_on_contact
     from pathways.models import Decision
     from pathways.services import plan_start
     from referrals.services import (

@@ -48,7 +48,7 @@ def _pages(records):
         reverse("pathways:plan", args=[case]),
         reverse("referrals:contact", args=[records["contact"]]),
         reverse("referrals:letter", args=[records["contact"]]),
-        reverse("escalation:disagreement", args=[records["disagreement"]]),
+        reverse("disagreements:disagreement", args=[records["disagreement"]]),
     ]
 
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 from assessments.models import Contribution
 from cases.choices import AllocationRole, CaseState, ChronologyKind
 from cases.models import Allocation, Case, ChronologyEntry, Family, FamilyMember
-from escalation.models import Disagreement
-from escalation.services import disagreement_raise_on_contact
+from disagreements.models import Disagreement
+from disagreements.services import disagreement_raise_on_contact
 from pathways.choices import DecisionState
 from pathways.models import Decision, PathwayTransition
 from pathways.services import decision_confirm, decision_return

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.choices import Role
-from escalation.models import Disagreement
+from disagreements.models import Disagreement
 from referrals.models import Contact
 from referrals.services import SubjectDetails, contact_feedback_send, contact_receive, contact_subject_link
 from tests.accounts.factories import UserFactory
@@ -171,7 +171,12 @@ def test_a_referrer_sees_their_own_contacts_and_nothing_else(cast, client_for, a
     theirs = linked_contact(cast, by=other_dsl, key="theirs")
     client = client_for(cast.school_dsl)
     assert client.get(reverse("referrals:contact", args=[mine.pk])).status_code == 200
-    for name in ("referrals:contact", "referrals:letter", "referrals:letter-pdf", "referrals:disagree"):
+    for name in (
+        "referrals:contact",
+        "referrals:letter",
+        "referrals:letter-pdf",
+        "disagreements:disagree-on-contact",
+    ):
         assert client.get(reverse(name, args=[theirs.pk])).status_code == 404, name
     assert client.get(reverse("referrals:queue")).status_code == 403
     assert client.get(reverse("referrals:phone")).status_code == 403
@@ -190,13 +195,17 @@ def test_a_referrer_disagrees_from_the_letter(cast, client_for):
     )
     contact.refresh_from_db()
     dsl = client_for(cast.school_dsl)
-    assert dsl.get(reverse("referrals:disagree", args=[contact.pk])).status_code == 404  # no letter yet
+    assert (
+        dsl.get(reverse("disagreements:disagree-on-contact", args=[contact.pk])).status_code == 404
+    )  # no letter yet
     contact_feedback_send(contact=contact, by=cast.mash_manager, method="online")
-    assert dsl.get(reverse("referrals:disagree", args=[contact.pk])).status_code == 200
-    blank = dsl.post(reverse("referrals:disagree", args=[contact.pk]), {"disagree-wanted": "An assessment"})
+    assert dsl.get(reverse("disagreements:disagree-on-contact", args=[contact.pk])).status_code == 200
+    blank = dsl.post(
+        reverse("disagreements:disagree-on-contact", args=[contact.pk]), {"disagree-wanted": "An assessment"}
+    )
     assert blank.status_code == 400 and "An assessment" in blank.content.decode()
     response = dsl.post(
-        reverse("referrals:disagree", args=[contact.pk]),
+        reverse("disagreements:disagree-on-contact", args=[contact.pk]),
         {"disagree-position": "She told us she is scared to go home", "disagree-wanted": "An assessment"},
     )
     assert response.status_code == 302

@@ -36,7 +36,7 @@ from cases.choices import (
 from cases.management.commands._census_history import History
 from cases.models import Case, Family, Person, Restriction
 from cases.validators import upn_check_letter
-from escalation.models import LadderContact
+from disagreements.models import LadderContact
 from pathways.choices import Outcome
 from pathways.codes import ReferralSource
 from pathways.models import CinEpisode
@@ -498,7 +498,7 @@ class Command(BaseCommand):
             ),
         )
         contact_feedback_send(contact=refused, by=mash, method="online")
-        from escalation.services import disagreement_raise_on_contact
+        from disagreements.services import disagreement_raise_on_contact
 
         disagreement_raise_on_contact(
             contact=refused,

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from escalation.models import LadderContact
+from disagreements.models import LadderContact
 
 
 @admin.register(LadderContact)

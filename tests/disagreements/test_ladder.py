@@ -9,16 +9,17 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import Team
-from escalation.calendar import working_hours_after
-from escalation.models import Clock, Disagreement, LadderContact, Notification
-from escalation.services import (
-    clocks_sweep,
+from disagreements.models import Disagreement, LadderContact
+from disagreements.services import (
     disagreement_escalate,
     disagreement_position_add,
     disagreement_raise_on_contact,
     disagreement_resolve,
     disagreement_withdraw,
 )
+from escalation.calendar import working_hours_after
+from escalation.models import Clock, Notification
+from escalation.services import clocks_sweep
 from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -128,7 +129,7 @@ def test_positions_and_resolution_are_recorded_and_only_the_owner_resolves(cast,
     )
     disagreement_position_add(disagreement=disagreement, by=cast.school_dsl, text="She said it again today")
     response = client_for(cast.school_dsl).post(
-        reverse("escalation:disagreement-act", args=[disagreement.pk, "resolve"]),
+        reverse("disagreements:disagreement-act", args=[disagreement.pk, "resolve"]),
         {
             "resolve-resolution": "x",
             "resolve-decision_changed": "yes",
@@ -157,7 +158,7 @@ def test_positions_and_resolution_are_recorded_and_only_the_owner_resolves(cast,
 def test_both_agencies_see_it_and_nobody_else(cast, ladder, refused, client_for, api_for):
     disagreement = raise_it(refused, cast)
     outsider = UserFactory(username="gp", roles=[Role.PARTNER_PRACTITIONER])
-    url = reverse("escalation:disagreement", args=[disagreement.pk])
+    url = reverse("disagreements:disagreement", args=[disagreement.pk])
     # Inside children's services, seeing disagreements comes with seeing all cases: not the
     # administrator, nor a family help worker of another team.
     assert client_for(cast.administrator).get(url).status_code == 404
@@ -176,7 +177,7 @@ def test_both_agencies_see_it_and_nobody_else(cast, ladder, refused, client_for,
     ] == [disagreement.pk]
     # The auditor reads but cannot take part.
     response = client_for(cast.auditor).post(
-        reverse("escalation:disagreement-act", args=[disagreement.pk, "position"]), {"position-text": "x"}
+        reverse("disagreements:disagreement-act", args=[disagreement.pk, "position"]), {"position-text": "x"}
     )
     assert response.status_code == 403
 
@@ -184,10 +185,10 @@ def test_both_agencies_see_it_and_nobody_else(cast, ladder, refused, client_for,
 def test_the_ladder_pages_keep_what_was_typed_on_error(cast, ladder, refused, client_for):
     disagreement = raise_it(refused, cast)
     client = client_for(cast.school_dsl)
-    page = client.get(reverse("escalation:disagreement", args=[disagreement.pk])).content.decode()
+    page = client.get(reverse("disagreements:disagreement", args=[disagreement.pk])).content.decode()
     assert "Stage 1: Practitioner and the duty or allocated social worker" in page
     bad = client.post(
-        reverse("escalation:disagreement-act", args=[disagreement.pk, "meeting"]),
+        reverse("disagreements:disagreement-act", args=[disagreement.pk, "meeting"]),
         {
             "meeting-held_on": "2999-01-01",
             "meeting-attendees": "Sadia and Maya",
@@ -196,14 +197,14 @@ def test_the_ladder_pages_keep_what_was_typed_on_error(cast, ladder, refused, cl
     )
     assert bad.status_code == 400 and "Talked it through" in bad.content.decode()
     good = client.post(
-        reverse("escalation:disagreement-act", args=[disagreement.pk, "escalate"]),
+        reverse("disagreements:disagreement-act", args=[disagreement.pk, "escalate"]),
         {"escalate-reason": "No reply", "escalate-version": disagreement.version},
     )
     assert good.status_code == 302
     disagreement.refresh_from_db()
     assert disagreement.stage == 2
     assert (
-        client.post(reverse("escalation:disagreement-act", args=[disagreement.pk, "nonsense"])).status_code
+        client.post(reverse("disagreements:disagreement-act", args=[disagreement.pk, "nonsense"])).status_code
         == 404
     )
 
@@ -402,7 +403,7 @@ def test_disagreeing_with_a_decision_from_the_decision_page(cast, world, ladder,
         by=cast.social_worker,
         details=DecisionDetails(outcome=Outcome.PATHWAY_1, rationale="Met"),
     )
-    url = reverse("escalation:disagreement-new") + f"?decision={decision.pk}"
+    url = reverse("disagreements:disagreement-new") + f"?decision={decision.pk}"
     assert client_for(cast.school_dsl).get(url).status_code == 404  # partners do not see decisions
     client = client_for(cast.fh_worker)
     page = client.get(reverse("pathways:decision", args=[world.north_case.pk])).content.decode()

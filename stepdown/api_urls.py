@@ -1,0 +1,10 @@
+from rest_framework.routers import SimpleRouter
+
+from stepdown import apis
+
+router = SimpleRouter()
+router.register("consents", apis.ConsentViewSet, basename="consent")
+router.register("step-downs", apis.StepDownViewSet, basename="step-down")
+router.register("step-down-audit", apis.StepDownAuditViewSet, basename="step-down-audit")
+
+urlpatterns = router.urls
