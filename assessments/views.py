@@ -13,6 +13,7 @@ from assessments import selectors, services
 from assessments.choices import Section
 from assessments.forms import ContributionForm, ConversationForm
 from assessments.models import Assessment, Contribution, ThresholdDocument
+from assessments.panels import assessment_page
 from assessments.permissions import assessment_family_for_user, can_contribute, restrict_to_viewer
 from cases.models import Person
 from cases.permissions import sees_whole_record
@@ -43,14 +44,8 @@ def _page(request, family, *, form=None, status=200):
         "form": form or ContributionForm(members=members, document=_document()),
         "threshold_missing": _document() is None,
         "partial_view": not sees_whole_record(request.user),
+        "panels": assessment_page.panels(user=request.user, family=family),
     }
-    if context["partial_view"]:
-        from pathways.permissions import packages_visible_to  # pathways builds on assessments
-
-        # What reached the partner's agency: the referral packages the family agreed to share.
-        context["packages"] = (
-            packages_visible_to(request.user).filter(family=family).order_by("-version")[:10]
-        )
     return render(request, "assessments/assessment.html", context, status=status)
 
 

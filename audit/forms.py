@@ -3,6 +3,7 @@ from django import forms
 from accounts.models import User
 from audit.services import MIN_REASON
 from cases.choices import ChronologyKind, RecordType, RestrictionCategory
+from cases.models import Person
 from config.forms import DateInput
 
 
@@ -46,8 +47,6 @@ class ChronologyExportForm(forms.Form):
 
     def __init__(self, *args, family, **kwargs):
         super().__init__(*args, **kwargs)
-        from cases.models import Person
-
         self.fields["subject"].queryset = Person.objects.filter(memberships__family=family).order_by(
             "first_name"
         )

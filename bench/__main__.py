@@ -147,8 +147,8 @@ def _name_pools() -> tuple[list[str], list[str]]:
 
 def _bench_matching(user) -> None:
     """Person matching among MATCH_PEOPLE people (issue: p95 <= 100 ms)."""
+    from cases.matching import MatchQuery, person_candidates
     from cases.models import Person
-    from referrals.matching import MatchQuery, person_candidates
 
     firsts, lasts = _name_pools()
     started = time.perf_counter()
@@ -353,7 +353,7 @@ def _bench_chronology_pdf(auditor, family) -> None:
 
     from django.utils import timezone
 
-    from audit.exports import chronology_export_build
+    from audit.chronology_pdf import chronology_export_build
     from audit.models import ChronologyExport
     from cases.models import ChronologyEntry
 

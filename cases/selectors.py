@@ -9,6 +9,7 @@ from django.db.models import Max, Prefetch, Q, QuerySet, Value
 from accounts.choices import Role
 from accounts.models import User
 from cases.choices import CaseState
+from cases.matching import MatchQuery, person_candidates
 from cases.models import (
     Address,
     Allocation,
@@ -134,8 +135,6 @@ def person_search(user: User, search: PersonSearch, *, limit: int = 50) -> Query
 
 def possible_duplicates(user: User, person: Person, *, limit: int = 5):
     """Other records that look like this person (the front door's matching), for a manager to merge."""
-    from referrals.matching import MatchQuery, person_candidates
-
     address = person.addresses.filter(moved_out__isnull=True).first()
     query = MatchQuery(
         first_name=person.first_name,

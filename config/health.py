@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from config.celery import app
+
 HEARTBEAT_KEY = "health:worker-heartbeat"
 HEARTBEAT_STALE_AFTER = timedelta(minutes=3)
 
@@ -35,8 +37,6 @@ def _database_status() -> str:
 
 
 def _broker_status() -> str:
-    from config.celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)

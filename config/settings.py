@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "disagreements",
     "audit",
     "returns",
+    "demo",
 ]
 
 MIDDLEWARE = [

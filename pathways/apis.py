@@ -11,6 +11,7 @@ from accounts.models import Agency, User
 from assessments.models import ThresholdIndicator
 from cases.apis import PersonRefSerializer
 from cases.choices import ClosureReason
+from cases.permissions import family_for_user
 from pathways import services
 from pathways.choices import DECISION_OUTCOMES, ActionStatus
 from pathways.codes import AbuseCategory, PrimaryNeed, ReferralSource, S47Outcome
@@ -239,8 +240,6 @@ class FamilyPackageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ReferralPackage.objects.none()
-        from cases.permissions import family_for_user
-
         family = family_for_user(self.request.user, self.kwargs["family_pk"])
         return packages_visible_to(self.request.user).filter(family=family).order_by("-version")
 

@@ -7,6 +7,7 @@ class PathwaysConfig(AppConfig):
     name = "pathways"
 
     def ready(self) -> None:
+        from assessments.panels import assessment_page
         from cases.models import Case
         from cases.signals import case_closed
         from config.panels import home_page
@@ -16,3 +17,5 @@ class PathwaysConfig(AppConfig):
         case_closed.connect(receivers.case_closed, sender=Case, dispatch_uid="pathways.case_closed")
         # An ECPP's home starts with the immediate-referral indicators waiting for one.
         home_page.add("cases/_home_sections.html", selectors.ecpp_home_panel, order=10)
+        # A partner sees on the assessment page what the family agreed to share with their agency.
+        assessment_page.add("pathways/_assessment_packages.html", selectors.assessment_packages_panel)

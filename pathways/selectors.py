@@ -9,10 +9,11 @@ from assessments.models import Contribution
 from cases.choices import FamilyRole, PersonKind
 from cases.models import Case, Person
 from cases.panels import home_sections
-from cases.permissions import cases_visible_to
+from cases.permissions import cases_visible_to, sees_whole_record
 from pathways.choices import DecisionState
 from pathways.codes import AbuseCategory, S47Outcome
 from pathways.models import ChildAssessment, CinEpisode, CpPlan, Decision, Section47
+from pathways.permissions import packages_visible_to
 
 
 def cases_needing_ecpp(user) -> QuerySet[Case]:
@@ -142,3 +143,12 @@ def ecpp_home_panel(*, user) -> dict | None:
     if user.primary_role != Role.ECPP:
         return None
     return home_sections([("Immediate-referral indicators waiting for an ECPP", cases_needing_ecpp(user))])
+
+
+def assessment_packages_panel(*, user, family) -> dict | None:
+    """A partner's view of the family's assessment: the referral packages the family agreed to share
+    with their agency (children's services staff see the whole assessment instead)."""
+    if sees_whole_record(user):
+        return None
+    packages = packages_visible_to(user).filter(family=family).order_by("-version")[:10]
+    return {"packages": packages} if packages else None

@@ -10,12 +10,12 @@ from rest_framework.response import Response
 from accounts.choices import AgencyKind
 from accounts.models import Agency, Team, User
 from assessments.models import ThresholdIndicator
+from cases.matching import MatchQuery, person_candidates
 from cases.models import Family
 from cases.permissions import people_visible_to
 from pathways.codes import PrimaryNeed, ReferralSource
 from referrals import selectors, services
 from referrals.choices import Channel, FamilyConsent, FeedbackMethod, SubjectRole, TriageOutcome, Urgency
-from referrals.matching import MatchQuery, person_candidates
 from referrals.models import Contact, ContactSubject
 from referrals.permissions import (
     contact_for_user,
@@ -421,7 +421,7 @@ class ContactViewSet(
                 {
                     "reference": contact.reference,
                     "outcome": contact.outcome,
-                    "outcome_in_plain_words": services.outcome_in_plain_words(contact),
+                    "outcome_in_plain_words": selectors.outcome_in_plain_words(contact),
                     "reasons": contact.feedback_text,
                     "advice": contact.advice,
                     "decided_at": contact.triaged_at,

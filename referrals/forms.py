@@ -5,6 +5,7 @@ from django import forms
 from accounts.choices import AgencyKind
 from accounts.models import Agency, Team, User
 from accounts.selectors import active_ecpps
+from assessments.forms import indicator_choices
 from assessments.models import ThresholdIndicator
 from cases.models import Family
 from config.forms import DateInput
@@ -57,8 +58,6 @@ class RequestForm(forms.Form):
 
     def __init__(self, *args, document=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from assessments.forms import indicator_choices
-
         self.fields["indicators"].choices = indicator_choices(document)
         self.document = document
         if not self.is_bound:

@@ -3,7 +3,7 @@
 from dateutil.relativedelta import relativedelta
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 
-from referrals.choices import ContactState, Urgency
+from referrals.choices import OUTCOME_IN_PLAIN_WORDS, ContactState, Urgency
 from referrals.models import Contact, ContactSubject
 from referrals.permissions import contacts_visible_to
 
@@ -54,11 +54,13 @@ def repeat_contacts(user, contact: Contact, *, months: int = 12) -> QuerySet[Con
     )
 
 
+def outcome_in_plain_words(contact: Contact) -> str:
+    return OUTCOME_IN_PLAIN_WORDS.get(contact.outcome, "")
+
+
 def letter_context(contact: Contact) -> dict:
     """What the outcome letter says: plain words, the referrer's own reference, no internal
     rationale and nothing the referrer did not already know."""
-    from referrals.services import outcome_in_plain_words
-
     return {
         "contact": contact,
         "subjects": [subject for subject in contact.subjects.all()],

@@ -44,7 +44,6 @@ from referrals.choices import (
     ADVICE_OUTCOMES,
     CASE_OUTCOMES,
     CONTACT_TRANSITIONS,
-    OUTCOME_IN_PLAIN_WORDS,
     Channel,
     ContactState,
     FamilyConsent,
@@ -55,6 +54,7 @@ from referrals.choices import (
 )
 from referrals.hooks import early_help_hub
 from referrals.models import Contact, ContactEvent, ContactSubject
+from referrals.selectors import outcome_in_plain_words
 
 logger = logging.getLogger(__name__)
 
@@ -655,10 +655,6 @@ def _email_outcome(contact: Contact) -> None:
             "The email could not be sent just now: try again, or tell the referrer another way.",
             code="email_failed",
         ) from None
-
-
-def outcome_in_plain_words(contact: Contact) -> str:
-    return OUTCOME_IN_PLAIN_WORDS.get(contact.outcome, "")
 
 
 @transaction.atomic

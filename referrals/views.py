@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from assessments.models import ThresholdDocument
 from assessments.services import threshold_document_current
+from cases.matching import MatchQuery, person_candidates
 from cases.permissions import people_visible_to
 from config.forms import form_add_service_errors
 from referrals import selectors, services
@@ -26,7 +27,6 @@ from referrals.forms import (
     subject_formset,
 )
 from referrals.letters import render_letter_pdf
-from referrals.matching import MatchQuery, person_candidates
 from referrals.permissions import (
     contact_for_user,
     contacts_visible_to,

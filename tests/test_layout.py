@@ -40,3 +40,14 @@ def test_no_test_module_lives_outside_tests():
 def test_every_app_has_its_tests_collected():
     missing = [label for label in _our_apps() if not list((ROOT / "tests" / label).glob("test_*.py"))]
     assert missing == [], f"apps with no tests under tests/<app>/: {missing}"
+
+
+def test_every_app_is_in_the_layering_contract_with_nothing_ignored():
+    linter = _pyproject()["tool"]["importlinter"]
+    (layers,) = [contract for contract in linter["contracts"] if contract["type"] == "layers"]
+    in_layers = sorted(
+        name.strip() for layer in layers["layers"] for name in layer.replace(":", "|").split("|")
+    )
+    assert sorted(linter["root_packages"]) == in_layers
+    assert sorted([*_our_apps(), "config"]) == in_layers
+    assert not any(contract.get("ignore_imports") for contract in linter["contracts"])

@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.exports import chronology_export_build, chronology_export_request
+from audit.chronology_pdf import chronology_export_build
+from audit.exports import chronology_export_request
 from audit.models import ChronologyExport
 from cases.models import AccessLogEntry, ChronologyEntry
 from cases.services import chronology_entry_add
@@ -157,7 +158,7 @@ def test_long_ranges_are_laid_out_in_chunks_numbered_on_from_the_cover(cast, wor
     entries stay in order, and the cover counts every page."""
     from pypdf import PdfReader
 
-    monkeypatch.setattr("audit.exports.CHUNK", 2)
+    monkeypatch.setattr("audit.chronology_pdf.CHUNK", 2)
     family = notes(cast, world, count=5)
     export = made(user=cast.auditor, family=family, date_from=date(2006, 1, 1), date_to=timezone.localdate())
     assert export.state == "done"

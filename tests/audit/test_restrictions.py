@@ -386,7 +386,8 @@ def test_front_door_matching_shows_a_restricted_match_without_its_details(
     client = client_for(cast.mash_manager)
     page = client.get(reverse("referrals:contact", args=[contact.pk])).content.decode()
     assert "Restricted record — request access" in page
-    assert f'value="{world.north_child.pk}"' not in page  # no radio to link it blind
+    # No radio to link it blind.
+    assert f'name="person" type="radio" value="{world.north_child.pk}"' not in page
     found = client.get(f"/api/v1/contacts/{contact.pk}/candidates/").json()[0]["candidates"]
     match = next(c for c in found if c["person"] == world.north_child.pk)
     assert match["restricted"] is True and match["name"] is None and match["reasons"] == []

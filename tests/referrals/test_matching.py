@@ -7,9 +7,9 @@ import pytest
 from faker import Faker
 
 from cases.choices import PersonKind
+from cases.matching import MatchQuery, person_candidates
 from cases.models import Person
 from cases.services import person_address_add
-from referrals.matching import MatchQuery, person_candidates
 
 pytestmark = pytest.mark.django_db
 

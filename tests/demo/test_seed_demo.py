@@ -134,7 +134,7 @@ def test_the_demo_history_holds_every_census_element_and_passes_the_dfes_rules(s
     counts = (CinEpisode.objects.count(), Family.objects.count())
     call_command("seed_demo", children=120, stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert counts == (CinEpisode.objects.count(), Family.objects.count())
-    root = Path(__file__).resolve().parent.parent
+    root = Path(settings.BASE_DIR)
     for year in (2026, 2027):
         path = tmp_path / f"cin{year}.xml"
         with path.open("wb") as out:

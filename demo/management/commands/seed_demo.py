@@ -33,16 +33,26 @@ from cases.choices import (
     RestrictionCategory,
     Sex,
 )
-from cases.management.commands._census_history import History
-from cases.models import Case, Family, Person, Restriction
+from cases.models import Case, Family, FamilyMember, Person, Relationship, Restriction
 from cases.validators import upn_check_letter
+from demo.management.commands._census_history import History
 from disagreements.models import LadderContact
+from disagreements.services import disagreement_raise_on_contact
 from pathways.choices import Outcome
 from pathways.codes import ReferralSource
 from pathways.models import CinEpisode
 from pathways.services import DecisionDetails, decision_propose, plan_action_add, plan_outcome_add, plan_start
 from referrals.models import Contact
+from referrals.services import (
+    SubjectDetails,
+    TriageDetails,
+    contact_feedback_send,
+    contact_receive,
+    contact_subject_link,
+    contact_triage,
+)
 from stepdown.models import StepDown
+from stepdown.services import StepDownDetails, consent_record, stepdown_propose
 
 LA = "Continuum demo council children's services"
 # Children the history since 1 April 2024 gives a CIN episode: each of the 2025/26 and 2026/27
@@ -303,10 +313,6 @@ class Command(BaseCommand):
     def _step_down(self, users, teams) -> None:
         """One step-down waiting for the team manager: a pathway-3 family whose parent consented to
         early help, proposed by the social worker (route b, to the Early Help Hub)."""
-        from cases.choices import RelationshipKind
-        from cases.models import FamilyMember, Relationship
-        from stepdown.services import StepDownDetails, consent_record, stepdown_propose
-
         case = (
             Case.objects.filter(state="open", pathway=3, team__name="Family Help Team North")
             .exclude(cin_episodes__assessments__authorised_on__isnull=False)
@@ -384,15 +390,6 @@ class Command(BaseCommand):
         """A front door with work in it: requests waiting for triage (one citing an
         immediate-referral indicator, one about a child already known), a family's own request,
         a phone call, and one triaged to pathway 2 with its letter sent to the school."""
-        from referrals.services import (
-            SubjectDetails,
-            TriageDetails,
-            contact_feedback_send,
-            contact_receive,
-            contact_subject_link,
-            contact_triage,
-        )
-
         fake = Faker("en_GB")
         fake.seed_instance(4242)
         dsl, mash = users["school.dsl"], users["mash.manager"]
@@ -498,8 +495,6 @@ class Command(BaseCommand):
             ),
         )
         contact_feedback_send(contact=refused, by=mash, method="online")
-        from disagreements.services import disagreement_raise_on_contact
-
         disagreement_raise_on_contact(
             contact=refused,
             by=dsl,
