@@ -18,11 +18,11 @@ from cases.access_log import access_log_write
 from cases.choices import RestrictionCategory, RestrictionEventKind
 from cases.models import BreakGlass, Restriction, RestrictionAccess, RestrictionEvent
 from cases.permissions import require_restricter
+from config.models import lock_current
 from escalation.services import notify
 
 # --- Restricted records -----------------------------------------------------------------------
 
-STALE = "Someone else changed this restriction while you were looking at it. Check it and try again."
 MIN_REASON = 10
 
 
@@ -90,9 +90,7 @@ def restriction_mark(
 
 
 def _locked(restriction: Restriction, version) -> Restriction:
-    current = Restriction.objects.select_for_update().get(pk=restriction.pk)
-    if version is not None and str(version) != str(current.version):
-        raise ValidationError(STALE)
+    current = lock_current(restriction, version, what="this restriction", field=None)
     if not current.is_live:
         raise ValidationError("This restriction has been lifted.")
     Restriction.objects.filter(pk=current.pk).update(version=F("version") + 1)

@@ -47,15 +47,13 @@ from cases.models import (
 )
 from cases.signals import case_closed
 from cases.validators import validate_upn
+from config.models import lock_current, stale_message
 
 POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 CLOCK_SKEW = timedelta(minutes=5)
 EARLIEST_DATE = date(1900, 1, 1)
 
-STALE_EDIT = (
-    "Someone else changed this case while you were working on it. "
-    "Nothing was saved: reload the page to see their change, then try again."
-)
+STALE_EDIT = stale_message("this case")
 
 
 RC9_IS_A_STEP_DOWN = (
@@ -96,10 +94,7 @@ def chronology_write(
 
 
 def _lock_case(case: Case, expected_version: int | None) -> Case:
-    locked = Case.objects.select_for_update().get(pk=case.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise ValidationError({"version": STALE_EDIT}, code="stale")
-    return locked
+    return lock_current(case, expected_version)
 
 
 def _case_transition(case: Case, to_state: str) -> None:
@@ -230,12 +225,6 @@ def person_create(
     return person
 
 
-PERSON_STALE = (
-    "Someone else changed this person's record while you were working on it. "
-    "Nothing was saved: reload the page to see their change, then try again."
-)
-
-
 PERSON_RETURN_FIELDS = (
     "sex",
     "ethnicity",
@@ -264,9 +253,7 @@ def person_details_record(
     """Record what the statutory returns need of a person: sex, ethnicity, disabilities, pupil
     numbers (or why there is none) and a date of death. Written where practitioners already work:
     the person's page."""
-    person = Person.objects.select_for_update().get(pk=person.pk)
-    if expected_version is not None and person.version != expected_version:
-        raise ValidationError({"version": PERSON_STALE}, code="stale")
+    person = lock_current(person, expected_version, what="this person's record")
     upn, former_upn = (upn or "").strip().upper(), (former_upn or "").strip().upper()
     disabilities = list(dict.fromkeys(disabilities or []))
     errors: dict[str, str] = {}

@@ -3,12 +3,12 @@ disagreement with a decision, and the ladder it climbs until it is resolved. `st
 the local inter-agency escalation procedure's ladder (disagreements/choices.py) the disagreement
 has reached; each stage runs on an escalation clock."""
 
-import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from config.models import HistoryEvent
 from disagreements.choices import LADDER, DisagreementState
 
 
@@ -92,25 +92,11 @@ class LadderContact(models.Model):
         return f"{self.agency}: stage {self.stage}, {self.user}"
 
 
-class DisagreementEvent(models.Model):
+class DisagreementEvent(HistoryEvent):
     """The disagreement's history: raised, positions, meetings, stage changes, resolution."""
 
     disagreement = models.ForeignKey(Disagreement, on_delete=models.PROTECT, related_name="events")
-    summary = models.CharField(max_length=300)
     detail = models.TextField(blank=True)
-    at = models.DateTimeField()
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
 
-    class Meta:
+    class Meta(HistoryEvent.Meta):
         db_table = "escalation_disagreementevent"  # made in escalation, moved here (disagreements 0001)
-        ordering = ["at", "pk"]
-        triggers = [
-            pgtrigger.Protect(
-                name="disagreement_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.summary

@@ -11,7 +11,8 @@ from accounts.choices import AgencyKind
 from accounts.models import Agency, Team, User
 from accounts.selectors import front_door_team
 from cases.choices import ChronologyKind
-from cases.services import STALE_EDIT, chronology_write
+from cases.services import chronology_write
+from config.models import lock_current
 from disagreements.choices import LADDER, TOP_STAGE, DisagreementState
 from disagreements.models import Disagreement, DisagreementEvent, LadderContact
 from escalation.choices import ClockKind
@@ -245,11 +246,9 @@ def _open_disagreement(disagreement: Disagreement, expected_version: int | None)
     # Lock order everywhere: the stage clock, then the disagreement (as the sweep does), so a
     # person acting at the deadline and the sweep never deadlock.
     list(clocks_open(disagreement).select_for_update())
-    disagreement = Disagreement.objects.select_for_update().get(pk=disagreement.pk)
+    disagreement = lock_current(disagreement, expected_version, what="this disagreement")
     if disagreement.state != DisagreementState.OPEN:
         raise ValidationError(f"This disagreement is {disagreement.get_state_display().lower()}.")
-    if expected_version is not None and disagreement.version != expected_version:
-        raise ValidationError({"version": STALE_EDIT}, code="stale")
     return disagreement
 
 

@@ -4,13 +4,13 @@ their history, and the notifications they and other apps send.
 The engine knows nothing of what it times: owners start and meet clocks through
 escalation/services.py, and are told of breaches through the registry in escalation/registry.py."""
 
-import pgtrigger
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 
+from config.models import HistoryEvent
 from escalation.choices import ClockKind, ClockState
 
 
@@ -76,25 +76,11 @@ class Clock(models.Model):
         return f"{self.get_kind_display()} due {self.due_at:%Y-%m-%d %H:%M}"
 
 
-class ClockEvent(models.Model):
+class ClockEvent(HistoryEvent):
     """A clock's history: started, paused, resumed, due time moved, warned, breached, met, cancelled."""
 
     clock = models.ForeignKey(Clock, on_delete=models.PROTECT, related_name="events")
-    summary = models.CharField(max_length=300)
     detail = models.TextField(blank=True)
-    at = models.DateTimeField()
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["at", "pk"]
-        triggers = [
-            pgtrigger.Protect(name="clock_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
-        ]
-
-    def __str__(self) -> str:
-        return self.summary
 
 
 class Notification(models.Model):

@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.models import Team, User
 from cases.choices import ChronologyKind
 from cases.models import ChronologyEntry
-from cases.services import STALE_EDIT
+from config.models import lock_current
 from escalation.choices import CLOCK_TRANSITIONS, OPEN_CLOCK_STATES, ClockKind, ClockState
 from escalation.models import Clock, ClockEvent, Notification
 from escalation.permissions import require_clock_manager
@@ -180,9 +180,7 @@ def clock_due_change(
 ) -> Clock:
     """Only a manager moves a due time, with the reason recorded."""
     require_clock_manager(by)
-    clock = Clock.objects.select_for_update().get(pk=clock.pk)
-    if expected_version is not None and clock.version != expected_version:
-        raise ValidationError({"version": STALE_EDIT}, code="stale")
+    clock = lock_current(clock, expected_version, what="this due time")
     errors = {}
     if not reason.strip():
         errors["reason"] = "Say why the due time is moving."

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from cases.choices import ClosureReason
+from config.models import HistoryEvent
 from pathways.choices import (
     CLOSING_OUTCOMES,
     OUTCOME_PATHWAY,
@@ -205,25 +206,14 @@ class Plan(models.Model):
         return f"plan on case C{self.case_id:06d}"
 
 
-class PlanChange(models.Model):
+class PlanChange(HistoryEvent):
     """History of a plan: started, re-typed by a pathway change, reviewed, ended. Append-only."""
 
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="changes")
-    summary = models.CharField(max_length=300)
     from_kind = models.CharField(max_length=24, choices=PlanKind.choices, blank=True)
     to_kind = models.CharField(max_length=24, choices=PlanKind.choices, blank=True)
     decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-
-    class Meta:
-        ordering = ["at", "pk"]
-        triggers = [
-            pgtrigger.Protect(name="plan_change_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
-        ]
-
-    def __str__(self) -> str:
-        return self.summary
 
 
 class PlanOutcome(models.Model):

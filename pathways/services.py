@@ -23,7 +23,8 @@ from assessments.selectors import assessment_snapshot
 from assessments.services import assessment_of
 from cases.choices import AllocationRole, CaseState, ChronologyKind, ClosureReason, Pathway
 from cases.models import Allocation, Case, Person
-from cases.services import RC9_IS_A_STEP_DOWN, STALE_EDIT, case_allocate, case_close, chronology_write
+from cases.services import RC9_IS_A_STEP_DOWN, case_allocate, case_close, chronology_write
+from config.models import lock_current
 from escalation.calendar import end_of_working_day, working_days_after
 from escalation.choices import ClockKind
 from escalation.services import case_clock, clock_cancel, clock_meet, clock_start
@@ -112,10 +113,7 @@ def _transition_check(case: Case, outcome: str) -> None:
 
 
 def _lock(case: Case, expected_version: int | None) -> Case:
-    locked = Case.objects.select_for_update().get(pk=case.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise ValidationError({"version": STALE_EDIT}, code="stale")
-    return locked
+    return lock_current(case, expected_version)
 
 
 @dataclass(frozen=True)
@@ -580,11 +578,9 @@ def _plan_touched(plan: Plan, by: User, summary: str) -> None:
 
 
 def _open_plan(plan: Plan, expected_version: int | None) -> Plan:
-    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    plan = lock_current(plan, expected_version)
     if plan.ended_on:
         raise ValidationError("This plan has ended.")
-    if expected_version is not None and plan.version != expected_version:
-        raise ValidationError({"version": STALE_EDIT.replace("case", "plan")}, code="stale")
     return plan
 
 

@@ -4,12 +4,12 @@ Contact state machine (referrals.choices.CONTACT_TRANSITIONS): received -> triag
 referrals/services.py changes it, writing a ContactEvent row each time.
 """
 
-import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from config.models import HistoryEvent
 from referrals.choices import (
     Channel,
     ContactState,
@@ -149,24 +149,10 @@ class ContactSubject(models.Model):
         return " ".join(part for part in (self.first_name, self.last_name) if part) or "Name not known"
 
 
-class ContactEvent(models.Model):
+class ContactEvent(HistoryEvent):
     """The contact's history: received, subjects linked, triaged, feedback sent, disagreement."""
 
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="events")
-    summary = models.CharField(max_length=300)
     shown_to_referrer = models.BooleanField(
         default=False, help_text="Part of the referrer's own timeline (received, letter sent, disagreement)"
     )
-    at = models.DateTimeField()
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["at", "pk"]
-        triggers = [
-            pgtrigger.Protect(name="contact_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
-        ]
-
-    def __str__(self) -> str:
-        return self.summary

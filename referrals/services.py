@@ -25,7 +25,6 @@ from cases.choices import CaseState, ChronologyKind, FamilyRole, Pathway, Record
 from cases.models import Case, Family, FamilyMember, Person
 from cases.permissions import RecordRestricted, families_visible_to
 from cases.services import (
-    STALE_EDIT,
     case_open,
     chronology_write,
     family_create,
@@ -33,6 +32,7 @@ from cases.services import (
     person_create,
     postcode_normalise,
 )
+from config.models import lock_current
 from escalation.choices import ClockKind
 from escalation.services import clock_is_late, clock_meet, clock_start, notify
 from escalation.timescales import due_for
@@ -324,10 +324,7 @@ def _contact_transition(contact: Contact, to_state: str) -> None:
 
 
 def _lock_contact(contact: Contact, expected_version: int | None) -> Contact:
-    locked = Contact.objects.select_for_update().get(pk=contact.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise ValidationError({"version": STALE_EDIT}, code="stale")
-    return locked
+    return lock_current(contact, expected_version, what="this request for support")
 
 
 def contact_referral_source(contact: Contact) -> str:

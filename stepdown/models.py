@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from config.models import HistoryEvent
 from stepdown.choices import (
     OPEN_STATES,
     AuditRating,
@@ -200,28 +201,12 @@ class StepDown(models.Model):
         return Route(self.route).outcome_wording
 
 
-class StepDownEvent(models.Model):
+class StepDownEvent(HistoryEvent):
     """History of a step-down. Append-only."""
 
     step_down = models.ForeignKey(StepDown, on_delete=models.PROTECT, related_name="events")
     state = models.CharField(max_length=20, choices=StepDownState.choices)
-    summary = models.CharField(max_length=300)
     detail = models.TextField(blank=True)
-    at = models.DateTimeField()
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["at", "pk"]
-        triggers = [
-            pgtrigger.Protect(
-                name="stepdown_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.summary
 
 
 class AuditSample(models.Model):

@@ -28,13 +28,13 @@ from accounts.models import Agency, Team, User
 from cases.choices import AllocationRole, CaseState, ChronologyKind, FamilyRole, Pathway, PersonKind
 from cases.models import Case, Family, FamilyMember, Person, Relationship
 from cases.services import (
-    STALE_EDIT,
     case_allocate,
     case_open,
     case_transfer,
     chronology_write,
     involvement_add,
 )
+from config.models import lock_current
 from escalation.choices import OPEN_CLOCK_STATES, ClockKind
 from escalation.models import Clock
 from escalation.services import clock_cancel, clock_meet, clock_start, notify
@@ -268,10 +268,7 @@ def _move(step_down: StepDown, to_state: str, by: User | None, summary: str, det
 
 
 def _lock(step_down: StepDown, expected_version: int | None) -> StepDown:
-    locked = StepDown.objects.select_for_update().get(pk=step_down.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise ValidationError({"version": STALE_EDIT}, code="stale")
-    return locked
+    return lock_current(step_down, expected_version, what="this step-down")
 
 
 def _chronology(step_down: StepDown, summary: str, by: User, detail: str = "") -> None:
@@ -426,9 +423,7 @@ def stepdown_propose(
 ) -> StepDown:
     """Propose a step-down from a case at pathway 3. With a covering consent it goes straight to a
     team manager; without one it waits for the family's consent."""
-    case = Case.objects.select_for_update().get(pk=case.pk)
-    if expected_version is not None and case.version != expected_version:
-        raise ValidationError({"version": STALE_EDIT}, code="stale")
+    case = lock_current(case, expected_version)
     if case.state != CaseState.OPEN:
         raise ValidationError("This case is closed: there is nothing to step down.", code="closed")
     if case.pathway != Pathway.REDUCE_RISK:

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.services import STALE_EDIT
+from config.models import stale_message
 from stepdown import services
 from stepdown.models import Consent, StepDown
 
@@ -96,7 +96,8 @@ def test_propose_approve_and_the_case_page_shows_where_it_stands(cast, south, hu
     refused = client_for(cast.team_manager).post(
         reverse("stepdown:act", args=[step_down.pk, "approve"]), {"version": step_down.version - 1}
     )
-    assert refused.status_code == 400 and STALE_EDIT in refused.content.decode().replace("&#x27;", "'")
+    stale = stale_message("this step-down")
+    assert refused.status_code == 400 and stale in refused.content.decode().replace("&#x27;", "'")
     step_down.refresh_from_db()
     assert step_down.state == "proposed"
     manager = client_for(cast.team_manager)
