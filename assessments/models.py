@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from assessments.choices import ConversationKind, Domain, Section
 from cases.choices import Pathway
+from config.visibility import RestrictedQuerySet
 
 
 class ThresholdDocument(models.Model):
@@ -121,6 +122,8 @@ class Contribution(models.Model):
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-recorded_at", "-pk"]
         indexes = [models.Index(fields=["assessment", "section"])]
@@ -169,6 +172,8 @@ class Conversation(models.Model):
         "accounts.Agency", null=True, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]

@@ -6,8 +6,10 @@ agreed to share with their agency (pathways/permissions.py)."""
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
+from assessments.models import Contribution, Conversation
 from cases.models import Family
-from cases.permissions import family_for_user, sees_whole_record
+from cases.permissions import families_visible_to, family_for_user, sees_whole_record
+from config.visibility import visibility_rule
 
 
 def assessment_family_for_user(user, family_id, action: str = "view") -> Family:
@@ -29,3 +31,17 @@ def restrict_to_viewer(user, queryset: QuerySet, agency_field: str = "author_age
 
 def can_contribute(user) -> bool:
     return user.has_perm("assessments.add_contribution")
+
+
+@visibility_rule(Contribution)
+def contributions_visible_to(user) -> QuerySet[Contribution]:
+    """Contributions to the assessments of families the user sees, as `restrict_to_viewer` allows."""
+    return restrict_to_viewer(
+        user, Contribution.objects.filter(assessment__family__in=families_visible_to(user))
+    )
+
+
+@visibility_rule(Conversation)
+def conversations_visible_to(user) -> QuerySet[Conversation]:
+    """Conversations with families the user sees, as `restrict_to_viewer` allows."""
+    return restrict_to_viewer(user, Conversation.objects.filter(family__in=families_visible_to(user)))

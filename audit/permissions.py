@@ -8,6 +8,7 @@ from django.http import Http404
 
 from cases.models import BreakGlass, Restriction, RestrictionAccess
 from cases.permissions import may_restrict
+from config.visibility import visibility_rule
 
 
 def require_auditor(user) -> None:
@@ -26,6 +27,7 @@ def require_restriction_reader(user) -> None:
         raise PermissionDenied("Restricted records and the break-glass report are for managers and auditors.")
 
 
+@visibility_rule(Restriction)
 def restrictions_visible_to(user) -> QuerySet[Restriction]:
     """Auditors and administrators see every restriction; a manager those they are named on."""
     if not (user and user.is_authenticated and user.is_active):

@@ -35,6 +35,7 @@ from cases.choices import (
     Via,
 )
 from cases.validators import validate_nhs_number, validate_upn
+from config.visibility import RestrictedQuerySet
 
 
 class Person(models.Model):
@@ -79,6 +80,8 @@ class Person(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     merge_reason = models.TextField(blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["last_name", "first_name", "pk"]
@@ -185,6 +188,8 @@ class Family(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["name", "pk"]
         verbose_name_plural = "families"
@@ -260,6 +265,8 @@ class Case(models.Model):
     version = models.PositiveIntegerField(
         default=1, help_text="Raised by every change; stale edits are refused"
     )
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-opened_at", "-pk"]
@@ -380,6 +387,8 @@ class ChronologyEntry(models.Model):
         "accounts.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-occurred_at", "-pk"]
         verbose_name_plural = "chronology entries"
@@ -477,6 +486,8 @@ class Restriction(models.Model):
     lifted_at = models.DateTimeField(null=True, blank=True)
     lift_reason = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         db_table = "audit_restriction"  # made in audit, moved here (cases 0010)

@@ -41,6 +41,7 @@ from cases.models import (
     RestrictionAccess,
 )
 from config.api import DeniedWithDetail
+from config.visibility import visibility_rule
 
 # Action -> (model permission needed, what to tell someone who lacks it).
 CASE_ACTIONS: dict[str, tuple[str | None, str]] = {
@@ -107,6 +108,7 @@ def _family_scope(user) -> Q:
     return condition
 
 
+@visibility_rule(Case)
 def cases_visible_to(user, *, restricted: bool = True) -> QuerySet[Case]:
     if not _active(user):
         return Case.objects.none()
@@ -119,6 +121,7 @@ def cases_visible_to(user, *, restricted: bool = True) -> QuerySet[Case]:
     return cases.filter(condition)
 
 
+@visibility_rule(Family)
 def families_visible_to(user, *, restricted: bool = True) -> QuerySet[Family]:
     if not _active(user):
         return Family.objects.none()
@@ -133,6 +136,7 @@ def families_visible_to(user, *, restricted: bool = True) -> QuerySet[Family]:
     )
 
 
+@visibility_rule(Person)
 def people_visible_to(user, *, restricted: bool = True) -> QuerySet[Person]:
     if not _active(user):
         return Person.objects.none()
@@ -145,6 +149,7 @@ def people_visible_to(user, *, restricted: bool = True) -> QuerySet[Person]:
     return people.filter(Q(pk__in=members) | just_created)
 
 
+@visibility_rule(ChronologyEntry)
 def chronology_visible_to(user, *, restricted: bool = True) -> QuerySet[ChronologyEntry]:
     if not _active(user):
         return ChronologyEntry.objects.none()

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from config.models import HistoryEvent
+from config.visibility import RestrictedQuerySet
 from disagreements.choices import LADDER, DisagreementState
 
 
@@ -49,6 +50,8 @@ class Disagreement(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     version = models.PositiveIntegerField(default=1)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         db_table = "escalation_disagreement"  # made in escalation, moved here (disagreements 0001)

@@ -10,9 +10,11 @@ from accounts.choices import AgencyKind
 from cases.access_log import record_read
 from cases.choices import RecordType
 from cases.permissions import open_families
+from config.visibility import visibility_rule
 from disagreements.models import Disagreement
 
 
+@visibility_rule(Disagreement)
 def disagreements_visible_to(user) -> QuerySet[Disagreement]:
     if not (user and user.is_authenticated and user.is_active):
         return Disagreement.objects.none()

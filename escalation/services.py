@@ -20,6 +20,7 @@ from accounts.models import Team, User
 from cases.choices import ChronologyKind
 from cases.models import ChronologyEntry
 from config.models import lock_current
+from escalation.breaches import breached_by, due_soon_by, holders, told_of_breach
 from escalation.choices import CLOCK_TRANSITIONS, OPEN_CLOCK_STATES, ClockKind, ClockState
 from escalation.models import Clock, ClockEvent, Notification
 from escalation.permissions import require_clock_manager
@@ -228,28 +229,6 @@ def notify(*, user: User, key: str, what: str, why: str, due_at=None, url: str =
     return notification
 
 
-def _team_leads(clock: Clock) -> list[User]:
-    if clock.team_id and clock.team.manager_id:
-        return [clock.team.manager]
-    return []
-
-
-def _holders(clock: Clock) -> list[User]:
-    if clock.holder_id:
-        return [clock.holder]
-    return _team_leads(clock)
-
-
-def _next_level(clock: Clock) -> list[User]:
-    """Who hears when a clock is missed: the holder's line manager, else the team's manager."""
-    if clock.holder_id:
-        if clock.holder.line_manager_id:
-            return [clock.holder.line_manager]
-        return [user for user in _team_leads(clock) if user.pk != clock.holder_id]
-    # Held by a team: its manager was told as the holder, so their own manager is the next level.
-    return [lead.line_manager for lead in _team_leads(clock) if lead.line_manager_id]
-
-
 def _notice(clock: Clock, user: User, key: str, why: str, target_label: str, url: str) -> Notification:
     return Notification(
         user=user,
@@ -282,7 +261,7 @@ def _warn_batch(clocks: list[Clock], now) -> None:
     notices, events = [], []
     for clock in clocks:
         label, url = _label_and_url(clock)
-        for user in _holders(clock):
+        for user in holders(clock):
             key = f"clock:{clock.pk}:due-soon:{clock.due_at:%Y%m%d%H%M}:{user.pk}"
             notices.append(_notice(clock, user, key, "Due soon", label, url))
         events.append(ClockEvent(clock=clock, summary="Holder reminded: due soon", at=now))
@@ -303,12 +282,7 @@ def _breach_batch(clocks: list[Clock], now) -> None:
     system = None
     for clock in clocks:
         label, url = _label_and_url(clock)
-        for user in _holders(clock):
-            why = "Overdue: the timescale has been missed"
-            notices.append(_notice(clock, user, f"clock:{clock.pk}:breached:{user.pk}", why, label, url))
-        holder = clock.holder or clock.team or "the front door"
-        for user in _next_level(clock):
-            why = f"Overdue with {holder}: you are told as the next level"
+        for user, why in told_of_breach(clock):
             notices.append(_notice(clock, user, f"clock:{clock.pk}:breached:{user.pk}", why, label, url))
         if clock.family_id:
             author = clock.holder or system or _system_user()
@@ -355,16 +329,8 @@ def clocks_sweep(*, now=None, batch: int = 500) -> dict[str, int]:
     counts = {"breached": 0, "warned": 0}
     running = Clock.objects.select_for_update(skip_locked=True, of=("self",)).filter(state=ClockState.RUNNING)
     phases = (
-        ("breached", running.filter(due_at__lte=now), _breach_batch),
-        (
-            "warned",
-            running.filter(
-                warned_at__isnull=True,
-                due_at__gt=now,
-                due_at__lte=now + timedelta(hours=settings.CLOCK_WARNING_HOURS),
-            ),
-            _warn_batch,
-        ),
+        ("breached", running.filter(breached_by(now)), _breach_batch),
+        ("warned", running.filter(due_soon_by(now)), _warn_batch),
     )
     for name, claim, act in phases:
         while True:

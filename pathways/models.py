@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from cases.choices import ClosureReason
 from config.models import HistoryEvent
+from config.visibility import RestrictedQuerySet
 from pathways.choices import (
     CLOSING_OUTCOMES,
     OUTCOME_PATHWAY,
@@ -74,6 +75,8 @@ class Decision(models.Model):
     returned_reason = models.TextField(blank=True)
     referral_source = models.CharField(max_length=2, choices=ReferralSource.choices, blank=True)
     primary_need = models.CharField(max_length=2, choices=PrimaryNeed.choices, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-proposed_at", "-pk"]
@@ -164,6 +167,8 @@ class ReferralPackage(models.Model):
     to_pathway = models.PositiveSmallIntegerField()
     created_at = models.DateTimeField()
     snapshot = models.JSONField()
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["family", "-version"]

@@ -1,8 +1,17 @@
-"""Access to decisions and referral packages. Seeing follows the case (cases/permissions.py);
-proposing needs `pathways.add_decision`; deciding is checked by the services against the
-decide_pathway_N permissions, because it depends on where the case is and where it goes."""
+"""Who may see decisions, plans and referral packages, and who may decide what.
 
-from django.core.exceptions import PermissionDenied
+Who decides (DOMAIN.md, "Decision points"): anyone with `pathways.add_decision` may propose any
+decision; to decide, a person needs `pathways.decide_pathway_N` for the highest pathway the decision
+touches (where the case is, or where it goes: `decision_level`). So family help workers decide at
+pathways 1-2, social workers, MASH and team managers at 1-3, and only expert child protection
+practitioners move a case into, within or out of pathway 4, and make the child protection decisions
+(section 47 outcomes, conferences, CP plans: `require_cp_decider`). Nobody confirms their own
+proposal (`confirm_refusal`). Seeing follows the case (cases/permissions.py); partner agencies see
+a decision's outcome only through the referral packages the family agreed to share with them.
+The services call these functions, so the UI and the API get the same answer.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -16,6 +25,8 @@ from cases.permissions import (
     families_visible_to,
     sees_whole_record,
 )
+from config.visibility import visibility_rule
+from pathways.choices import OUTCOME_PATHWAY
 from pathways.models import CpPlan, Decision, ReferralPackage
 
 DECIDE_PERMISSIONS = [f"pathways.decide_pathway_{level}" for level in (1, 2, 3, 4)]
@@ -23,6 +34,49 @@ DECIDE_PERMISSIONS = [f"pathways.decide_pathway_{level}" for level in (1, 2, 3, 
 
 def may_decide_anything(user) -> bool:
     return any(user.has_perm(permission) for permission in DECIDE_PERMISSIONS)
+
+
+def decision_level(case: Case, outcome: str) -> int:
+    """The pathway a decision is made at: the higher of where the case is and where it goes."""
+    target = OUTCOME_PATHWAY.get(outcome)
+    return max(case.pathway, target) if target else case.pathway
+
+
+def decider_refusal(user, case: Case, outcome: str) -> str | None:
+    """Why `user` may not decide `outcome` for `case` (None if they may)."""
+    level = decision_level(case, outcome)
+    if user.has_perm(f"pathways.decide_pathway_{level}"):
+        return None
+    if level == 4:
+        return "Only an expert child protection practitioner can decide at pathway 4: propose it instead."
+    return (
+        f"Your role cannot decide for a case at pathway {level}: propose it for someone who can to confirm."
+    )
+
+
+def confirm_refusal(user, decision: Decision, case: Case) -> ValidationError | None:
+    """Why `user` may not confirm a proposed decision: their own proposal, or not theirs to decide."""
+    if decision.proposed_by_id == user.pk:
+        return ValidationError(
+            "You proposed this decision, so someone else must confirm it.", code="own_proposal"
+        )
+    refusal = decider_refusal(user, case, decision.outcome)
+    if refusal:
+        return ValidationError(refusal.replace(": propose it instead", ""), code="not_entitled")
+    return None
+
+
+def may_return(user, decision: Decision, case: Case) -> bool:
+    """A proposal goes back by its proposer (withdrawing it) or by someone who could confirm it."""
+    return decision.proposed_by_id == user.pk or decider_refusal(user, case, decision.outcome) is None
+
+
+def require_cp_decider(user) -> None:
+    """Section 47 outcomes, conferences and child protection plans are the ECPP's decisions."""
+    if not user.has_perm("pathways.decide_pathway_4"):
+        raise ValidationError(
+            "Only an expert child protection practitioner makes this decision.", code="not_entitled"
+        )
 
 
 def case_for_decisions(user, case_id, action: str = "view") -> Case:
@@ -38,6 +92,7 @@ def case_for_decisions(user, case_id, action: str = "view") -> Case:
     return case
 
 
+@visibility_rule(Decision)
 def decisions_visible_to(user, *, restricted: bool = True) -> QuerySet[Decision]:
     if not sees_whole_record(user):
         return Decision.objects.none()
@@ -62,6 +117,7 @@ def decision_for_user(user, decision_id, action: str = "view") -> Decision:
     return decision
 
 
+@visibility_rule(ReferralPackage)
 def packages_visible_to(user) -> QuerySet[ReferralPackage]:
     """Children's services staff see every package of the families they can see; a partner's
     agency sees a package only if the family agreed to share it with them."""

@@ -1,10 +1,6 @@
-"""Decision points and the pathway state machine. The only code that changes a case's pathway.
-
-Who decides (DOMAIN.md, issue "The heart"): anyone who may propose may propose any decision;
-to decide, a person needs `pathways.decide_pathway_N` for the highest pathway the decision
-touches (where the case is, or where it goes). So family help workers decide at pathways 1-2,
-social workers, MASH and team managers at 1-3, and only expert child protection practitioners
-move a case into, within or out of pathway 4. Nobody confirms their own proposal.
+"""Decision points and the pathway state machine: the only code that changes a case's pathway.
+Who may decide what is pathways/permissions.py; what a decision must say is the
+`decision_*_errors` rules below; what a decision does is `_apply`.
 """
 
 from dataclasses import dataclass
@@ -68,6 +64,7 @@ from pathways.models import (
     ReferralPackage,
     Section47,
 )
+from pathways.permissions import confirm_refusal, decider_refusal, may_return, require_cp_decider
 from pathways.selectors import assessments_awaiting, case_children, enquiries_awaiting_outcome, icpc_awaiting
 from pathways.signals import decision_settled
 
@@ -85,23 +82,6 @@ STEP_DOWN_ONLY = (
 
 class InvalidPathwayTransition(ValidationError):
     """The pathway state machine does not allow this move."""
-
-
-def _level(case: Case, outcome: str) -> int:
-    target = OUTCOME_PATHWAY.get(outcome)
-    return max(case.pathway, target) if target else case.pathway
-
-
-def decider_refusal(user: User, case: Case, outcome: str) -> str | None:
-    """Why `user` may not decide `outcome` for `case` (None if they may)."""
-    level = _level(case, outcome)
-    if user.has_perm(f"pathways.decide_pathway_{level}"):
-        return None
-    if level == 4:
-        return "Only an expert child protection practitioner can decide at pathway 4: propose it instead."
-    return (
-        f"Your role cannot decide for a case at pathway {level}: propose it for someone who can to confirm."
-    )
 
 
 def _transition_check(case: Case, outcome: str) -> None:
@@ -147,54 +127,92 @@ def _needs_referral_codes(case: Case, outcome: str) -> bool:
     return counts_as_child_in_need(target) and not counts_as_child_in_need(case.pathway)
 
 
-def _validate(case: Case, details: DecisionDetails) -> None:
-    errors: dict[str, str] = {}
-    outcome = details.outcome
-    lawful_basis = (details.lawful_basis or "").strip()
-    if outcome not in Outcome.values:
+def decision_outcome_errors(details: DecisionDetails) -> dict[str, str]:
+    """A decision names an outcome from the list and says why."""
+    errors = {}
+    if details.outcome not in Outcome.values:
         errors["outcome"] = (
             "Choose the pathway the family needs now, or close, no further action or signpost."
         )
     if not (details.rationale or "").strip():
         errors["rationale"] = "Explain why: a decision without a rationale cannot be recorded."
-    if outcome == Outcome.PATHWAY_4 and not details.family_consents_to_share and not lawful_basis:
+    if len({indicator.document_id for indicator in details.indicators}) > 1:
+        errors["indicators"] = "Cite indicators from one threshold document."
+    if details.ecpp is not None and Role.ECPP not in details.ecpp.roles:
+        errors["ecpp"] = f"{details.ecpp} is not an expert child protection practitioner."
+    return errors
+
+
+def decision_sharing_errors(details: DecisionDetails) -> dict[str, str]:
+    """Information is shared with the family's agreement; without it, only at pathway 4 and only
+    with the lawful reason recorded."""
+    errors = {}
+    lawful_basis = (details.lawful_basis or "").strip()
+    if details.outcome == Outcome.PATHWAY_4 and not details.family_consents_to_share and not lawful_basis:
         errors["lawful_basis"] = (
             "The family has not agreed to share: record the lawful reason for sharing without consent."
         )
-    if outcome != Outcome.PATHWAY_4 and lawful_basis:
+    if details.outcome != Outcome.PATHWAY_4 and lawful_basis:
         errors["lawful_basis"] = "Sharing without consent is only for pathway 4 (risk of significant harm)."
-    if details.closure_reason and details.closure_reason not in ClosureReason.values:
-        errors["closure_reason"] = "Choose a closure reason from the list."
-    elif details.closure_reason and outcome not in CLOSING_OUTCOMES:
-        errors["closure_reason"] = "Only a decision to close takes a closure reason."
-    if details.ecpp is not None and Role.ECPP not in details.ecpp.roles:
-        errors["ecpp"] = f"{details.ecpp} is not an expert child protection practitioner."
-    if len({indicator.document_id for indicator in details.indicators}) > 1:
-        errors["indicators"] = "Cite indicators from one threshold document."
     if details.shared_with and not details.family_consents_to_share and not lawful_basis:
         errors["shared_with"] = (
             "The family has not agreed to share: untick the agencies, or record their consent."
         )
+    return errors
+
+
+def decision_closure_errors(details: DecisionDetails) -> dict[str, str]:
+    """Only a decision to close takes a closure reason; early help closes with RC9 and nothing else does."""
+    reason, outcome = details.closure_reason, details.outcome
+    if outcome == Outcome.EARLY_HELP and reason not in ("", ClosureReason.RC9):
+        return {"closure_reason": "A referral to early help closes with RC9, not another reason."}
+    if reason == ClosureReason.RC9 and outcome != Outcome.EARLY_HELP:
+        return {"closure_reason": RC9_IS_A_STEP_DOWN}
+    if reason and reason not in ClosureReason.values:
+        return {"closure_reason": "Choose a closure reason from the list."}
+    if reason and outcome not in CLOSING_OUTCOMES:
+        return {"closure_reason": "Only a decision to close takes a closure reason."}
+    return {}
+
+
+def decision_census_errors(case: Case, details: DecisionDetails) -> dict[str, str]:
+    """The census codes are from their lists, and a move that makes the children children in need
+    (a referral) records where it came from and their primary need."""
+    errors = {}
     if details.referral_source and details.referral_source not in ReferralSource.values:
         errors["referral_source"] = "Choose a referral source from the census list."
     if details.primary_need and details.primary_need not in PrimaryNeed.values:
         errors["primary_need"] = "Choose a primary need code from the census list (N0-N9)."
-    if outcome in Outcome.values and _needs_referral_codes(case, outcome):
+    if details.outcome in Outcome.values and _needs_referral_codes(case, details.outcome):
         if not details.referral_source:
             errors["referral_source"] = (
                 "This is a referral for the children: record where the referral came from."
             )
         if not details.primary_need:
             errors["primary_need"] = "This is a referral for the children: record their primary need."
-    if outcome == Outcome.EARLY_HELP and details.closure_reason not in ("", ClosureReason.RC9):
-        errors["closure_reason"] = "A referral to early help closes with RC9, not another reason."
-    elif details.closure_reason == ClosureReason.RC9 and outcome != Outcome.EARLY_HELP:
-        errors["closure_reason"] = RC9_IS_A_STEP_DOWN
-    if outcome in Outcome.values and _is_step_down(case, outcome) and not details.step_down:
-        errors["outcome"] = STEP_DOWN_ONLY
+    return errors
+
+
+def decision_step_down_errors(case: Case, details: DecisionDetails) -> dict[str, str]:
+    """A step-down from social care to early help goes through the step-down routes, not the
+    decision screen."""
+    if details.outcome in Outcome.values and _is_step_down(case, details.outcome) and not details.step_down:
+        return {"outcome": STEP_DOWN_ONLY}
+    return {}
+
+
+def decision_details_check(case: Case, details: DecisionDetails) -> None:
+    """Everything a decision must say before it is proposed or recorded, then the pathway state machine."""
+    errors = {
+        **decision_outcome_errors(details),
+        **decision_sharing_errors(details),
+        **decision_closure_errors(details),
+        **decision_census_errors(case, details),
+        **decision_step_down_errors(case, details),  # only for a valid outcome, so never hides one above
+    }
     if errors:
         raise ValidationError(errors)
-    _transition_check(case, outcome)
+    _transition_check(case, details.outcome)
 
 
 def _create(case: Case, by: User, state: str, details: DecisionDetails) -> Decision:
@@ -239,7 +257,7 @@ def decision_propose(
 ) -> Decision:
     """Propose a decision for someone entitled to decide it to confirm."""
     case = _lock(case, expected_version)
-    _validate(case, details)
+    decision_details_check(case, details)
     decision = _create(case, by, DecisionState.PROPOSED, details)
     case.version += 1
     case.save(update_fields=["version"])
@@ -263,7 +281,7 @@ def decision_record(
     refusal = decider_refusal(by, case, details.outcome) if details.outcome in Outcome.values else None
     if refusal:
         raise ValidationError({"outcome": refusal}, code="not_entitled")
-    _validate(case, details)
+    decision_details_check(case, details)
     if Decision.objects.filter(case=case, state=DecisionState.PROPOSED).exists():
         raise ValidationError("A proposed decision is waiting on this case: confirm or return it first.")
     decision = _create(case, by, DecisionState.RECORDED, details)
@@ -276,17 +294,15 @@ def decision_confirm(*, decision: Decision, by: User, expected_version: int | No
     case = _lock(decision.case, expected_version)
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     _decision_transition(decision, DecisionState.RECORDED)
-    if decision.proposed_by_id == by.pk:
-        raise ValidationError(
-            "You proposed this decision, so someone else must confirm it.", code="own_proposal"
-        )
+    refusal = confirm_refusal(by, decision, case)
+    if refusal and refusal.code == "own_proposal":
+        raise refusal
     if decision.from_pathway != case.pathway or case.state != CaseState.OPEN:
         raise ValidationError(
             "The case has changed since this was proposed: return it and propose again.", code="changed"
         )
-    refusal = decider_refusal(by, case, decision.outcome)
     if refusal:
-        raise ValidationError(refusal.replace(": propose it instead", ""), code="not_entitled")
+        raise refusal
     _transition_check(case, decision.outcome)
     decision.state = DecisionState.RECORDED
     decision.decided_by = by
@@ -309,7 +325,7 @@ def decision_return(
         raise ValidationError(
             {"reason": "Say why it is being returned, so the proposer knows what to change."}
         )
-    if decision.proposed_by_id != by.pk and decider_refusal(by, case, decision.outcome):
+    if not may_return(by, decision, case):
         raise ValidationError("Only someone who could confirm this decision, or its proposer, can return it.")
     decision.state = DecisionState.RETURNED
     decision.returned_reason = reason.strip()
@@ -955,18 +971,11 @@ def assessment_authorise(
     return assessments
 
 
-def _require_ecpp_decision(by: User) -> None:
-    if not by.has_perm("pathways.decide_pathway_4"):
-        raise ValidationError(
-            "Only an expert child protection practitioner makes this decision.", code="not_entitled"
-        )
-
-
 @transaction.atomic
 def s47_outcome_record(*, case: Case, by: User, outcome: str, rationale: str, children=()) -> list[Section47]:
     """The ECPP's decision at the end of the children's section 47 enquiries, including whether
     to hold an initial child protection conference (for all the open enquiries, or those named)."""
-    _require_ecpp_decision(by)
+    require_cp_decider(by)
     case = _lock_for_records(case)
     errors = {}
     if outcome not in S47Outcome.values:
@@ -1026,7 +1035,7 @@ def icpc_record(
 ) -> list[Section47]:
     """The initial child protection conference: it decides for each child separately whether
     they become subject to a child protection plan, and under which category of abuse."""
-    _require_ecpp_decision(by)
+    require_cp_decider(by)
     case = _lock_for_records(case)
     enquiries = list(icpc_awaiting(case).select_for_update(of=("self",)))
     errors = {}
@@ -1132,7 +1141,7 @@ def _cp_plan_start(enquiry: Section47, category: str, held_on: date, by: User, c
 @transaction.atomic
 def cp_plan_category_change(*, cp_plan: CpPlan, by: User, category: str, on: date | None = None) -> CpPlan:
     """A review conference changes the category of abuse of a child's plan; the history is kept."""
-    _require_ecpp_decision(by)
+    require_cp_decider(by)
     cp_plan = (
         CpPlan.objects.select_for_update()
         .select_related("episode__child", "episode__case")
@@ -1173,7 +1182,7 @@ def cp_plan_end(*, cp_plan: CpPlan, by: User, on: date, rationale: str) -> CpPla
     """A review conference ends one child's child protection plan; the child stays a child in need
     on the family's plan. When no child remains on a child protection plan, the family's plan
     continues as a child in need plan."""
-    _require_ecpp_decision(by)
+    require_cp_decider(by)
     cp_plan = (
         CpPlan.objects.select_for_update()
         .select_related("episode__child", "episode__case")

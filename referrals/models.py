@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from config.models import HistoryEvent
+from config.visibility import RestrictedQuerySet
 from referrals.choices import (
     Channel,
     ContactState,
@@ -92,6 +93,8 @@ class Contact(models.Model):
     )
     feedback_method = models.CharField(max_length=16, choices=FeedbackMethod.choices, blank=True)
     version = models.PositiveIntegerField(default=1)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at", "-pk"]

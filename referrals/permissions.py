@@ -8,10 +8,12 @@ from django.http import Http404
 from cases.access_log import record_read
 from cases.choices import RecordType
 from cases.permissions import RecordRestricted, open_families, people_visible_to
+from config.visibility import visibility_rule
 from referrals.choices import ContactState
 from referrals.models import Contact
 
 
+@visibility_rule(Contact)
 def contacts_visible_to(user) -> QuerySet[Contact]:
     if not (user and user.is_authenticated and user.is_active):
         return Contact.objects.none()

@@ -5,7 +5,8 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -39,7 +40,8 @@ from escalation.timescales import due_for
 from pathways.choices import OUTCOME_PATHWAY, DecisionState
 from pathways.codes import ReferralSource
 from pathways.models import Decision
-from pathways.services import DecisionDetails, decider_refusal, decision_propose, decision_record
+from pathways.permissions import decider_refusal
+from pathways.services import DecisionDetails, decision_propose, decision_record
 from referrals.choices import (
     ADVICE_OUTCOMES,
     CASE_OUTCOMES,
@@ -89,6 +91,9 @@ class SubjectDetails:
         )
 
 
+# --- receiving a request for support: the rules ---------------------------------------------
+
+
 def _subject_errors(number: int, subject: SubjectDetails, today: date) -> dict[str, str]:
     key = f"subjects.{number}"
     errors = {}
@@ -112,6 +117,166 @@ def _subject_errors(number: int, subject: SubjectDetails, today: date) -> dict[s
     if subject.nhs_number and not re.fullmatch(r"[0-9]{10}", re.sub(r"[\s-]", "", subject.nhs_number)):
         errors[f"{key}.nhs_number"] = "An NHS number has 10 digits."
     return errors
+
+
+def idempotency_key_scope(*, key: str | None, by: User | None) -> str | None:
+    """A retry key counts only for the sender who used it, so nobody can replay someone else's key."""
+    if not key:
+        return key
+    return f"{by.pk if by else 'public'}:{key}"[:100]
+
+
+def subject_is_filled_in(*, subject: SubjectDetails) -> bool:
+    """A row about a person counts unless it was left blank; a row about an unborn child always counts."""
+    return not subject.is_blank or subject.role == SubjectRole.UNBORN
+
+
+def contact_request_errors(*, channel: str, referrer_name: str, concerns: str) -> dict[str, str]:
+    """A request comes by a known channel, says who is asking, and says in their words what is needed."""
+    errors = {}
+    if channel not in Channel.values:
+        errors["channel"] = "Unknown channel."
+    if not referrer_name.strip():
+        errors["referrer_name"] = "Tell us your name, so we can tell you what happens next."
+    if not concerns.strip():
+        errors["concerns"] = "Tell us, in your own words, what help is needed and why."
+    return errors
+
+
+def contact_consent_errors(*, family_consents: str, consent_notes: str) -> dict[str, str]:
+    """A request says whether the family agrees to it and, when the family was not asked, why not."""
+    if family_consents not in FamilyConsent.values:
+        return {"family_consents": "Say whether the family agrees to this request."}
+    if family_consents == FamilyConsent.NOT_ASKED and not consent_notes.strip():
+        return {
+            "consent_notes": (
+                "Say why the family has not been asked (for example, it would put a child at risk)."
+            )
+        }
+    return {}
+
+
+def contact_urgency_errors(*, urgency: str) -> dict[str, str]:
+    """A request's urgency is one from the list."""
+    if urgency not in Urgency.values:
+        return {"urgency": "Choose how urgent this is."}
+    return {}
+
+
+def contact_subjects_errors(*, people: list[SubjectDetails], today: date) -> dict[str, str]:
+    """A request is about at least one child, born or unborn, and everyone it names can be matched."""
+    errors = {}
+    if not any(subject.role in (SubjectRole.CHILD, SubjectRole.UNBORN) for subject in people):
+        errors["subjects"] = "Tell us about at least one child."
+    for number, subject in enumerate(people, start=1):
+        errors.update(_subject_errors(number, subject, today))
+    return errors
+
+
+def contact_postcode_errors(*, postcode: str) -> dict[str, str]:
+    """A postcode may be left out, but one that is given must be a full UK postcode."""
+    if not postcode.strip():
+        return {}
+    try:
+        postcode_normalise(postcode)
+    except ValidationError as exc:
+        return {field: messages[0] for field, messages in exc.message_dict.items()}
+    return {}
+
+
+def referrer_reply_errors(*, referrer_email: str, referrer_phone: str, by: User | None) -> dict[str, str]:
+    """We need a way to reply: an email address or a phone number, unless the sender is signed in."""
+    if referrer_email.strip() or referrer_phone.strip() or by:
+        return {}
+    return {"referrer_email": "Give an email address or a phone number so we can reply."}
+
+
+def urgency_raise(*, urgency: str, indicators: list[ThresholdIndicator]) -> str:
+    """Any immediate-referral indicator makes a contact immediate, whatever urgency the referrer chose."""
+    if any(indicator.immediate_referral for indicator in indicators):
+        return Urgency.IMMEDIATE
+    return urgency
+
+
+def contact_submitter(*, channel: str, by: User | None) -> User | None:
+    """The sender submitted the request themselves, except a phone call staff record for someone else."""
+    return by if channel != Channel.PHONE else None
+
+
+def contact_referrer_agency(*, referrer_agency: Agency | None, submitter: User | None) -> Agency | None:
+    """The referrer's agency is the one named, else the agency of the professional who submitted it."""
+    return referrer_agency or (submitter.agency if submitter else None)
+
+
+def contact_reference_format(*, received: datetime, pk: int) -> str:
+    """A contact's reference is R, the two-digit year it was received, a dash and its six-digit number."""
+    return f"R{received:%y}-{pk:06d}"
+
+
+# --- receiving a request for support: the writes --------------------------------------------
+
+
+def _contact_already_received(idempotency_key: str | None) -> Contact | None:
+    """The contact an earlier send with the same (scoped) key made, if any."""
+    if not idempotency_key:
+        return None
+    return Contact.objects.filter(idempotency_key=idempotency_key).first()
+
+
+def _contact_create(*, received: datetime, **fields: Any) -> Contact | None:
+    """Save the contact with its due times and number it; None when a retry with its key got there first."""
+    try:
+        with transaction.atomic():
+            contact = Contact.objects.create(
+                reference=f"P{uuid.uuid4().hex[:16]}",  # replaced by the numbered reference below
+                received_at=received,
+                decision_due=due_for(ClockKind.CONTACT_DECISION, received),
+                feedback_due=due_for(ClockKind.FEEDBACK_TO_REFERRER, received),
+                **fields,
+            )
+    except IntegrityError:
+        return None
+    contact.reference = contact_reference_format(received=received, pk=contact.pk)
+    contact.save(update_fields=["reference"])
+    return contact
+
+
+def _contact_subjects_write(contact: Contact, people: list[SubjectDetails]) -> None:
+    """Record who the contact is about, as the referrer told us (linked to records at triage)."""
+    ContactSubject.objects.bulk_create(
+        ContactSubject(
+            contact=contact,
+            role=s.role,
+            first_name=s.first_name.strip(),
+            last_name=s.last_name.strip(),
+            date_of_birth=s.date_of_birth,
+            expected_date_of_birth=s.expected_date_of_birth,
+            relationship=s.relationship.strip(),
+            nhs_number=re.sub(r"[\s-]", "", s.nhs_number),
+        )
+        for s in people
+    )
+
+
+def _contact_received_event(contact: Contact, by: User | None, received: datetime) -> None:
+    """The contact's history starts with its receipt, which the referrer sees."""
+    ContactEvent.objects.create(
+        contact=contact,
+        summary=f"Received ({contact.get_channel_display().lower()})",
+        at=received,
+        by=by,
+        shown_to_referrer=True,
+    )
+
+
+def _contact_clocks_start(contact: Contact, by: User | None, received: datetime) -> None:
+    """The front door's clocks to decide the contact and to tell the referrer start when it arrives."""
+    front_door = front_door_team()
+    for kind, due in (
+        (ClockKind.CONTACT_DECISION, contact.decision_due),
+        (ClockKind.FEEDBACK_TO_REFERRER, contact.feedback_due),
+    ):
+        clock_start(target=contact, kind=kind, by=by, team=front_door, started_at=received, due_at=due)
 
 
 @transaction.atomic
@@ -139,102 +304,50 @@ def contact_receive(
     """Receive a request for support. The same idempotency key from the same sender (a double
     click, a retry) returns the contact already made instead of making a second one; keys are
     scoped to the sender, so nobody can fetch someone else's contact by replaying their key."""
-    if idempotency_key:
-        idempotency_key = f"{by.pk if by else 'public'}:{idempotency_key}"[:100]
-        existing = Contact.objects.filter(idempotency_key=idempotency_key).first()
-        if existing:
-            return existing
-    today = timezone.localdate()
-    errors: dict[str, str] = {}
-    if channel not in Channel.values:
-        errors["channel"] = "Unknown channel."
-    if not referrer_name.strip():
-        errors["referrer_name"] = "Tell us your name, so we can tell you what happens next."
-    if not concerns.strip():
-        errors["concerns"] = "Tell us, in your own words, what help is needed and why."
-    if family_consents not in FamilyConsent.values:
-        errors["family_consents"] = "Say whether the family agrees to this request."
-    elif family_consents == FamilyConsent.NOT_ASKED and not consent_notes.strip():
-        errors["consent_notes"] = (
-            "Say why the family has not been asked (for example, it would put a child at risk)."
-        )
-    if urgency not in Urgency.values:
-        errors["urgency"] = "Choose how urgent this is."
-    people = [subject for subject in subjects if not subject.is_blank or subject.role == SubjectRole.UNBORN]
-    if not any(subject.role in (SubjectRole.CHILD, SubjectRole.UNBORN) for subject in people):
-        errors["subjects"] = "Tell us about at least one child."
-    for number, subject in enumerate(people, start=1):
-        errors.update(_subject_errors(number, subject, today))
-    if postcode.strip():
-        try:
-            postcode = postcode_normalise(postcode)
-        except ValidationError as exc:
-            errors.update({field: messages[0] for field, messages in exc.message_dict.items()})
-    if not (referrer_email.strip() or referrer_phone.strip() or by):
-        errors["referrer_email"] = "Give an email address or a phone number so we can reply."
+    idempotency_key = idempotency_key_scope(key=idempotency_key, by=by)
+    existing = _contact_already_received(idempotency_key)
+    if existing:
+        return existing
+    people = [subject for subject in subjects if subject_is_filled_in(subject=subject)]
+    errors = {
+        **contact_request_errors(channel=channel, referrer_name=referrer_name, concerns=concerns),
+        **contact_consent_errors(family_consents=family_consents, consent_notes=consent_notes),
+        **contact_urgency_errors(urgency=urgency),
+        **contact_subjects_errors(people=people, today=timezone.localdate()),
+        **contact_postcode_errors(postcode=postcode),
+        **referrer_reply_errors(referrer_email=referrer_email, referrer_phone=referrer_phone, by=by),
+    }
     if errors:
         raise ValidationError(errors)
     indicators = list(indicators)
-    if any(indicator.immediate_referral for indicator in indicators):
-        urgency = Urgency.IMMEDIATE
+    submitter = contact_submitter(channel=channel, by=by)
     received = timezone.now()
-    try:
-        with transaction.atomic():
-            contact = Contact.objects.create(
-                reference=f"P{uuid.uuid4().hex[:16]}",  # replaced by the numbered reference below
-                channel=channel,
-                urgency=urgency,
-                received_at=received,
-                decision_due=due_for(ClockKind.CONTACT_DECISION, received),
-                feedback_due=due_for(ClockKind.FEEDBACK_TO_REFERRER, received),
-                referrer_name=referrer_name.strip(),
-                referrer_role=referrer_role.strip(),
-                # A professional's own agency, unless staff are recording someone else's call.
-                referrer_agency=referrer_agency or (by.agency if by and channel != Channel.PHONE else None),
-                referrer_email=referrer_email.strip(),
-                referrer_phone=referrer_phone.strip(),
-                submitted_by=by if channel != Channel.PHONE else None,
-                recorded_by=by,
-                address_line_1=address_line_1.strip(),
-                postcode=postcode,
-                concerns=concerns.strip(),
-                what_tried=what_tried.strip(),
-                family_aware=family_aware,
-                family_consents=family_consents,
-                consent_notes=consent_notes.strip(),
-                idempotency_key=idempotency_key or None,
-            )
-    except IntegrityError:
+    contact = _contact_create(
+        received=received,
+        channel=channel,
+        urgency=urgency_raise(urgency=urgency, indicators=indicators),
+        referrer_name=referrer_name.strip(),
+        referrer_role=referrer_role.strip(),
+        referrer_agency=contact_referrer_agency(referrer_agency=referrer_agency, submitter=submitter),
+        referrer_email=referrer_email.strip(),
+        referrer_phone=referrer_phone.strip(),
+        submitted_by=submitter,
+        recorded_by=by,
+        address_line_1=address_line_1.strip(),
+        postcode=postcode_normalise(postcode) if postcode.strip() else postcode,
+        concerns=concerns.strip(),
+        what_tried=what_tried.strip(),
+        family_aware=family_aware,
+        family_consents=family_consents,
+        consent_notes=consent_notes.strip(),
+        idempotency_key=idempotency_key or None,
+    )
+    if contact is None:  # the same key from the same sender won the race
         return Contact.objects.get(idempotency_key=idempotency_key)
-    contact.reference = f"R{received:%y}-{contact.pk:06d}"
-    contact.save(update_fields=["reference"])
     contact.indicators.set(indicators)
-    ContactSubject.objects.bulk_create(
-        ContactSubject(
-            contact=contact,
-            role=s.role,
-            first_name=s.first_name.strip(),
-            last_name=s.last_name.strip(),
-            date_of_birth=s.date_of_birth,
-            expected_date_of_birth=s.expected_date_of_birth,
-            relationship=s.relationship.strip(),
-            nhs_number=re.sub(r"[\s-]", "", s.nhs_number),
-        )
-        for s in people
-    )
-    ContactEvent.objects.create(
-        contact=contact,
-        summary=f"Received ({contact.get_channel_display().lower()})",
-        at=received,
-        by=by,
-        shown_to_referrer=True,
-    )
-    front_door = front_door_team()
-    for kind, due in (
-        (ClockKind.CONTACT_DECISION, contact.decision_due),
-        (ClockKind.FEEDBACK_TO_REFERRER, contact.feedback_due),
-    ):
-        clock_start(target=contact, kind=kind, by=by, team=front_door, started_at=received, due_at=due)
+    _contact_subjects_write(contact, people)
+    _contact_received_event(contact, by, received)
+    _contact_clocks_start(contact, by, received)
     return contact
 
 

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from config.models import HistoryEvent
+from config.visibility import RestrictedQuerySet
 from stepdown.choices import (
     OPEN_STATES,
     AuditRating,
@@ -62,6 +63,8 @@ class Consent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     withdrawal_note = models.TextField(blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-given_on", "-pk"]
@@ -151,6 +154,8 @@ class StepDown(models.Model):
     )
     completed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-proposed_at", "-pk"]

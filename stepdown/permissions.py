@@ -23,6 +23,7 @@ from cases.permissions import (
     family_for_user,
     sees_whole_record,
 )
+from config.visibility import visibility_rule
 from stepdown.choices import Route, StepDownState
 from stepdown.models import AuditSampleItem, Consent, StepDown
 
@@ -43,6 +44,7 @@ def _require_staff(user) -> None:
         raise PermissionDenied("Step-downs are shared with partner agencies through referral packages.")
 
 
+@visibility_rule(StepDown)
 def stepdowns_visible_to(user) -> QuerySet[StepDown]:
     if not sees_whole_record(user):
         return StepDown.objects.none()
@@ -122,6 +124,7 @@ def stepdown_controls(user, step_down: StepDown) -> dict[str, bool]:
 # --- consent ----------------------------------------------------------------------------------
 
 
+@visibility_rule(Consent)
 def consents_visible_to(user) -> QuerySet[Consent]:
     if not sees_whole_record(user):
         return Consent.objects.none()

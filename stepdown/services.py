@@ -200,32 +200,59 @@ def consent_withdraw(*, consent: Consent, by: User, withdrawn_on: date, note: st
     return consent
 
 
-def _covers(consent: Consent, step_down: StepDown, lead_agency: Agency | None = None) -> str | None:
-    """Why `consent` does not cover the step-down (None if it does)."""
+def consent_needed_for(step_down: StepDown) -> bool:
+    """Every step-down needs a recorded consent, but route (a) may rest on the family's yes to the request."""
+    return not (step_down.route == Route.CONTACT and step_down.contact.family_consents == FamilyConsent.YES)
+
+
+def consent_withdrawn_refusal(consent: Consent) -> str | None:
+    """A withdrawn consent covers nothing."""
     if consent.withdrawn_at is not None:
         return f"Consent {consent.reference} was withdrawn on {consent.withdrawn_on:%d %B %Y}."
+    return None
+
+
+def consent_family_refusal(consent: Consent, step_down: StepDown) -> str | None:
+    """Only the step-down's own family's consent counts."""
     if consent.family_id != step_down.family_id:
         return "That consent is another family's."
-    route = step_down.route
-    if route == Route.SINGLE_AGENCY:
-        agency = step_down.receiving_agency
-        if consent.referral_agency_id != (agency.pk if agency else None):
-            return (
-                f"Consent {consent.reference} does not cover a referral to {agency}: the family must "
-                "consent to the referral to that agency."
-            )
-        return None
+    return None
+
+
+def consent_referral_refusal(consent: Consent, agency: Agency | None) -> str | None:
+    """A referral to a single agency needs consent to a referral to that same agency."""
+    if consent.referral_agency_id != (agency.pk if agency else None):
+        return (
+            f"Consent {consent.reference} does not cover a referral to {agency}: the family must "
+            "consent to the referral to that agency."
+        )
+    return None
+
+
+def consent_early_help_refusal(consent: Consent) -> str | None:
+    """Every route but the single-agency referral needs consent to step down to early help."""
     if not consent.early_help:
         return f"Consent {consent.reference} does not cover a step-down to early help."
-    shared = set(consent.share_with.values_list("pk", flat=True))
+    return None
+
+
+def consent_masg_refusal(consent: Consent, route: str, shared: set[int]) -> str | None:
+    """The MASG route needs consent to share the assessment with at least one named agency."""
     if route == Route.MASG and not shared:
         return (
             f"Consent {consent.reference} does not cover sharing the assessment with the agencies of "
             "the multi-agency support group: record which agencies the family agreed to."
         )
-    lead_agency = lead_agency or (
-        step_down.lead_professional.agency if step_down.lead_professional_id else None
-    )
+    return None
+
+
+def lead_agency_for(step_down: StepDown, lead_agency: Agency | None = None) -> Agency | None:
+    """The lead professional's agency: the one named now (by the panel), else the step-down's lead's."""
+    return lead_agency or (step_down.lead_professional.agency if step_down.lead_professional_id else None)
+
+
+def consent_lead_agency_refusal(consent: Consent, lead_agency: Agency | None, shared: set[int]) -> str | None:
+    """A lead professional from a partner agency needs consent to share the assessment with that agency."""
     if lead_agency and lead_agency.kind != AgencyKind.LA_CHILDRENS_SERVICES and lead_agency.pk not in shared:
         return (
             f"Consent {consent.reference} does not cover sharing the assessment with {lead_agency}, "
@@ -234,17 +261,32 @@ def _covers(consent: Consent, step_down: StepDown, lead_agency: Agency | None = 
     return None
 
 
-def _consent_for(step_down: StepDown, lead_agency: Agency | None = None) -> Consent | None:
-    """The gate: the current consent that covers the step-down, or a ValidationError. Route (a) may
-    rest on the family's consent to the request for support itself (004's note)."""
-    if step_down.route == Route.CONTACT and step_down.consent_id is None:
-        if step_down.contact.family_consents == FamilyConsent.YES:
+def consent_cover_refusal(
+    consent: Consent, step_down: StepDown, lead_agency: Agency | None = None
+) -> str | None:
+    """Why the consent does not cover the step-down (None if it does): the first consent rule it fails."""
+    refusal = consent_withdrawn_refusal(consent) or consent_family_refusal(consent, step_down)
+    if refusal:
+        return refusal
+    if step_down.route == Route.SINGLE_AGENCY:
+        return consent_referral_refusal(consent, step_down.receiving_agency)
+    refusal = consent_early_help_refusal(consent)
+    if refusal:
+        return refusal
+    shared = set(consent.share_with.values_list("pk", flat=True))
+    return consent_masg_refusal(consent, step_down.route, shared) or consent_lead_agency_refusal(
+        consent, lead_agency_for(step_down, lead_agency), shared
+    )
+
+
+def consent_covering(step_down: StepDown, lead_agency: Agency | None = None) -> Consent | None:
+    """The gate: the step-down's consent, locked, if it covers it (None if none needed), else refuse."""
+    if step_down.consent_id is None:
+        if not consent_needed_for(step_down):
             return None
         raise ValidationError({"consent": NO_CONSENT}, code="no_consent")
-    if step_down.consent_id is None:
-        raise ValidationError({"consent": NO_CONSENT}, code="no_consent")
     consent = Consent.objects.select_for_update().get(pk=step_down.consent_id)
-    refusal = _covers(consent, step_down, lead_agency)
+    refusal = consent_cover_refusal(consent, step_down, lead_agency)
     if refusal:
         raise ValidationError({"consent": refusal}, code="consent_not_covering")
     return consent
@@ -369,52 +411,75 @@ class StepDownDetails:
     agreement: str = ""  # route (e): as recorded in the CIN meeting notes
 
 
+def assessment_done_for(case: Case) -> bool:
+    """A case counts as assessed once a child's assessment on it has been authorised."""
+    return ChildAssessment.objects.filter(episode__case=case, authorised_on__isnull=False).exists()
+
+
+def hub_transfer_errors(case: Case, details: StepDownDetails, assessed: bool) -> dict[str, str]:
+    """Routes (b), (c) go to an Early Help Hub before any assessment: (c) from MASH, (b) from other teams."""
+    errors: dict[str, str] = {}
+    if assessed:
+        errors["route"] = (
+            "The assessment is done: step down after an assessment, to a single agency or the MASG."
+        )
+    hub = details.receiving_team
+    if hub is None or hub.kind != TeamKind.EARLY_HELP_HUB:
+        errors["receiving_team"] = "Choose the Early Help Hub that will receive the family."
+    if details.route == Route.MASH_ENQUIRY and case.team.kind != TeamKind.MASH:
+        errors["route"] = "This case is not a MASH enquiry: it is held by " + str(case.team) + "."
+    if details.route == Route.REFERRAL and case.team.kind == TeamKind.MASH:
+        errors["route"] = "The front door holds this case: use the MASH enquiry route."
+    return errors
+
+
+def after_assessment_errors(details: StepDownDetails, assessed: bool) -> dict[str, str]:
+    """Route (d) follows an authorised assessment; to a single agency, that agency is a partner agency."""
+    errors: dict[str, str] = {}
+    if not assessed:
+        errors["route"] = (
+            "These routes follow a completed assessment, and this case's assessment has not "
+            "been authorised. Without an assessment, use route (b) or (c)."
+        )
+    if details.route == Route.SINGLE_AGENCY:
+        agency = details.receiving_agency
+        if agency is None:
+            errors["receiving_agency"] = "Choose the agency the family is being referred to."
+        elif agency.kind == AgencyKind.LA_CHILDRENS_SERVICES:
+            errors["receiving_agency"] = "A single-agency referral goes to a partner agency."
+    return errors
+
+
+def cin_plan_errors(case: Case, details: StepDownDetails) -> dict[str, str]:
+    """Route (e) needs a live CIN plan, a partner agency's lead, and the CIN meeting's date and agreement."""
+    errors: dict[str, str] = {}
+    if not Plan.objects.filter(case=case, kind=PlanKind.CHILD_IN_NEED, ended_on__isnull=True).exists():
+        errors["route"] = "This case has no child in need plan to step down from."
+    lead = details.lead_professional
+    if lead is None:
+        errors["lead_professional"] = "Name the lead professional agreed at the CIN meeting."
+    elif lead.agency is None or lead.agency.kind == AgencyKind.LA_CHILDRENS_SERVICES:
+        errors["lead_professional"] = "The lead professional comes from an early help partner agency."
+    if details.cin_meeting_on is None:
+        errors["cin_meeting_on"] = "Enter the date of the CIN meeting that agreed the step-down."
+    elif details.cin_meeting_on > timezone.localdate():
+        errors["cin_meeting_on"] = "The CIN meeting must already have happened."
+    if not details.agreement.strip():
+        errors["agreement"] = "Record the agreement as written in the CIN meeting notes."
+    return errors
+
+
 def _route_errors(case: Case, details: StepDownDetails) -> dict[str, str]:
     """Each route's own rules (004)."""
-    errors: dict[str, str] = {}
     route = details.route
-    assessed = ChildAssessment.objects.filter(episode__case=case, authorised_on__isnull=False).exists()
+    assessed = assessment_done_for(case)
     if route in (Route.REFERRAL, Route.MASH_ENQUIRY):
-        if assessed:
-            errors["route"] = (
-                "The assessment is done: step down after an assessment, to a single agency or the MASG."
-            )
-        hub = details.receiving_team
-        if hub is None or hub.kind != TeamKind.EARLY_HELP_HUB:
-            errors["receiving_team"] = "Choose the Early Help Hub that will receive the family."
-        if route == Route.MASH_ENQUIRY and case.team.kind != TeamKind.MASH:
-            errors["route"] = "This case is not a MASH enquiry: it is held by " + str(case.team) + "."
-        if route == Route.REFERRAL and case.team.kind == TeamKind.MASH:
-            errors["route"] = "The front door holds this case: use the MASH enquiry route."
-    elif route in (Route.SINGLE_AGENCY, Route.MASG):
-        if not assessed:
-            errors["route"] = (
-                "These routes follow a completed assessment, and this case's assessment has not "
-                "been authorised. Without an assessment, use route (b) or (c)."
-            )
-        if route == Route.SINGLE_AGENCY:
-            agency = details.receiving_agency
-            if agency is None:
-                errors["receiving_agency"] = "Choose the agency the family is being referred to."
-            elif agency.kind == AgencyKind.LA_CHILDRENS_SERVICES:
-                errors["receiving_agency"] = "A single-agency referral goes to a partner agency."
-    elif route == Route.CIN_PLAN:
-        if not Plan.objects.filter(case=case, kind=PlanKind.CHILD_IN_NEED, ended_on__isnull=True).exists():
-            errors["route"] = "This case has no child in need plan to step down from."
-        lead = details.lead_professional
-        if lead is None:
-            errors["lead_professional"] = "Name the lead professional agreed at the CIN meeting."
-        elif lead.agency is None or lead.agency.kind == AgencyKind.LA_CHILDRENS_SERVICES:
-            errors["lead_professional"] = "The lead professional comes from an early help partner agency."
-        if details.cin_meeting_on is None:
-            errors["cin_meeting_on"] = "Enter the date of the CIN meeting that agreed the step-down."
-        elif details.cin_meeting_on > timezone.localdate():
-            errors["cin_meeting_on"] = "The CIN meeting must already have happened."
-        if not details.agreement.strip():
-            errors["agreement"] = "Record the agreement as written in the CIN meeting notes."
-    else:
-        errors["route"] = "Choose one of the step-down routes."
-    return errors
+        return hub_transfer_errors(case, details, assessed)
+    if route in (Route.SINGLE_AGENCY, Route.MASG):
+        return after_assessment_errors(details, assessed)
+    if route == Route.CIN_PLAN:
+        return cin_plan_errors(case, details)
+    return {"route": "Choose one of the step-down routes."}
 
 
 @transaction.atomic
@@ -477,7 +542,7 @@ def stepdown_propose(
     if details.consent is not None:
         step_down.consent = details.consent
         step_down.save(update_fields=["consent"])
-        _consent_for(step_down)  # refuses, and so undoes everything, if it does not cover
+        consent_covering(step_down)  # refuses, and so undoes everything, if it does not cover
         _send_for_approval(step_down, by, f"Sent for approval with consent {details.consent.reference}")
     else:
         _consent_clock(step_down, by)
@@ -496,7 +561,7 @@ def stepdown_submit(
         )
     step_down.consent = consent
     step_down.save(update_fields=["consent"])
-    _consent_for(step_down)
+    consent_covering(step_down)
     clock_meet(target=step_down, kind=ClockKind.STEPDOWN_CONSENT, by=by, late_reason="Consent came late")
     _send_for_approval(step_down, by, f"Consent {consent.reference} recorded: sent for approval")
     return step_down
@@ -561,7 +626,7 @@ def stepdown_approve(*, step_down: StepDown, by: User, expected_version: int | N
     _refuse_self(step_down, by, "approve")
     if not step_down.case.is_open:
         raise ValidationError("The case has closed since this was proposed.", code="closed")
-    consent = _consent_for(step_down)
+    consent = consent_covering(step_down)
     now = timezone.now()
     step_down.approved_by = by
     step_down.approved_at = now
@@ -722,7 +787,7 @@ def stepdown_hub_review(
         errors["rationale"] = "Record the hub's reasons."
     if errors:
         raise ValidationError(errors)
-    consent = _consent_for(step_down)
+    consent = consent_covering(step_down)
     family = step_down.family
     case = Case.objects.select_for_update().filter(family=family, state=CaseState.OPEN).first()
     decision = None
@@ -878,7 +943,7 @@ def stepdown_panel_record(
         _chronology(step_down, "not accepted by the multi-agency support group", by, reason.strip())
         _tell(step_down.proposed_by, step_down, "panel", "not accepted by the MASG", reason.strip())
         return step_down
-    consent = _consent_for(step_down, lead_agency=lead_professional.agency)
+    consent = consent_covering(step_down, lead_agency=lead_professional.agency)
     if not step_down.case.is_open:
         raise ValidationError("The case has closed since this was approved.", code="closed")
     step_down.lead_professional = lead_professional

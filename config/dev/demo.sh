@@ -36,10 +36,14 @@ cat <<TXT
   Broker: ${REDIS_URL:-filesystem (var/celery)}    Logs: var/log/
 
   Demo logins (password: ${DEMO_PASSWORD:-continuum-demo})
-    fh.worker      family help worker          team.manager   team manager
-    social.worker  social worker               school.dsl     partner practitioner (school)
-    ecpp           expert CP practitioner      auditor        auditor
-    mash.manager   MASH manager                admin          administrator
+    fh.worker           family help worker (North)   fh.worker.south     family help worker (South)
+    social.worker       social worker (North)        social.worker.south social worker (South)
+    ecpp                expert CP practitioner       mash.manager        MASH (front-door) manager
+    team.manager        team manager                 ehh.manager         Early Help Hub manager
+    school.dsl          partner: school DSL          head.teacher        partner: head teacher
+    health.visitor      partner: health visitor      service.manager     service manager (ladder rung 4)
+    head.of.service     head of service (rung 5)     director            director (rung 6)
+    auditor             auditor                      admin               administrator
 
   API docs: http://127.0.0.1:${PORT}/api/docs/    Health: http://127.0.0.1:${PORT}/healthz
   Press Ctrl-C to stop web, worker and beat.
