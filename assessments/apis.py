@@ -10,9 +10,10 @@ from assessments.choices import ConversationKind, Section
 from assessments.models import Assessment, Contribution, Conversation, ThresholdDocument, ThresholdIndicator
 from assessments.permissions import assessment_family_for_user, restrict_to_viewer
 from cases.models import Person
+from config.api import OutputSerializer
 
 
-class IndicatorSerializer(serializers.ModelSerializer):
+class IndicatorSerializer(OutputSerializer):
     level = serializers.CharField(source="level.code", allow_null=True, default=None)
     level_name = serializers.CharField(source="level.name", allow_null=True, default=None)
 
@@ -21,7 +22,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "level", "level_name", "domain", "dimension", "text", "immediate_referral"]
 
 
-class ContributionOutput(serializers.ModelSerializer):
+class ContributionOutput(OutputSerializer):
     author = serializers.CharField(source="author.__str__")
     author_agency = serializers.StringRelatedField()
     child = serializers.SerializerMethodField()
@@ -91,7 +92,11 @@ class ContributionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewse
         errors = {}
         child = None
         if values["child_id"] is not None:
-            child = Person.objects.filter(pk=values["child_id"], memberships__family=family).first()
+            child = (
+                Person.objects.restrict(request.user)
+                .filter(pk=values["child_id"], memberships__family=family)
+                .first()
+            )
             if child is None:
                 errors["child_id"] = ["Choose a child in this family."]
         indicators = list(ThresholdIndicator.objects.filter(pk__in=values["indicator_ids"]))
@@ -158,7 +163,7 @@ class ConversationInput(serializers.Serializer):
     contributions = ContributionDraftInput(many=True, required=False, default=list)
 
 
-class ConversationOutput(serializers.ModelSerializer):
+class ConversationOutput(OutputSerializer):
     author = serializers.CharField(source="author.__str__")
     author_agency = serializers.StringRelatedField()
     children_seen = serializers.PrimaryKeyRelatedField(many=True, read_only=True)

@@ -24,9 +24,10 @@ from audit.services import week_start
 from cases.choices import OPENABLE_RECORDS, RESTRICTABLE_RECORDS, RecordType, RestrictionCategory, Via
 from cases.models import AccessLogEntry, BreakGlass, Restriction
 from cases.permissions import require_restricter, restrictable_for_user, restrictions_covering
+from config.api import OutputSerializer
 
 
-class AccessLogOutput(serializers.ModelSerializer):
+class AccessLogOutput(OutputSerializer):
     username = serializers.CharField(source="user.username")
 
     class Meta:
@@ -71,7 +72,7 @@ class RestrictionNamedOutput(serializers.Serializer):
     added_at = serializers.DateTimeField()
 
 
-class RestrictionOutput(serializers.ModelSerializer):
+class RestrictionOutput(OutputSerializer):
     record_type = serializers.CharField(read_only=True)
     record_id = serializers.IntegerField(read_only=True)
     marked_by = serializers.CharField(source="marked_by.username")
@@ -204,7 +205,7 @@ class RestrictionViewSet(
         return Response(RestrictionOutput(restriction).data)
 
 
-class BreakGlassOutput(serializers.ModelSerializer):
+class BreakGlassOutput(OutputSerializer):
     username = serializers.CharField(source="user.username")
 
     class Meta:

@@ -35,6 +35,7 @@ from cases.permissions import (
     person_for_user,
     require_create,
 )
+from config.api import OutputSerializer
 
 # --- output shapes ---------------------------------------------------------------------------
 
@@ -58,7 +59,7 @@ class AddressSerializer(serializers.Serializer):
     moved_out = serializers.DateField(read_only=True)
 
 
-class PersonOutput(serializers.ModelSerializer):
+class PersonOutput(OutputSerializer):
     """A person. In search results, a restricted person the user may not open is only
     {"id", "restricted": true, "request_access"}: POST a reason to /api/v1/break-glass/."""
 
@@ -140,7 +141,7 @@ class FamilyMemberOutput(serializers.Serializer):
         return super().to_representation(member)
 
 
-class FamilyOutput(serializers.ModelSerializer):
+class FamilyOutput(OutputSerializer):
     members = FamilyMemberOutput(source="memberships", many=True)
 
     class Meta:
@@ -179,7 +180,7 @@ class InvolvementOutput(serializers.Serializer):
     ended_at = serializers.DateTimeField(allow_null=True)
 
 
-class CaseOutput(serializers.ModelSerializer):
+class CaseOutput(OutputSerializer):
     reference = serializers.CharField()
     family = serializers.SerializerMethodField()
     team = serializers.SerializerMethodField()
@@ -238,7 +239,7 @@ class CaseCloseInput(serializers.Serializer):
     version = serializers.IntegerField(help_text="The case version you last saw; a stale one is refused")
 
 
-class ChronologyOutput(serializers.ModelSerializer):
+class ChronologyOutput(OutputSerializer):
     author = UserRefSerializer()
     author_agency = serializers.StringRelatedField()
     subject = PersonRefSerializer(allow_null=True)
@@ -611,7 +612,7 @@ class CaseChronologyViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, view
         values = dict(data.validated_data)
         subject_id = values.pop("subject_id")
         subject = _get_or_400(
-            Person.objects.filter(memberships__family=case.family),
+            Person.objects.restrict(request.user).filter(memberships__family=case.family),
             subject_id,
             "subject_id",
             "Choose someone who is a member of this family.",

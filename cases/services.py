@@ -381,7 +381,7 @@ def family_member_add(
         raise ValidationError({"role": "Choose the person's place in the family."})
     if role == FamilyRole.CHILD and not person.is_child:
         raise ValidationError({"role": "Only a child or unborn child can be added as a child of the family."})
-    already = {"person": f"{person} is already a member of {family}."}
+    already = {"person": f"Person {person.pk} is already a member of this family."}
     if FamilyMember.objects.filter(family=family, person=person).exists():
         raise ValidationError(already)
     membership = _insert(
@@ -472,7 +472,7 @@ def case_open(*, family: Family, team: Team, pathway: int, by: User) -> Case:
     existing = Case.objects.filter(family=family, state=CaseState.OPEN).first()
     if existing:
         raise ValidationError(
-            {"family": f"{family} already has an open case ({existing.reference}): use that case."}
+            {"family": f"This family already has an open case ({existing.reference}): use that case."}
         )
     try:
         with transaction.atomic():
@@ -480,7 +480,7 @@ def case_open(*, family: Family, team: Team, pathway: int, by: User) -> Case:
                 family=family, pathway=pathway, team=team, opened_at=timezone.now(), opened_by=by
             )
     except IntegrityError:
-        raise ValidationError({"family": f"{family} already has an open case."}) from None
+        raise ValidationError({"family": "This family already has an open case."}) from None
     chronology_write(
         family=family,
         case=case,
@@ -646,7 +646,7 @@ def involvement_add(*, family: Family, user: User, role_description: str, by: Us
         raise ValidationError({"user": f"{user} belongs to no agency: an administrator must set one first."})
     if not role_description.strip():
         raise ValidationError({"role_description": "Say what their role with the family is."})
-    already = {"user": f"{user} is already involved with {family}."}
+    already = {"user": f"{user} is already involved with this family."}
     if Involvement.objects.filter(family=family, user=user, ended_at__isnull=True).exists():
         raise ValidationError(already)
     involvement = _insert(

@@ -8,6 +8,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import OutputSerializer
 from disagreements import services
 from disagreements.models import Disagreement, DisagreementEvent
 from disagreements.permissions import disagreement_for_user, disagreements_visible_to, require_may_raise
@@ -15,7 +16,7 @@ from pathways.permissions import decisions_visible_to
 from referrals.permissions import letter_for_user, may_disagree
 
 
-class DisagreementEventOutput(serializers.ModelSerializer):
+class DisagreementEventOutput(OutputSerializer):
     by = serializers.StringRelatedField()
 
     class Meta:
@@ -23,7 +24,7 @@ class DisagreementEventOutput(serializers.ModelSerializer):
         fields = ["summary", "detail", "at", "by"]
 
 
-class DisagreementOutput(serializers.ModelSerializer):
+class DisagreementOutput(OutputSerializer):
     owner = serializers.StringRelatedField()
     raised_by = serializers.StringRelatedField()
     events = DisagreementEventOutput(many=True, read_only=True)

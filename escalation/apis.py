@@ -5,12 +5,13 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.api import OutputSerializer
 from escalation import services
 from escalation.models import Clock, Notification
 from escalation.permissions import require_clock_manager
 
 
-class NotificationOutput(serializers.ModelSerializer):
+class NotificationOutput(OutputSerializer):
     class Meta:
         model = Notification
         fields = ["id", "what", "why", "due_at", "url", "statutory", "created_at", "read_at"]
@@ -39,7 +40,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(NotificationOutput(notification).data)
 
 
-class ClockOutput(serializers.ModelSerializer):
+class ClockOutput(OutputSerializer):
     holder = serializers.StringRelatedField()
     team = serializers.StringRelatedField()
     target_type = serializers.CharField(source="content_type.model")

@@ -12,6 +12,7 @@ from assessments.models import ThresholdIndicator
 from cases.apis import PersonRefSerializer
 from cases.choices import ClosureReason
 from cases.permissions import family_for_user
+from config.api import OutputSerializer
 from pathways import services
 from pathways.choices import DECISION_OUTCOMES, ActionStatus
 from pathways.codes import AbuseCategory, PrimaryNeed, ReferralSource, S47Outcome
@@ -41,7 +42,7 @@ from pathways.permissions import (
 from pathways.selectors import child_records
 
 
-class DecisionOutput(serializers.ModelSerializer):
+class DecisionOutput(OutputSerializer):
     proposed_by = serializers.CharField(source="proposed_by.__str__")
     decided_by = serializers.CharField(source="decided_by.__str__", allow_null=True, default=None)
     statutory_requirement = serializers.CharField()
@@ -106,7 +107,7 @@ class ReturnInput(VersionInput):
     reason = serializers.CharField()
 
 
-class TransitionOutput(serializers.ModelSerializer):
+class TransitionOutput(OutputSerializer):
     by = serializers.CharField(source="by.__str__")
 
     class Meta:
@@ -114,7 +115,7 @@ class TransitionOutput(serializers.ModelSerializer):
         fields = ["from_pathway", "to_pathway", "decision", "at", "by"]
 
 
-class PackageOutput(serializers.ModelSerializer):
+class PackageOutput(OutputSerializer):
     class Meta:
         model = ReferralPackage
         fields = ["id", "version", "to_pathway", "created_at", "decision", "snapshot"]
@@ -254,19 +255,19 @@ class PlanOutcomeSerializer(serializers.ModelSerializer):
         read_only_fields = ["added_at"]
 
 
-class PlanActionSerializer(serializers.ModelSerializer):
+class PlanActionSerializer(OutputSerializer):
     class Meta:
         model = PlanAction
         fields = ["id", "outcome", "what", "who", "by_when", "status"]
 
 
-class PlanReviewSerializer(serializers.ModelSerializer):
+class PlanReviewSerializer(OutputSerializer):
     class Meta:
         model = PlanReview
         fields = ["id", "due_on", "held_on", "notes", "recorded_at"]
 
 
-class PlanChangeSerializer(serializers.ModelSerializer):
+class PlanChangeSerializer(OutputSerializer):
     by = serializers.CharField(source="by.__str__")
 
     class Meta:
@@ -274,7 +275,7 @@ class PlanChangeSerializer(serializers.ModelSerializer):
         fields = ["summary", "from_kind", "to_kind", "decision", "at", "by"]
 
 
-class PlanOutput(serializers.ModelSerializer):
+class PlanOutput(OutputSerializer):
     outcomes = PlanOutcomeSerializer(many=True)
     actions = PlanActionSerializer(many=True)
     reviews = PlanReviewSerializer(many=True)
@@ -434,19 +435,19 @@ class PlanReviewView(APIView):
 # --- children's statutory records --------------------------------------------------------------
 
 
-class _AssessmentOutput(serializers.ModelSerializer):
+class _AssessmentOutput(OutputSerializer):
     class Meta:
         model = ChildAssessment
         fields = ["id", "started_on", "authorised_on", "factors"]
 
 
-class _CinPlanOutput(serializers.ModelSerializer):
+class _CinPlanOutput(OutputSerializer):
     class Meta:
         model = CinPlanPeriod
         fields = ["id", "started_on", "ended_on"]
 
 
-class _Section47Output(serializers.ModelSerializer):
+class _Section47Output(OutputSerializer):
     icpc_not_required = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -462,13 +463,13 @@ class _Section47Output(serializers.ModelSerializer):
         ]
 
 
-class _CategoryChangeOutput(serializers.ModelSerializer):
+class _CategoryChangeOutput(OutputSerializer):
     class Meta:
         model = CpCategoryChange
         fields = ["from_category", "to_category", "on"]
 
 
-class _CpPlanOutput(serializers.ModelSerializer):
+class _CpPlanOutput(OutputSerializer):
     category_changes = _CategoryChangeOutput(many=True, read_only=True)
     review_dates = serializers.SerializerMethodField()
 
@@ -490,7 +491,7 @@ class _CpPlanOutput(serializers.ModelSerializer):
         return [review.held_on for review in cp_plan.reviews.all()]
 
 
-class EpisodeOutput(serializers.ModelSerializer):
+class EpisodeOutput(OutputSerializer):
     assessments = _AssessmentOutput(many=True, read_only=True)
     cin_plans = _CinPlanOutput(many=True, read_only=True)
     section47s = _Section47Output(many=True, read_only=True)

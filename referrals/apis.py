@@ -13,6 +13,7 @@ from assessments.models import ThresholdIndicator
 from cases.matching import MatchQuery, person_candidates
 from cases.models import Family
 from cases.permissions import people_visible_to
+from config.api import OutputSerializer
 from pathways.codes import PrimaryNeed, ReferralSource
 from referrals import selectors, services
 from referrals.choices import Channel, FamilyConsent, FeedbackMethod, SubjectRole, TriageOutcome, Urgency
@@ -62,7 +63,7 @@ class ContactInput(serializers.Serializer):
     idempotency_key = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
 
-class ReferrerSubjectOutput(serializers.ModelSerializer):
+class ReferrerSubjectOutput(OutputSerializer):
     """Who a contact is about, as the referrer told us."""
 
     class Meta:
@@ -85,7 +86,7 @@ class SubjectOutput(ReferrerSubjectOutput):
         fields = [*ReferrerSubjectOutput.Meta.fields, "person"]
 
 
-class ContactOutput(serializers.ModelSerializer):
+class ContactOutput(OutputSerializer):
     subjects = SubjectOutput(many=True)
     referrer_agency = serializers.StringRelatedField()
 
@@ -112,7 +113,7 @@ class ContactOutput(serializers.ModelSerializer):
         ]
 
 
-class ReferrerContactOutput(serializers.ModelSerializer):
+class ReferrerContactOutput(OutputSerializer):
     """A contact as its referrer sees it: their request and whether it has been decided; not the
     front door's working record (states, linked records)."""
 

@@ -477,10 +477,7 @@ def _family_for(contact: Contact, details: TriageDetails, by: User, *, create: b
     elif len(families) > 1 and sum(1 for family in families if family.open_cases) == 1:
         family = families[0]  # the one family with an open case
     elif len(families) > 1:
-        names = ", ".join(family.name for family in families)
-        raise ValidationError(
-            {"family": f"These people belong to more than one family ({names}): choose which one."}
-        )
+        raise ValidationError({"family": "These people belong to more than one family: choose which one."})
     elif families:
         family = families[0]
     elif not create:

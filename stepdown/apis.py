@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from accounts.models import Agency, Team, User
 from cases.models import Person
+from config.api import OutputSerializer, VisibleRelatedField
 from stepdown import selectors, services
 from stepdown.choices import CASE_ROUTE_CHOICES, AuditRating, ConsentMethod, HubAction
 from stepdown.models import AuditSampleItem, Consent, StepDown, StepDownEvent
@@ -32,7 +33,7 @@ def _users():
 # --- consent ----------------------------------------------------------------------------------
 
 
-class ConsentOutput(serializers.ModelSerializer):
+class ConsentOutput(OutputSerializer):
     given_by = serializers.StringRelatedField()
     share_with = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
     referral_agency = serializers.StringRelatedField()
@@ -63,7 +64,7 @@ class ConsentOutput(serializers.ModelSerializer):
 
 class ConsentInput(serializers.Serializer):
     family_id = serializers.IntegerField()
-    given_by_id = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all(), source="given_by")
+    given_by_id = VisibleRelatedField(Person, source="given_by")
     early_help = serializers.BooleanField(default=False)
     share_with_ids = serializers.PrimaryKeyRelatedField(
         queryset=Agency.objects.all(), many=True, required=False, default=list, source="share_with"
@@ -111,7 +112,7 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def create(self, request):
         family_id = request.data.get("family_id")
         family = family_for_consent(request.user, family_id, "record")
-        data = ConsentInput(data=request.data)
+        data = ConsentInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         values.pop("family_id")
@@ -133,7 +134,7 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 # --- step-downs -------------------------------------------------------------------------------
 
 
-class StepDownEventOutput(serializers.ModelSerializer):
+class StepDownEventOutput(OutputSerializer):
     by = serializers.StringRelatedField()
 
     class Meta:
@@ -141,7 +142,7 @@ class StepDownEventOutput(serializers.ModelSerializer):
         fields = ["state", "summary", "detail", "at", "by"]
 
 
-class StepDownOutput(serializers.ModelSerializer):
+class StepDownOutput(OutputSerializer):
     proposed_by = serializers.StringRelatedField()
     approved_by = serializers.StringRelatedField()
     receiving_team = serializers.StringRelatedField()
@@ -385,7 +386,7 @@ class StepDownViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 # --- the monthly audit --------------------------------------------------------------------------
 
 
-class AuditItemOutput(serializers.ModelSerializer):
+class AuditItemOutput(OutputSerializer):
     family = serializers.StringRelatedField()
     step_down = serializers.SlugRelatedField(read_only=True, slug_field="reference")
     audited_by = serializers.StringRelatedField()

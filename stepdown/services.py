@@ -79,7 +79,7 @@ def _capacity(family: Family, person: Person, on: date) -> str:
     """In what capacity the person can consent for the family, or a ValidationError saying why not."""
     membership = FamilyMember.objects.filter(family=family, person=person, left_on__isnull=True).first()
     if membership is None:
-        raise ValidationError({"given_by": f"{person} is not a current member of this family."})
+        raise ValidationError({"given_by": f"Person {person.pk} is not a current member of this family."})
     if person.kind == PersonKind.ADULT:
         holds_pr = Relationship.objects.filter(
             family=family, person=person, has_parental_responsibility=True
@@ -88,8 +88,9 @@ def _capacity(family: Family, person: Person, on: date) -> str:
             return ConsentCapacity.PARENT
         raise ValidationError(
             {
-                "given_by": f"{person} is not recorded as holding parental responsibility for a child "
-                "in this family. Record the relationship on the family page first, or choose who holds it."
+                "given_by": f"Person {person.pk} is not recorded as holding parental responsibility for a "
+                "child in this family. Record the relationship on the family page first, or choose who "
+                "holds it."
             }
         )
     age = _age_on(person, on)
