@@ -11,6 +11,7 @@ from assessments.models import Assessment, Contribution, Conversation, Threshold
 from assessments.permissions import assessment_family_for_user, restrict_to_viewer
 from cases.models import Person
 from config.api import OutputSerializer
+from config.limits import LONG_TEXT
 
 
 class IndicatorSerializer(OutputSerializer):
@@ -152,14 +153,16 @@ class ConversationInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ConversationKind.choices)
     occurred_at = serializers.DateTimeField()
     location = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    present = serializers.CharField(required=False, allow_blank=True, default="")
+    present = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
     children_seen_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     children_seen_alone_ids = serializers.ListField(
         child=serializers.IntegerField(), required=False, default=list
     )
-    discussed = serializers.CharField()
-    family_words = serializers.CharField(required=False, allow_blank=True, default="")
-    child_words = serializers.CharField(required=False, allow_blank=True, default="")
+    discussed = serializers.CharField(
+        max_length=LONG_TEXT,
+    )
+    family_words = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
+    child_words = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
     contributions = ContributionDraftInput(many=True, required=False, default=list)
 
 

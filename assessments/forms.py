@@ -4,6 +4,7 @@ from django.utils import timezone
 from assessments.choices import SECTION_GROUPS, ConversationKind, Section, SectionGroup
 from assessments.models import ThresholdIndicator
 from config.forms import DateTimeInput
+from config.limits import LONG_TEXT
 
 
 def indicator_choices(document) -> list:
@@ -38,6 +39,7 @@ class ContributionForm(forms.Form):
         required=False, label="Which child", help_text="Leave blank if it is about the whole family"
     )
     text = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 5}),
         label="What you have learned or observed",
         help_text="In plain words; quote the child and family where you can",
@@ -88,7 +90,10 @@ class ConversationForm(forms.Form):
     )
     location = forms.CharField(required=False, max_length=200, label="Where")
     present = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Who was present"
+        max_length=LONG_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Who was present",
     )
     children_seen = forms.TypedMultipleChoiceField(
         required=False, coerce=int, widget=forms.CheckboxSelectMultiple, label="Children seen"
@@ -97,15 +102,22 @@ class ConversationForm(forms.Form):
         required=False, coerce=int, widget=forms.CheckboxSelectMultiple, label="Children seen alone"
     )
     discussed = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
         label="What was discussed",
         error_messages={"required": "Record what was discussed."},
     )
     family_words = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="In the family's words"
+        max_length=LONG_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="In the family's words",
     )
     child_words = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="In the child's words"
+        max_length=LONG_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="In the child's words",
     )
     section = forms.ChoiceField(required=False, label="Add to the assessment (optional): which part")
     contribution_child = forms.TypedChoiceField(
@@ -116,7 +128,10 @@ class ConversationForm(forms.Form):
         help_text="Needed for the voice of the child",
     )
     contribution = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="What this adds to the assessment"
+        max_length=LONG_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What this adds to the assessment",
     )
 
     def __init__(self, *args, members=(), **kwargs):

@@ -23,8 +23,9 @@ from assessments.models import (
 from cases.choices import ChronologyKind, Pathway
 from cases.models import Case, Family, FamilyMember, Person
 from cases.services import chronology_write
+from config.limits import LONG_TEXT
 
-MAX_TEXT = 20_000
+MAX_TEXT = LONG_TEXT
 
 
 # --- threshold documents ----------------------------------------------------------------------

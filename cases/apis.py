@@ -36,6 +36,7 @@ from cases.permissions import (
     require_create,
 )
 from config.api import OutputSerializer
+from config.limits import LONG_TEXT
 
 # --- output shapes ---------------------------------------------------------------------------
 
@@ -235,7 +236,7 @@ class CaseAllocateInput(serializers.Serializer):
 
 class CaseCloseInput(serializers.Serializer):
     reason = serializers.ChoiceField(choices=ClosureReason.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
     version = serializers.IntegerField(help_text="The case version you last saw; a stale one is refused")
 
 
@@ -264,7 +265,7 @@ class ChronologyInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=PRACTITIONER_CHRONOLOGY_KINDS)
     occurred_at = serializers.DateTimeField()
     summary = serializers.CharField(max_length=300)
-    detail = serializers.CharField(required=False, allow_blank=True, default="")
+    detail = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
     subject_id = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
@@ -285,7 +286,9 @@ def _get_or_404(queryset, pk):
 
 class PersonMergeInput(serializers.Serializer):
     duplicate_id = serializers.IntegerField(help_text="The duplicate record, merged into this one")
-    reason = serializers.CharField(help_text="Why these are the same person (what was checked)")
+    reason = serializers.CharField(
+        max_length=LONG_TEXT, help_text="Why these are the same person (what was checked)"
+    )
     version = serializers.IntegerField(help_text="The version of the record kept, as you read it")
 
 

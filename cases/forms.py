@@ -14,6 +14,7 @@ from cases.choices import (
     UpnUnknown,
 )
 from config.forms import DateInput, DateTimeInput
+from config.limits import LONG_TEXT
 
 
 class PersonSearchForm(forms.Form):
@@ -59,7 +60,9 @@ class ChronologyEntryForm(forms.Form):
         help_text="One line: what happened",
         error_messages={"required": "Enter a short summary of what happened."},
     )
-    detail = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}), label="Detail")
+    detail = forms.CharField(
+        max_length=LONG_TEXT, required=False, widget=forms.Textarea(attrs={"rows": 4}), label="Detail"
+    )
 
     def __init__(self, *args, members=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -110,7 +113,10 @@ class CaseCloseForm(CaseVersionForm):
         error_messages={"required": "Choose the reason the case is closing."},
     )
     note = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Why the case is closing"
+        max_length=LONG_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why the case is closing",
     )
 
 
@@ -160,6 +166,7 @@ class PersonMergeForm(forms.Form):
         help_text="The number after P, as shown on the duplicate's page",
     )
     reason = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Why these are the same person",
         help_text="What you checked: for example NHS number, school, address history",

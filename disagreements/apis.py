@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import OutputSerializer
+from config.limits import LONG_TEXT
 from disagreements import services
 from disagreements.models import Disagreement, DisagreementEvent
 from disagreements.permissions import disagreement_for_user, disagreements_visible_to, require_may_raise
@@ -55,23 +56,31 @@ class DisagreementOutput(OutputSerializer):
 
 class RaiseOnDecisionInput(serializers.Serializer):
     decision_id = serializers.IntegerField()
-    position = serializers.CharField()
-    wanted = serializers.CharField(required=False, allow_blank=True, default="")
+    position = serializers.CharField(
+        max_length=LONG_TEXT,
+    )
+    wanted = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
     high_risk = serializers.BooleanField(required=False, default=False)
 
 
 class TextInput(serializers.Serializer):
-    text = serializers.CharField()
+    text = serializers.CharField(
+        max_length=LONG_TEXT,
+    )
 
 
 class MeetingInput(serializers.Serializer):
     held_on = serializers.DateField()
     attendees = serializers.CharField(max_length=200)
-    notes = serializers.CharField()
+    notes = serializers.CharField(
+        max_length=LONG_TEXT,
+    )
 
 
 class ReasonInput(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(
+        max_length=LONG_TEXT,
+    )
 
 
 class EscalateInput(ReasonInput):
@@ -79,9 +88,11 @@ class EscalateInput(ReasonInput):
 
 
 class ResolveInput(serializers.Serializer):
-    resolution = serializers.CharField()
+    resolution = serializers.CharField(
+        max_length=LONG_TEXT,
+    )
     decision_changed = serializers.BooleanField()
-    late_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    late_reason = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
     version = serializers.IntegerField(help_text="The version you read: it changes when the stage does")
 
 
@@ -203,8 +214,10 @@ class DisagreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
 
 
 class DisagreementInput(serializers.Serializer):
-    position = serializers.CharField(help_text="Why the decision is thought to be wrong")
-    wanted = serializers.CharField(required=False, allow_blank=True, default="")
+    position = serializers.CharField(
+        max_length=LONG_TEXT, help_text="Why the decision is thought to be wrong"
+    )
+    wanted = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
     raised_for = serializers.CharField(
         max_length=200,
         required=False,

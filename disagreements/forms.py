@@ -1,11 +1,13 @@
 from django import forms
 
 from config.forms import DateInput
+from config.limits import LONG_TEXT
 
 
 class RaiseForm(forms.Form):
     prefix = "raise"
     position = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 5}),
         label="Why do you think the decision is wrong?",
         error_messages={
@@ -13,7 +15,10 @@ class RaiseForm(forms.Form):
         },
     )
     wanted = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="What do you think should happen?"
+        max_length=LONG_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What do you think should happen?",
     )
     high_risk = forms.BooleanField(
         required=False, label="High risk: a child may be harmed unless this is resolved within hours"
@@ -23,6 +28,7 @@ class RaiseForm(forms.Form):
 class PositionForm(forms.Form):
     prefix = "position"
     text = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Your position",
         error_messages={"required": "Write the position you want on record."},
@@ -35,12 +41,15 @@ class MeetingForm(forms.Form):
         widget=DateInput, label="Date", error_messages={"invalid": "Enter a real date."}
     )
     attendees = forms.CharField(max_length=200, label="Who took part")
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What was discussed and agreed")
+    notes = forms.CharField(
+        max_length=LONG_TEXT, widget=forms.Textarea(attrs={"rows": 3}), label="What was discussed and agreed"
+    )
 
 
 class EscalateForm(forms.Form):
     prefix = "escalate"
     reason = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Why it is not resolved at this stage",
         error_messages={"required": "Say why it is not resolved at this stage."},
@@ -51,6 +60,7 @@ class EscalateForm(forms.Form):
 class ResolveForm(forms.Form):
     prefix = "resolve"
     resolution = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="What was agreed",
         error_messages={"required": "Record what was agreed."},
@@ -63,6 +73,7 @@ class ResolveForm(forms.Form):
         error_messages={"required": "Say whether the original decision changed."},
     )
     late_reason = forms.CharField(
+        max_length=LONG_TEXT,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Why it is late (only after the stage's deadline)",
@@ -73,6 +84,7 @@ class ResolveForm(forms.Form):
 class WithdrawForm(forms.Form):
     prefix = "withdraw"
     reason = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Why you are withdrawing it",
         error_messages={"required": "Say why it is withdrawn."},
@@ -89,6 +101,7 @@ class DisagreementForm(forms.Form):
         help_text="The referrer's name and role, when you record it for them",
     )
     position = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 5}),
         label="Why do you think the decision is wrong?",
         error_messages={
@@ -96,7 +109,10 @@ class DisagreementForm(forms.Form):
         },
     )
     wanted = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="What do you think should happen?"
+        max_length=LONG_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What do you think should happen?",
     )
 
     def __init__(self, *args, for_someone_else=False, **kwargs):

@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from config.api import OutputSerializer
+from config.limits import LONG_TEXT
 from escalation import services
 from escalation.models import Clock, Notification
 from escalation.permissions import require_clock_manager
@@ -67,7 +68,9 @@ class ClockOutput(OutputSerializer):
 
 class DueChangeInput(serializers.Serializer):
     due_at = serializers.DateTimeField()
-    reason = serializers.CharField()
+    reason = serializers.CharField(
+        max_length=LONG_TEXT,
+    )
     version = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 

@@ -13,6 +13,7 @@ from cases.apis import PersonRefSerializer
 from cases.choices import ClosureReason
 from cases.permissions import family_for_user
 from config.api import OutputSerializer
+from config.limits import LONG_TEXT
 from pathways import services
 from pathways.choices import DECISION_OUTCOMES, ActionStatus
 from pathways.codes import AbuseCategory, PrimaryNeed, ReferralSource, S47Outcome
@@ -81,11 +82,11 @@ class DecisionInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=DECISION_OUTCOMES)
     rationale = serializers.CharField(max_length=20_000)
     indicator_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    family_view = serializers.CharField(required=False, allow_blank=True, default="")
-    consulted = serializers.CharField(required=False, allow_blank=True, default="")
+    family_view = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
+    consulted = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
     family_consents_to_share = serializers.BooleanField(required=False, default=False)
     shared_with_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    lawful_basis = serializers.CharField(required=False, allow_blank=True, default="")
+    lawful_basis = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
     closure_reason = serializers.ChoiceField(
         choices=ClosureReason.choices, required=False, allow_blank=True, default=""
     )
@@ -104,7 +105,9 @@ class VersionInput(serializers.Serializer):
 
 
 class ReturnInput(VersionInput):
-    reason = serializers.CharField()
+    reason = serializers.CharField(
+        max_length=LONG_TEXT,
+    )
 
 
 class TransitionOutput(OutputSerializer):
@@ -253,6 +256,7 @@ class PlanOutcomeSerializer(serializers.ModelSerializer):
         model = PlanOutcome
         fields = ["id", "text", "added_at"]
         read_only_fields = ["added_at"]
+        extra_kwargs = {"text": {"max_length": LONG_TEXT}}
 
 
 class PlanActionSerializer(OutputSerializer):
@@ -298,7 +302,9 @@ class PlanOutput(OutputSerializer):
 
 
 class PlanActionInput(serializers.Serializer):
-    what = serializers.CharField()
+    what = serializers.CharField(
+        max_length=LONG_TEXT,
+    )
     who = serializers.CharField(max_length=200)
     by_when = serializers.DateField()
     outcome_id = serializers.IntegerField(required=False, allow_null=True, default=None)
@@ -310,6 +316,7 @@ class ActionStatusInput(serializers.Serializer):
 
 class PlanStartInput(serializers.Serializer):
     late_reason = serializers.CharField(
+        max_length=LONG_TEXT,
         required=False,
         allow_blank=True,
         default="",
@@ -319,9 +326,15 @@ class PlanStartInput(serializers.Serializer):
 
 class PlanReviewInput(serializers.Serializer):
     held_on = serializers.DateField()
-    notes = serializers.CharField()
+    notes = serializers.CharField(
+        max_length=LONG_TEXT,
+    )
     late_reason = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Needed when this is after its due time"
+        max_length=LONG_TEXT,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Needed when this is after its due time",
     )
     version = serializers.IntegerField(required=False, allow_null=True, default=None)
 
@@ -547,14 +560,20 @@ class AuthoriseInput(serializers.Serializer):
     factors = serializers.ListField(child=serializers.CharField(max_length=3))
     on = serializers.DateField(required=False, allow_null=True, default=None)
     late_reason = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Needed when this is after its due time"
+        max_length=LONG_TEXT,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Needed when this is after its due time",
     )
     children = ChildrenField(required=False, default=list, help_text="Only these children (default: all)")
 
 
 class S47OutcomeInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=S47Outcome.choices)
-    rationale = serializers.CharField()
+    rationale = serializers.CharField(
+        max_length=LONG_TEXT,
+    )
     children = ChildrenField(required=False, default=list, help_text="Only these children (default: all)")
 
 
@@ -570,7 +589,11 @@ class IcpcInput(serializers.Serializer):
     held_on = serializers.DateField()
     children = _ConferenceChildInput(many=True, help_text="The conference's decision for each child")
     late_reason = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Needed when this is after its due time"
+        max_length=LONG_TEXT,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Needed when this is after its due time",
     )
 
     def validate_children(self, rows):
@@ -629,7 +652,9 @@ class CpCategoryInput(serializers.Serializer):
 
 class CpEndInput(serializers.Serializer):
     on = serializers.DateField()
-    rationale = serializers.CharField()
+    rationale = serializers.CharField(
+        max_length=LONG_TEXT,
+    )
 
 
 CpCategoryView = _census_step(

@@ -5,6 +5,7 @@ from accounts.selectors import active_ecpps
 from assessments.models import ThresholdIndicator
 from cases.choices import ClosureReason
 from config.forms import DateInput
+from config.limits import LONG_TEXT
 from pathways.choices import DECISION_OUTCOMES
 from pathways.codes import ASSESSMENT_FACTORS, AbuseCategory, PrimaryNeed, ReferralSource, S47Outcome
 from pathways.models import PlanOutcome
@@ -21,6 +22,7 @@ class DecisionForm(forms.Form):
         error_messages={"required": "Choose the pathway the family needs now, or close."},
     )
     rationale = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 5}),
         label="Why",
         help_text="What in the assessment leads to this decision",
@@ -33,10 +35,16 @@ class DecisionForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     family_view = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="The family's view"
+        max_length=LONG_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="The family's view",
     )
     consulted = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Who was consulted"
+        max_length=LONG_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Who was consulted",
     )
     family_consents_to_share = forms.BooleanField(
         required=False, label="The family agrees to share the assessment with the agencies below"
@@ -48,6 +56,7 @@ class DecisionForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     lawful_basis = forms.CharField(
+        max_length=LONG_TEXT,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Lawful reason to share without consent (pathway 4 only)",
@@ -93,6 +102,7 @@ class DecisionConfirmForm(forms.Form):
 class DecisionReturnForm(forms.Form):
     prefix = "return"
     reason = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Why it is going back",
         error_messages={"required": "Say why it is being returned, so the proposer knows what to change."},
@@ -103,6 +113,7 @@ class DecisionReturnForm(forms.Form):
 class PlanOutcomeForm(forms.Form):
     prefix = "outcome"
     text = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Outcome",
         help_text="What will be different for the child and family",
@@ -112,7 +123,9 @@ class PlanOutcomeForm(forms.Form):
 
 class PlanActionForm(forms.Form):
     prefix = "action"
-    what = forms.CharField(label="What will be done", error_messages={"required": "Say what will be done."})
+    what = forms.CharField(
+        max_length=LONG_TEXT, label="What will be done", error_messages={"required": "Say what will be done."}
+    )
     who = forms.CharField(
         max_length=200, label="Who will do it", error_messages={"required": "Say who will do it."}
     )
@@ -139,11 +152,13 @@ class PlanReviewForm(forms.Form):
         error_messages={"required": "Enter the date it was held."},
     )
     notes = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
         label="What the review found and decided",
         error_messages={"required": "Record what the review found and decided."},
     )
     late_reason = forms.CharField(
+        max_length=LONG_TEXT,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Why it is late (only when after its due time)",
@@ -176,6 +191,7 @@ class AssessmentAuthoriseForm(_ChildrenChoiceMixin, forms.Form):
         error_messages={"required": "Record the factors identified, or 21 (no factors identified)."},
     )
     late_reason = forms.CharField(
+        max_length=LONG_TEXT,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Why it is late (only when after its due time)",
@@ -195,6 +211,7 @@ class S47OutcomeForm(_ChildrenChoiceMixin, forms.Form):
         error_messages={"required": "Choose the outcome of the enquiry."},
     )
     rationale = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Why",
         error_messages={"required": "Explain the outcome."},
@@ -218,6 +235,7 @@ class IcpcForm(forms.Form):
         error_messages={"required": "Enter the date the conference was held."},
     )
     late_reason = forms.CharField(
+        max_length=LONG_TEXT,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Why it is late (only when after its due time)",
@@ -270,6 +288,7 @@ class CpEndForm(forms.Form):
         error_messages={"required": "Enter the date.", "invalid": "Enter a real date, like 2026-12-01."},
     )
     rationale = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Why the plan ends",
         error_messages={"required": "Record why the conference ended the plan."},

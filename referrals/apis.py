@@ -14,6 +14,7 @@ from cases.matching import MatchQuery, person_candidates
 from cases.models import Family
 from cases.permissions import people_visible_to
 from config.api import OutputSerializer
+from config.limits import LONG_TEXT
 from pathways.codes import PrimaryNeed, ReferralSource
 from referrals import selectors, services
 from referrals.choices import Channel, FamilyConsent, FeedbackMethod, SubjectRole, TriageOutcome, Urgency
@@ -48,15 +49,17 @@ class ContactInput(serializers.Serializer):
     referrer_agency_id = serializers.IntegerField(
         required=False, allow_null=True, default=None, help_text="Phone contacts: the caller's agency"
     )
-    referrer_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    referrer_email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
     referrer_phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     address_line_1 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     postcode = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
-    concerns = serializers.CharField()
-    what_tried = serializers.CharField(required=False, allow_blank=True, default="")
+    concerns = serializers.CharField(
+        max_length=LONG_TEXT,
+    )
+    what_tried = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
     family_aware = serializers.BooleanField(required=False, default=False)
     family_consents = serializers.ChoiceField(choices=FamilyConsent.choices)
-    consent_notes = serializers.CharField(required=False, allow_blank=True, default="")
+    consent_notes = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.ROUTINE)
     indicator_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     subjects = SubjectInput(many=True)
@@ -154,20 +157,24 @@ class LinkInput(serializers.Serializer):
 
 class TriageInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=TriageOutcome.choices)
-    rationale = serializers.CharField()
-    feedback_text = serializers.CharField(help_text="The reasons as the referrer will read them")
-    advice = serializers.CharField(required=False, allow_blank=True, default="")
+    rationale = serializers.CharField(
+        max_length=LONG_TEXT,
+    )
+    feedback_text = serializers.CharField(
+        max_length=LONG_TEXT, help_text="The reasons as the referrer will read them"
+    )
+    advice = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
     team_id = serializers.IntegerField(required=False, allow_null=True, default=None)
     family_id = serializers.IntegerField(required=False, allow_null=True, default=None)
     ecpp_id = serializers.IntegerField(required=False, allow_null=True, default=None)
-    lawful_basis = serializers.CharField(required=False, allow_blank=True, default="")
+    lawful_basis = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
     referral_source = serializers.ChoiceField(
         choices=ReferralSource.choices, required=False, allow_blank=True, default=""
     )
     primary_need = serializers.ChoiceField(
         choices=PrimaryNeed.choices, required=False, allow_blank=True, default=""
     )
-    late_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    late_reason = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
     version = serializers.IntegerField(help_text="The contact's version you read")
 
 
@@ -191,7 +198,7 @@ class TriageOutput(ContactOutput):
 
 class FeedbackInput(serializers.Serializer):
     method = serializers.ChoiceField(choices=FeedbackMethod.choices)
-    late_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    late_reason = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
     version = serializers.IntegerField()
 
 

@@ -9,6 +9,7 @@ from assessments.forms import indicator_choices
 from assessments.models import ThresholdIndicator
 from cases.models import Family
 from config.forms import DateInput
+from config.limits import LONG_TEXT
 from pathways.codes import PrimaryNeed, ReferralSource
 from referrals.choices import FamilyConsent, FeedbackMethod, SubjectRole, TriageOutcome, Urgency
 
@@ -28,12 +29,16 @@ class RequestForm(forms.Form):
     address_line_1 = forms.CharField(required=False, max_length=200, label="The family's address")
     postcode = forms.CharField(required=False, max_length=8, label="Postcode")
     concerns = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 6}),
         label="What help does the family need, and why? In your own words",
         error_messages={"required": "Tell us, in your own words, what help is needed and why."},
     )
     what_tried = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="What has been tried already"
+        max_length=LONG_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What has been tried already",
     )
     family_aware = forms.BooleanField(required=False, label="The family knows about this request")
     family_consents = forms.ChoiceField(
@@ -43,7 +48,7 @@ class RequestForm(forms.Form):
         error_messages={"required": "Say whether the family agrees to this request."},
     )
     consent_notes = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="About consent"
+        max_length=LONG_TEXT, required=False, widget=forms.Textarea(attrs={"rows": 2}), label="About consent"
     )
     urgency = forms.ChoiceField(
         choices=Urgency.choices, initial=Urgency.ROUTINE, widget=forms.RadioSelect, label="How urgent"
@@ -105,6 +110,7 @@ class FamilyRequestForm(forms.Form):
     )
     postcode = forms.CharField(required=False, max_length=8, label="Your postcode")
     help_needed = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 6}),
         label="What would help your family right now?",
         error_messages={"required": "Tell us what would help."},
@@ -155,17 +161,20 @@ class TriageForm(forms.Form):
         error_messages={"required": "Choose a pathway, no further action or signpost."},
     )
     rationale = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Why (the front door's record)",
         error_messages={"required": "Explain why: a triage decision without a rationale cannot be recorded."},
     )
     advice = forms.CharField(
+        max_length=LONG_TEXT,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Advice given, or where the family was signposted",
         help_text="Needed for pathway 1 and for signposting",
     )
     feedback_text = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
         label="What we will tell the referrer",
         help_text="The reasons in plain words: this goes in the outcome letter",
@@ -192,6 +201,7 @@ class TriageForm(forms.Form):
         help_text="Leads the strategy discussion and confirms the decision",
     )
     lawful_basis = forms.CharField(
+        max_length=LONG_TEXT,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Lawful reason to share without the family's consent (pathway 4 only)",
@@ -207,6 +217,7 @@ class TriageForm(forms.Form):
         label="Primary need (census, pathways 3 and 4)",
     )
     late_reason = forms.CharField(
+        max_length=LONG_TEXT,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Why the decision is late (only after its due time)",
@@ -235,6 +246,7 @@ class FeedbackForm(forms.Form):
         error_messages={"required": "Choose how the referrer was told."},
     )
     late_reason = forms.CharField(
+        max_length=LONG_TEXT,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Why it is late (only after the 72 hours)",

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from accounts.models import Agency, Team, User
 from cases.models import Person
 from config.api import OutputSerializer, VisibleRelatedField
+from config.limits import LONG_TEXT
 from stepdown import selectors, services
 from stepdown.choices import CASE_ROUTE_CHOICES, AuditRating, ConsentMethod, HubAction
 from stepdown.models import AuditSampleItem, Consent, StepDown, StepDownEvent
@@ -79,7 +80,9 @@ class ConsentInput(serializers.Serializer):
 
 class WithdrawConsentInput(serializers.Serializer):
     withdrawn_on = serializers.DateField()
-    note = serializers.CharField()
+    note = serializers.CharField(
+        max_length=LONG_TEXT,
+    )
 
 
 @extend_schema_view(
@@ -190,8 +193,12 @@ class StepDownOutput(OutputSerializer):
 class StepDownInput(serializers.Serializer):
     case_id = serializers.IntegerField()
     route = serializers.ChoiceField(choices=CASE_ROUTE_CHOICES)
-    rationale = serializers.CharField()
-    needs = serializers.CharField()
+    rationale = serializers.CharField(
+        max_length=LONG_TEXT,
+    )
+    needs = serializers.CharField(
+        max_length=LONG_TEXT,
+    )
     consent_id = serializers.IntegerField(required=False, allow_null=True, default=None)
     receiving_team_id = serializers.PrimaryKeyRelatedField(
         queryset=Team.objects.all(), required=False, allow_null=True, default=None, source="receiving_team"
@@ -207,7 +214,7 @@ class StepDownInput(serializers.Serializer):
         queryset=_users(), required=False, allow_null=True, default=None, source="lead_professional"
     )
     cin_meeting_on = serializers.DateField(required=False, allow_null=True, default=None)
-    agreement = serializers.CharField(required=False, allow_blank=True, default="")
+    agreement = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
     version = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
@@ -220,25 +227,33 @@ class SubmitInput(StepDownVersionInput):
 
 
 class StepDownReasonInput(StepDownVersionInput):
-    reason = serializers.CharField()
+    reason = serializers.CharField(
+        max_length=LONG_TEXT,
+    )
 
 
 class StepDownWithdrawInput(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(
+        max_length=LONG_TEXT,
+    )
 
 
 class StepDownNoteInput(StepDownVersionInput):
-    note = serializers.CharField()
+    note = serializers.CharField(
+        max_length=LONG_TEXT,
+    )
 
 
 class AcceptInput(StepDownVersionInput):
     key_worker_id = serializers.PrimaryKeyRelatedField(queryset=_users(), source="key_worker")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
 
 
 class ReviewInput(StepDownVersionInput):
     action = serializers.ChoiceField(choices=HubAction.choices)
-    rationale = serializers.CharField()
+    rationale = serializers.CharField(
+        max_length=LONG_TEXT,
+    )
 
 
 class PanelInput(StepDownVersionInput):
@@ -247,8 +262,8 @@ class PanelInput(StepDownVersionInput):
     lead_professional_id = serializers.PrimaryKeyRelatedField(
         queryset=_users(), required=False, allow_null=True, default=None, source="lead_professional"
     )
-    resources = serializers.CharField(required=False, allow_blank=True, default="")
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    resources = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
 
 
 @extend_schema_view(
@@ -437,14 +452,16 @@ class AuditReportOutput(serializers.Serializer):
 
 class MonthInput(serializers.Serializer):
     month = serializers.RegexField(
-        r"^\d{4}-(0[1-9]|1[0-2])$", error_messages={"invalid": "Give a month like 2026-11."}
+        r"^\d{4}-(0[1-9]|1[0-2])$", max_length=7, error_messages={"invalid": "Give a month like 2026-11."}
     )
 
 
 class FindingInput(serializers.Serializer):
     rating = serializers.ChoiceField(choices=AuditRating.choices)
-    findings = serializers.CharField()
-    learning = serializers.CharField(required=False, allow_blank=True, default="")
+    findings = serializers.CharField(
+        max_length=LONG_TEXT,
+    )
+    learning = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
 
 
 def _month(value: str):

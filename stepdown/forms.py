@@ -8,6 +8,7 @@ from accounts.choices import AgencyKind, Role, TeamKind
 from accounts.models import Agency, Team, User
 from cases.models import Person
 from config.forms import DateInput
+from config.limits import LONG_TEXT
 from stepdown.choices import AuditRating, ConsentMethod, HubAction, Route
 from stepdown.models import Consent
 
@@ -66,6 +67,7 @@ class ConsentWithdrawForm(forms.Form):
         error_messages=_required("Enter the date consent was withdrawn."),
     )
     note = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="What the family said, and who said it",
         error_messages=_required("Record what the family said, and who said it."),
@@ -99,11 +101,13 @@ class StepDownForm(forms.Form):
     }
 
     rationale = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Why early help, not social care, is right for the family now",
         error_messages=_required("Explain why early help, not social care, is right for the family now."),
     )
     needs = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Needs identified for early help",
         help_text="These travel with the family, with the assessment so far",
@@ -127,6 +131,7 @@ class StepDownForm(forms.Form):
     )
     cin_meeting_on = forms.DateField(widget=DateInput, label="Date of the CIN meeting", required=False)
     agreement = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="The agreement, as recorded in the CIN meeting notes",
         required=False,
@@ -184,6 +189,7 @@ class VersionForm(forms.Form):
 
 class ReasonForm(VersionForm):
     reason = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Reasons",
         error_messages=_required("Say why, so the proposer knows what to change."),
@@ -192,6 +198,7 @@ class ReasonForm(VersionForm):
 
 class NoteForm(VersionForm):
     note = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="What the hub wants to discuss",
         error_messages=_required("Say what the hub wants to discuss."),
@@ -204,7 +211,9 @@ class AcceptForm(VersionForm):
         label="Early help worker who will hold the case",
         error_messages=_required("Name the early help worker who will hold the case."),
     )
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Note", required=False)
+    note = forms.CharField(
+        max_length=LONG_TEXT, widget=forms.Textarea(attrs={"rows": 2}), label="Note", required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -224,6 +233,7 @@ class HubReviewForm(VersionForm):
         error_messages=_required("Choose what the hub will do."),
     )
     rationale = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="The hub's reasons",
         error_messages=_required("Record the hub's reasons."),
@@ -247,10 +257,16 @@ class PanelForm(VersionForm):
         queryset=User.objects.none(), required=False, label="Lead professional the panel named"
     )
     resources = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Resources the panel agreed"
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Resources the panel agreed",
     )
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="If not accepted: why"
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="If not accepted: why",
     )
 
     def __init__(self, *args, **kwargs):
@@ -266,6 +282,7 @@ class PanelForm(VersionForm):
 
 class WithdrawForm(VersionForm):
     reason = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Why it is withdrawn",
         error_messages=_required("Say why the step-down is withdrawn."),
@@ -289,10 +306,14 @@ class FindingForm(forms.Form):
         error_messages=_required("Choose a rating."),
     )
     findings = forms.CharField(
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Findings",
         error_messages=_required("Record what the audit found."),
     )
     learning = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Learning for the workforce"
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Learning for the workforce",
     )
