@@ -57,7 +57,7 @@ class AddressSerializer(serializers.Serializer):
     town = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     postcode = serializers.CharField(max_length=10)
     moved_in = serializers.DateField(required=False, allow_null=True, default=None)
-    moved_out = serializers.DateField(read_only=True)
+    moved_out = serializers.DateField(read_only=True, allow_null=True)
 
 
 class PersonOutput(OutputSerializer):
@@ -499,8 +499,13 @@ class FamilyViewSet(
     def involvements(self, request, pk=None):
         family = family_for_user(request.user, pk)
         if request.method == "GET":
-            rows = family.involvements.filter(ended_at__isnull=True).select_related("user", "agency")
-            return Response(InvolvementOutput(rows, many=True).data)
+            rows = (
+                family.involvements.filter(ended_at__isnull=True)
+                .select_related("user", "agency")
+                .order_by("pk")
+            )
+            page = self.paginate_queryset(rows)
+            return self.get_paginated_response(InvolvementOutput(page, many=True).data)
         family = family_for_user(request.user, pk, "involve")
         data = InvolvementInput(data=request.data)
         data.is_valid(raise_exception=True)

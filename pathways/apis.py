@@ -192,8 +192,9 @@ class CaseDecisionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewse
     @action(detail=False, methods=["get"], url_path="history")
     def history(self, request, case_pk=None):
         case = case_for_decisions(request.user, case_pk)
-        rows = PathwayTransition.objects.filter(case=case).select_related("by")
-        return Response(TransitionOutput(rows, many=True).data)
+        rows = PathwayTransition.objects.filter(case=case).select_related("by").order_by("at", "pk")
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(TransitionOutput(page, many=True).data)
 
 
 class DecisionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -1,7 +1,12 @@
 """REST API for the front door: send a request for support, read your contacts, and (front-door
 staff) see candidates and link who a contact is about."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -113,6 +118,7 @@ class ContactOutput(OutputSerializer):
             "family_consents",
             "consent_notes",
             "subjects",
+            "version",
         ]
 
 
@@ -221,13 +227,29 @@ def _pick(queryset, pk, field: str, message: str):
     return found
 
 
+# The front door sees its working record of a contact; a referrer sees their request and its outcome.
+CONTACT_ANSWER = PolymorphicProxySerializer(
+    component_name="ContactAnswer",
+    serializers=[ContactOutput, ReferrerContactOutput],
+    resource_type_field_name=None,
+)
+
+
 @extend_schema_view(
-    list=extend_schema(summary="Contacts you may see (front door: all; others: those you sent)"),
-    retrieve=extend_schema(summary="One contact"),
+    list=extend_schema(
+        summary="Contacts you may see (front door: all; others: those you sent)",
+        responses=PolymorphicProxySerializer(
+            component_name="ContactAnswer",
+            serializers=[ContactOutput, ReferrerContactOutput],
+            resource_type_field_name=None,
+            many=True,
+        ),
+    ),
+    retrieve=extend_schema(summary="One contact", responses=CONTACT_ANSWER),
     create=extend_schema(
         summary="Send a request for support; a retry with the same Idempotency-Key makes no second contact",
         request=ContactInput,
-        responses={201: ContactOutput},
+        responses={201: CONTACT_ANSWER},
         parameters=[
             OpenApiParameter("Idempotency-Key", str, location=OpenApiParameter.HEADER, required=False)
         ],

@@ -229,7 +229,7 @@ def test_involving_and_releasing_a_partner(cast, world, api_for):
     )
     assert added.status_code == 201 and added.json()["agency"] == "Test Primary School"
     assert partner.get(f"/api/v1/cases/{world.north_case.pk}/").status_code == 200
-    listed = manager.get(f"/api/v1/families/{family.pk}/involvements/").json()
+    listed = manager.get(f"/api/v1/families/{family.pk}/involvements/").json()["results"]
     assert [row["user"]["id"] for row in listed] == [cast.school_dsl.pk]
     twice = manager.post(
         f"/api/v1/families/{family.pk}/involvements/",

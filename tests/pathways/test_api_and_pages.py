@@ -90,7 +90,7 @@ def test_propose_confirm_and_return_through_the_api(cast, world, api_for):
     )
     assert confirmed.status_code == 200 and confirmed.json()["state"] == "recorded"
     assert confirmed.json()["statutory_requirement"] == "Section 17 assessment (child in need)"
-    history = api_for(cast.auditor).get(f"/api/v1/cases/{case.pk}/decisions/history/").json()
+    history = api_for(cast.auditor).get(f"/api/v1/cases/{case.pk}/decisions/history/").json()["results"]
     assert [(row["from_pathway"], row["to_pathway"]) for row in history] == [(2, 3)]
 
     case.refresh_from_db()
