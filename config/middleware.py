@@ -1,6 +1,7 @@
 """Requests no view should see."""
 
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils.cache import add_never_cache_headers
 
 NUL_MESSAGE = "Text may not hold the NUL character (\\u0000): remove it and try again."
 
@@ -33,3 +34,18 @@ class RejectNulMiddleware:
                 if any("\x00" in item for item in items):
                     return key
         return None
+
+
+class NoStoreMiddleware:
+    """Nothing a signed-in user is shown is kept by a browser's or a proxy's cache (a shared
+    computer's back button, a council's web proxy): every answer to them says no-store."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+        return response

@@ -4,6 +4,7 @@ config, at the bottom of the layers, imports none of the apps (docs/architecture
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -39,7 +40,7 @@ urlpatterns = [
     path(
         "api/docs/",
         csp_update({"style-src": [SELF, UNSAFE_INLINE]})(
-            SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+            login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema"))
         ),
         name="api-docs",
     ),
