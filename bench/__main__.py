@@ -190,9 +190,11 @@ def _bench_matching(user) -> None:
 def _add_contacts(user, count: int, start: int) -> None:
     from datetime import timedelta
 
+    from django.contrib.contenttypes.models import ContentType
     from django.utils import timezone
 
     from assessments.models import ThresholdIndicator
+    from escalation.models import Clock
     from referrals.models import Contact, ContactSubject
 
     now = timezone.now()
@@ -203,8 +205,6 @@ def _add_contacts(user, count: int, start: int) -> None:
             channel="professional",
             urgency=rng.choice(["routine", "routine", "routine", "urgent", "immediate"]),
             received_at=now - timedelta(minutes=start + i),
-            decision_due=now + timedelta(days=1),
-            feedback_due=now + timedelta(hours=72),
             referrer_name="Bench Referrer",
             submitted_by=user,
             concerns="Synthetic concern for the benchmark",
@@ -216,8 +216,19 @@ def _add_contacts(user, count: int, start: int) -> None:
         ContactSubject(contact=c, role="child", first_name="Bench", last_name=f"Child{c.pk}")
         for c in contacts
     )
+    # Their due times are their clocks' (the queue reads them from there).
+    content_type = ContentType.objects.get_for_model(Contact)
+    Clock.objects.bulk_create(
+        Clock(content_type=content_type, object_id=c.pk, kind=kind, started_at=c.received_at, due_at=due)
+        for c in contacts
+        for kind, due in (
+            ("contact_decision", now + timedelta(days=1)),
+            ("feedback_to_referrer", now + timedelta(hours=72)),
+        )
+    )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE referrals_contact")
+        cursor.execute("ANALYZE escalation_clock")
     immediate = ThresholdIndicator.objects.filter(immediate_referral=True).first()
     if immediate:
         Contact.indicators.through.objects.bulk_create(

@@ -97,6 +97,10 @@ class SubjectOutput(ReferrerSubjectOutput):
 class ContactOutput(OutputSerializer):
     subjects = SubjectOutput(many=True)
     referrer_agency = serializers.StringRelatedField()
+    decision_due = serializers.DateTimeField(
+        allow_null=True, help_text="The contact decision clock's due time"
+    )
+    feedback_due = serializers.DateTimeField(allow_null=True, help_text="The feedback clock's due time")
 
     class Meta:
         model = Contact
@@ -129,6 +133,7 @@ class ReferrerContactOutput(OutputSerializer):
     subjects = ReferrerSubjectOutput(many=True)
     referrer_agency = serializers.StringRelatedField()
     status = serializers.SerializerMethodField()
+    feedback_due = serializers.DateTimeField(allow_null=True, help_text="When you will hear the outcome")
 
     class Meta:
         model = Contact
@@ -266,6 +271,7 @@ class ContactViewSet(
     def get_queryset(self):
         return (
             contacts_visible_to(self.request.user)
+            .with_due_times()
             .prefetch_related("subjects")
             .select_related("referrer_agency")
         )

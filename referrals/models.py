@@ -6,11 +6,13 @@ referrals/services.py changes it, writing a ContactEvent row each time.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 
 from config.models import HistoryEvent
 from config.visibility import RestrictedQuerySet
+from escalation.choices import ClockKind
+from escalation.models import Clock
 from referrals.choices import (
     Channel,
     ContactState,
@@ -22,14 +24,33 @@ from referrals.choices import (
 )
 
 
+def _due_at(kind: str) -> Subquery:
+    """The due time of the contact's clock of this kind: the one truth about when it is due."""
+    clocks = Clock.objects.filter(
+        content_type__app_label="referrals",
+        content_type__model="contact",
+        object_id=OuterRef("pk"),
+        kind=kind,
+    )
+    return Subquery(clocks.order_by("-started_at", "-pk").values("due_at")[:1])
+
+
+class ContactQuerySet(RestrictedQuerySet):
+    def with_due_times(self) -> "ContactQuerySet":
+        """Each contact with when it is due to be decided and its referrer told, read from its clocks
+        (a manager who moves a clock moves the contact's due time with it)."""
+        return self.annotate(
+            decision_due_at=_due_at(ClockKind.CONTACT_DECISION),
+            feedback_due_at=_due_at(ClockKind.FEEDBACK_TO_REFERRER),
+        )
+
+
 class Contact(models.Model):
     reference = models.CharField(max_length=20, unique=True, help_text="What the referrer quotes")
     channel = models.CharField(max_length=16, choices=Channel.choices)
     state = models.CharField(max_length=16, choices=ContactState.choices, default=ContactState.RECEIVED)
     urgency = models.CharField(max_length=16, choices=Urgency.choices, default=Urgency.ROUTINE)
     received_at = models.DateTimeField()
-    decision_due = models.DateTimeField(help_text="1 working day from receipt")
-    feedback_due = models.DateTimeField(help_text="72 hours from receipt")
     # Who is asking
     referrer_name = models.CharField(max_length=200)
     referrer_role = models.CharField(max_length=200, blank=True)
@@ -94,7 +115,7 @@ class Contact(models.Model):
     feedback_method = models.CharField(max_length=16, choices=FeedbackMethod.choices, blank=True)
     version = models.PositiveIntegerField(default=1)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = ContactQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at", "-pk"]
@@ -115,9 +136,30 @@ class Contact(models.Model):
     def feedback_sent(self) -> bool:
         return self.feedback_sent_at is not None
 
+    def _due(self, annotated: str, kind: str):
+        if annotated not in self.__dict__:
+            self.__dict__[annotated] = (
+                Contact.objects.filter(pk=self.pk)
+                .annotate(due=_due_at(kind))
+                .values_list("due", flat=True)
+                .first()
+            )
+        return self.__dict__[annotated]
+
+    @property
+    def decision_due(self):
+        """When the front door is due to decide: its CONTACT_DECISION clock's due time."""
+        return self._due("decision_due_at", ClockKind.CONTACT_DECISION)
+
+    @property
+    def feedback_due(self):
+        """When the referrer is due to hear: its FEEDBACK_TO_REFERRER clock's due time."""
+        return self._due("feedback_due_at", ClockKind.FEEDBACK_TO_REFERRER)
+
     @property
     def feedback_late(self) -> bool:
-        return self.feedback_sent_at is not None and self.feedback_sent_at > self.feedback_due
+        due = self.feedback_due
+        return self.feedback_sent_at is not None and due is not None and self.feedback_sent_at > due
 
 
 class ContactSubject(models.Model):

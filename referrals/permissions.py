@@ -27,7 +27,7 @@ def contacts_visible_to(user) -> QuerySet[Contact]:
 
 def contact_for_user(user, contact_id, action: str = "view") -> Contact:
     try:
-        contact = contacts_visible_to(user).get(pk=contact_id)
+        contact = contacts_visible_to(user).with_due_times().get(pk=contact_id)
     except (Contact.DoesNotExist, ValueError, TypeError):
         if user.has_perm("cases.view_all_cases"):
             family_id = (

@@ -17,6 +17,7 @@ def triage_queue(user) -> QuerySet[Contact]:
     return (
         contacts_visible_to(user)
         .filter(state=ContactState.RECEIVED)
+        .with_due_times()
         .annotate(
             flagged=Exists(immediate),
             urgency_rank=Case(

@@ -36,7 +36,6 @@ from cases.services import (
 from config.models import lock_current
 from escalation.choices import ClockKind
 from escalation.services import clock_is_late, clock_meet, clock_start, notify
-from escalation.timescales import due_for
 from pathways.choices import OUTCOME_PATHWAY, DecisionState
 from pathways.codes import ReferralSource
 from pathways.models import Decision
@@ -224,14 +223,12 @@ def _contact_already_received(idempotency_key: str | None) -> Contact | None:
 
 
 def _contact_create(*, received: datetime, **fields: Any) -> Contact | None:
-    """Save the contact with its due times and number it; None when a retry with its key got there first."""
+    """Save the contact and number it; None when a retry with its key got there first."""
     try:
         with transaction.atomic():
             contact = Contact.objects.create(
                 reference=f"P{uuid.uuid4().hex[:16]}",  # replaced by the numbered reference below
                 received_at=received,
-                decision_due=due_for(ClockKind.CONTACT_DECISION, received),
-                feedback_due=due_for(ClockKind.FEEDBACK_TO_REFERRER, received),
                 **fields,
             )
     except IntegrityError:
@@ -270,13 +267,11 @@ def _contact_received_event(contact: Contact, by: User | None, received: datetim
 
 
 def _contact_clocks_start(contact: Contact, by: User | None, received: datetime) -> None:
-    """The front door's clocks to decide the contact and to tell the referrer start when it arrives."""
+    """The front door's clocks to decide the contact and to tell the referrer start when it arrives;
+    their due times are the contact's (Contact.decision_due, Contact.feedback_due)."""
     front_door = front_door_team()
-    for kind, due in (
-        (ClockKind.CONTACT_DECISION, contact.decision_due),
-        (ClockKind.FEEDBACK_TO_REFERRER, contact.feedback_due),
-    ):
-        clock_start(target=contact, kind=kind, by=by, team=front_door, started_at=received, due_at=due)
+    for kind in (ClockKind.CONTACT_DECISION, ClockKind.FEEDBACK_TO_REFERRER):
+        clock_start(target=contact, kind=kind, by=by, team=front_door, started_at=received)
 
 
 @transaction.atomic
@@ -793,7 +788,8 @@ def contact_feedback_send(
     contact.feedback_method = method
     contact.version += 1
     contact.save(update_fields=["feedback_sent_at", "feedback_sent_by", "feedback_method", "version"])
-    late = " (after the 72-hour target)" if now > contact.feedback_due else ""
+    due = contact.feedback_due
+    late = " (after the 72-hour target)" if due is not None and now > due else ""
     ContactEvent.objects.create(
         contact=contact,
         summary=f"Outcome letter sent to the referrer: {FeedbackMethod(method).label.lower()}{late}",

@@ -4,7 +4,8 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assessments.models import ThresholdIndicator
@@ -90,8 +91,6 @@ def test_the_queue_puts_immediate_referral_indicators_first_then_urgency_then_ag
 
 
 def test_the_queue_query_count_does_not_grow(cast):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     receive(by=cast.school_dsl)
     list(triage_queue(cast.mash_manager))  # warm the permission cache
@@ -130,3 +129,54 @@ def test_linking_to_a_person_or_making_a_new_record(cast, world):
     assert made.person.first_name == "Newt" and made.person.date_of_birth == date(2019, 1, 2)
     with pytest.raises(DatabaseError), transaction.atomic():
         ContactEvent.objects.filter(contact=contact).update(summary="rewritten")
+
+
+def test_a_contacts_due_times_are_its_clocks(cast, world, api_for, client_for):
+    """A manager moves the decision clock: the API, the queue, the contact's page and the lateness
+    check all follow it (the due time lives on the clock alone)."""
+    from escalation.models import Clock
+    from escalation.services import clock_due_change
+
+    contact = receive(by=cast.school_dsl)
+    clock = Clock.objects.get(object_id=contact.pk, kind="contact_decision")
+    moved = timezone.localtime(clock.due_at + timedelta(days=2)).replace(
+        hour=15, minute=30, second=0, microsecond=0
+    )
+    clock_due_change(
+        clock=clock, due_at=moved, reason="Waiting for the school's records", by=cast.team_manager
+    )
+
+    api = api_for(cast.mash_manager)
+    assert api.get(f"/api/v1/contacts/{contact.pk}/").json()["decision_due"] == moved.isoformat().replace(
+        "+00:00", "Z"
+    )
+    listed = {row["id"]: row for row in api.get("/api/v1/contacts/").json()["results"]}
+    assert (
+        listed[contact.pk]["decision_due"]
+        == api.get(f"/api/v1/contacts/{contact.pk}/").json()["decision_due"]
+    )
+    assert [c.decision_due for c in triage_queue(cast.mash_manager) if c.pk == contact.pk] == [moved]
+    assert Contact.objects.get(pk=contact.pk).decision_due == moved
+    page = client_for(cast.mash_manager).get(f"/front-door/{contact.pk}/").content.decode()
+    assert f"decision due {moved:%-d %b}, {moved:%-I:%M}p.m.".lower() in page.replace("\u00a0", " ").lower()
+
+    feedback = Clock.objects.get(object_id=contact.pk, kind="feedback_to_referrer")
+    Contact.objects.filter(pk=contact.pk).update(feedback_sent_at=feedback.due_at + timedelta(minutes=1))
+    assert Contact.objects.get(pk=contact.pk).feedback_late
+    Clock.objects.filter(pk=feedback.pk).update(due_at=feedback.due_at + timedelta(hours=1))
+    assert not Contact.objects.get(pk=contact.pk).feedback_late
+
+
+def test_lists_read_due_times_without_a_query_per_contact(cast):
+    def queries_to_show_the_queue() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            queue = triage_queue(cast.mash_manager)
+            assert all(contact.decision_due and contact.feedback_due for contact in queue)
+        return len(queries)
+
+    receive(by=cast.school_dsl)
+    queries_to_show_the_queue()  # the user's permissions, cached from here on
+    one = queries_to_show_the_queue()
+    for _ in range(5):
+        receive(by=cast.school_dsl)
+    assert queries_to_show_the_queue() == one

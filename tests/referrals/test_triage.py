@@ -15,7 +15,7 @@ from disagreements.services import disagreement_raise_on_contact
 from pathways.choices import DecisionState
 from pathways.models import Decision, PathwayTransition
 from pathways.services import decision_confirm, decision_return
-from referrals.models import Contact, ContactEvent
+from referrals.models import ContactEvent
 from referrals.services import (
     SubjectDetails,
     TriageDetails,
@@ -318,7 +318,6 @@ def test_late_feedback_needs_a_reason_and_is_marked_late(cast):
 
     contact = triaged(cast)
     overdue = timezone.now() - timedelta(hours=1)
-    Contact.objects.filter(pk=contact.pk).update(feedback_due=overdue)
     Clock.objects.filter(object_id=contact.pk, kind="feedback_to_referrer").update(
         started_at=overdue - timedelta(days=3), due_at=overdue
     )
