@@ -281,6 +281,8 @@ SPECTACULAR_SETTINGS = {
         "CaseStepDownRouteEnum": "stepdown.choices.CASE_ROUTE_CHOICES",
         "ConsentMethodEnum": "stepdown.choices.ConsentMethod",
         "HubActionEnum": "stepdown.choices.HubAction",
+        "ClockKindEnum": "escalation.choices.ClockKind",
+        "ClockStateEnum": "escalation.choices.ClockState",
     },
 }
 

@@ -1,5 +1,7 @@
 """REST API for notifications and clocks."""
 
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -8,8 +10,8 @@ from rest_framework.response import Response
 from config.api import OutputSerializer
 from config.limits import LONG_TEXT
 from escalation import services
-from escalation.models import Clock, Notification
-from escalation.permissions import require_clock_manager
+from escalation.models import Clock, ClockEvent, Notification
+from escalation.permissions import clock_for_user, require_clock_manager
 
 
 class NotificationOutput(OutputSerializer):
@@ -34,8 +36,6 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def read(self, request, pk=None):
         notification = self.get_queryset().filter(pk=pk).first()
         if notification is None:
-            from django.http import Http404
-
             raise Http404("No such notification.")
         services.notification_read(notification=notification)
         return Response(NotificationOutput(notification).data)
@@ -74,8 +74,29 @@ class DueChangeInput(serializers.Serializer):
     version = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
-@extend_schema_view(list=extend_schema(summary="Running and overdue clocks (managers)"))
-class ClockViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ClockEventOutput(OutputSerializer):
+    by = serializers.StringRelatedField(allow_null=True)
+
+    class Meta:
+        model = ClockEvent
+        fields = ["summary", "detail", "at", "by"]
+
+
+class ClockDetailOutput(ClockOutput):
+    events = ClockEventOutput(many=True)
+
+    class Meta(ClockOutput.Meta):
+        fields = [*ClockOutput.Meta.fields, "events"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Running and overdue clocks (managers)"),
+    retrieve=extend_schema(
+        summary="One clock with its history: started, due time moved (and why), paused, breached, met",
+        responses=ClockDetailOutput,
+    ),
+)
+class ClockViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ClockOutput
     lookup_value_regex = r"\d+"
     queryset = Clock.objects.none()
@@ -88,6 +109,13 @@ class ClockViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             "holder", "team", "content_type"
         )
 
+    def retrieve(self, request, pk=None):
+        clock = clock_for_user(request.user, pk)
+        prefetch_related_objects(
+            [clock], Prefetch("events", queryset=ClockEvent.objects.select_related("by"))
+        )
+        return Response(ClockDetailOutput(clock).data)
+
     @extend_schema(
         summary="Move a due time, with the reason (managers)", request=DueChangeInput, responses=ClockOutput
     )
@@ -95,8 +123,6 @@ class ClockViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def due(self, request, pk=None):
         clock = self.get_queryset().filter(pk=pk).first()
         if clock is None:
-            from django.http import Http404
-
             raise Http404("No such clock.")
         data = DueChangeInput(data=request.data)
         data.is_valid(raise_exception=True)

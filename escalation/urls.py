@@ -9,4 +9,5 @@ urlpatterns = [
     path("inbox/badge/", views.inbox_badge, name="inbox-badge"),
     path("inbox/<int:pk>/read/", views.notification_read, name="notification-read"),
     path("clocks/", views.dashboard, name="dashboard"),
+    path("clocks/<int:pk>/", views.clock_detail, name="clock"),
 ]

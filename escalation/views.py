@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from escalation import selectors, services
 from escalation.models import Notification
 from escalation.panels import clock_dashboard
-from escalation.permissions import require_clock_manager
+from escalation.permissions import clock_for_user, require_clock_manager
 
 # --- notifications ----------------------------------------------------------------------------
 
@@ -46,3 +46,10 @@ def dashboard(request):
     require_clock_manager(request.user)
     context = selectors.dashboard(request.user) | {"panels": clock_dashboard.panels(user=request.user)}
     return render(request, "escalation/dashboard.html", context)
+
+
+@login_required
+def clock_detail(request, pk: int):
+    clock = clock_for_user(request.user, pk)
+    events = clock.events.select_related("by").order_by("at", "pk")
+    return render(request, "escalation/clock.html", {"clock": clock, "events": events})
