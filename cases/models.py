@@ -35,6 +35,7 @@ from cases.choices import (
     Via,
 )
 from cases.validators import validate_nhs_number, validate_upn
+from config.models import no_truncate
 from config.visibility import RestrictedQuerySet
 
 
@@ -401,6 +402,7 @@ class ChronologyEntry(models.Model):
                 name="chronology_append_only",
                 operation=pgtrigger.Update | pgtrigger.Delete,
             ),
+            no_truncate("chronology_no_truncate"),
         ]
 
     def __str__(self) -> str:
@@ -456,7 +458,8 @@ class AccessLogEntry(models.Model):
         ]
         permissions = [("view_access_log", "Can search and export the access log")]
         triggers = [
-            pgtrigger.Protect(name="access_log_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+            pgtrigger.Protect(name="access_log_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            no_truncate("access_log_no_truncate"),
         ]
 
     def __str__(self) -> str:

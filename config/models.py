@@ -6,6 +6,17 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 
+def no_truncate(name: str) -> pgtrigger.Trigger:
+    """A trigger that refuses TRUNCATE, which the row-level append-only triggers never see."""
+    return pgtrigger.Trigger(
+        name=name,
+        level=pgtrigger.Statement,
+        when=pgtrigger.Before,
+        operation=pgtrigger.Truncate,
+        func="RAISE EXCEPTION 'pgtrigger: Cannot truncate % table: it is append-only', TG_TABLE_NAME;",
+    )
+
+
 class HistoryEvent(models.Model):
     """One row of something's history: what happened, when and by whom (nobody for the system).
 
@@ -24,7 +35,8 @@ class HistoryEvent(models.Model):
         abstract = True
         ordering = ["at", "pk"]
         triggers = [
-            pgtrigger.Protect(name="history_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+            pgtrigger.Protect(name="history_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            no_truncate("history_no_truncate"),
         ]
 
     def __str__(self) -> str:

@@ -50,12 +50,16 @@ class DecisionOutput(OutputSerializer):
     to_pathway = serializers.IntegerField(allow_null=True)
     indicator_ids = serializers.PrimaryKeyRelatedField(source="indicators", many=True, read_only=True)
     shared_with = serializers.StringRelatedField(many=True)
+    case_version = serializers.IntegerField(
+        source="case.version", help_text="The case's version: send it to confirm or return this decision"
+    )
 
     class Meta:
         model = Decision
         fields = [
             "id",
             "case",
+            "case_version",
             "outcome",
             "state",
             "from_pathway",
@@ -149,7 +153,7 @@ class CaseDecisionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewse
         case = case_for_decisions(self.request.user, self.kwargs["case_pk"])
         return (
             Decision.objects.filter(case=case)
-            .select_related("proposed_by", "decided_by")
+            .select_related("case", "proposed_by", "decided_by")
             .prefetch_related("indicators", "shared_with")
             .order_by("-proposed_at", "-pk")
         )

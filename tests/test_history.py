@@ -54,3 +54,24 @@ def test_a_written_history_row_can_be_neither_changed_nor_removed():
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement)
     assert ClockEvent.objects.filter(clock__object_id=family.pk).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("table", ["cases_chronologyentry", "audit_accesslogentry", "escalation_clockevent"])
+def test_truncate_is_refused_on_append_only_tables(table):
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"TRUNCATE {table} CASCADE")
+
+
+@pytest.mark.django_db
+def test_truncating_a_parent_cannot_empty_a_history_by_cascade():
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("TRUNCATE cases_family CASCADE")

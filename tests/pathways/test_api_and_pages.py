@@ -163,3 +163,29 @@ def test_the_decision_page_for_a_proposer_and_a_decider(cast, world, client_for)
     )
     assert refused.status_code == 400 and "propose it for someone who can" in refused.content.decode()
     assert client_for(cast.auditor).post(submit, {"mode": "propose"}).status_code == 403
+
+
+def test_a_decision_read_gives_the_version_its_confirmation_needs(cast, world, api_for):
+    """A client confirms a proposal with what it read from the API alone (issue 15, 7)."""
+    case = world.north_case
+    proposed = api_for(cast.fh_worker).post(
+        f"/api/v1/cases/{case.pk}/decisions/",
+        {
+            "mode": "propose",
+            "outcome": "pathway_3",
+            "rationale": "Neglect is escalating",
+            "referral_source": "2A",
+            "primary_need": "N1",
+            "version": case.version,
+        },
+        format="json",
+    )
+    assert proposed.status_code == 201, proposed.json()
+    worker = api_for(cast.social_worker)
+    read = worker.get(f"/api/v1/decisions/{proposed.json()['id']}/").json()
+    listed = worker.get(f"/api/v1/cases/{case.pk}/decisions/").json()["results"][0]
+    assert read["case_version"] == listed["case_version"]
+    confirmed = worker.post(
+        f"/api/v1/decisions/{read['id']}/confirm/", {"version": read["case_version"]}, format="json"
+    )
+    assert confirmed.status_code == 200, confirmed.json()
