@@ -5,24 +5,11 @@ rebuilt from its first child's episode."""
 from datetime import UTC, date, datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrating import migrate, migrate_to_latest
 
 BEFORE = [("pathways", "0005_referral_to_early_help"), ("cases", "0008_stepdown_chronology_kinds")]
 AFTER = [("pathways", "0008_delete_cinrecord"), ("cases", "0009_person_return_details")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def migrate_to_latest():
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def at(day: date) -> datetime:

@@ -4,25 +4,12 @@ without clocks gets them first, and going back fills the columns from the clocks
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrating import migrate, migrate_to_latest
 
 BEFORE = [("referrals", "0005_history_event_base"), ("escalation", "0006_history_event_base")]
 AFTER = [("referrals", "0006_due_times_from_clocks")]
 RECEIVED = datetime(2026, 1, 5, 9, tzinfo=UTC)
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def migrate_to_latest():
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def clocks(apps):
