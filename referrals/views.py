@@ -179,7 +179,10 @@ def help_request(request):
 @require_safe
 def my_requests(request):
     contacts = (
-        contacts_visible_to(request.user).filter(submitted_by=request.user).prefetch_related("subjects")
+        contacts_visible_to(request.user)
+        .filter(submitted_by=request.user)
+        .with_due_times()
+        .prefetch_related("subjects")
     )
     return render(request, "referrals/my_requests.html", {"contacts": contacts})
 

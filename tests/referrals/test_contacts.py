@@ -180,3 +180,19 @@ def test_lists_read_due_times_without_a_query_per_contact(cast):
     for _ in range(5):
         receive(by=cast.school_dsl)
     assert queries_to_show_the_queue() == one
+
+
+def test_a_referrers_list_of_requests_reads_due_times_in_one_query(cast, client_for):
+    client = client_for(cast.school_dsl)
+
+    def queries_to_list() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/requests/").status_code == 200
+        return len(queries)
+
+    receive(by=cast.school_dsl)
+    queries_to_list()
+    one = queries_to_list()
+    for _ in range(4):
+        receive(by=cast.school_dsl)
+    assert queries_to_list() == one
