@@ -1,5 +1,6 @@
 from django.apps import AppConfig, apps
-from django.db.models.signals import post_migrate
+from django.contrib.auth.signals import user_logged_out
+from django.db.models.signals import post_migrate, post_save
 
 
 def _sync_roles(sender, **kwargs) -> None:
@@ -21,3 +22,14 @@ class AccountsConfig(AppConfig):
         # Groups are data derived from accounts/roles.py; rebuild them after every migrate so a
         # fresh database (or the test database) always has the roles.
         post_migrate.connect(_sync_roles, dispatch_uid="accounts.roles_sync")
+        # API tokens end with the session's sign-out they were made to end with, and with the account.
+        from accounts import receivers
+
+        user_logged_out.connect(
+            receivers.api_tokens_end_at_sign_out, dispatch_uid="accounts.api_tokens_sign_out"
+        )
+        post_save.connect(
+            receivers.api_tokens_end_with_account,
+            sender=self.get_model("User"),
+            dispatch_uid="accounts.api_tokens_account",
+        )

@@ -69,3 +69,33 @@ class User(AbstractUser):
     def primary_role_label(self) -> str:
         role = self.primary_role
         return Role(role).label if role else "No role"
+
+
+API_TOKEN_NAME_LENGTH = 100
+
+
+class ApiToken(models.Model):
+    """An API token as its owner sees it: the name they gave it, whether it ends when the session
+    it was made from signs out, and when it was last used.
+
+    The key is knox's `AuthToken`, stored only as a SHA-512 digest (and its first characters, to
+    find it); it expires, and revoking deletes it, which deletes this row. `session_hash` is a hash
+    of a random marker kept in the session the token was made from (accounts/services.py), so a
+    sign-out can find the tokens that end with it; it is empty for a token made outside a session."""
+
+    auth_token = models.OneToOneField("knox.AuthToken", on_delete=models.CASCADE, related_name="details")
+    name = models.CharField(max_length=API_TOKEN_NAME_LENGTH)
+    session_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    ends_with_sign_out = models.BooleanField(default=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(ends_with_sign_out=True, session_hash=""),
+                name="api_token_ending_with_sign_out_has_a_session",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -74,7 +74,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         for model in ("user", "team", "agency")
         for action in ("add", "change", "view")
     ]
-    + ["auth.view_group", "cases.view_access_log"],
+    + ["auth.view_group", "cases.view_access_log"]
+    # Unlocking a sign-in locked after failed attempts (accounts/lockout.py).
+    + ["axes.view_accessattempt", "axes.delete_accessattempt"],
 }
 
 # Which home page a person with several roles sees first.

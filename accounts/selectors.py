@@ -1,9 +1,12 @@
 """Reads about people and teams that several apps need."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.choices import Role, TeamKind
-from accounts.models import Team, User
+from accounts.models import ApiToken, Team, User
 
 
 def front_door_team() -> Team | None:
@@ -14,3 +17,23 @@ def front_door_team() -> Team | None:
 def active_ecpps() -> QuerySet[User]:
     """Expert child protection practitioners who can be named on a decision."""
     return User.objects.filter(groups__name=Role.ECPP, is_active=True).order_by("first_name", "last_name")
+
+
+def api_tokens_live(user: User) -> QuerySet[ApiToken]:
+    """A user's API tokens that still work, newest first. Never their keys: those are not kept."""
+    now = timezone.now()
+    return (
+        ApiToken.objects.filter(auth_token__user=user)
+        .filter(Q(auth_token__expiry__isnull=True) | Q(auth_token__expiry__gt=now))
+        .select_related("auth_token")
+        .order_by("-auth_token__created", "-pk")
+    )
+
+
+def authenticator_set_up(user: User) -> bool:
+    """Whether the user has confirmed an authenticator app (their second factor)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def recovery_codes_left(user: User) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from accounts.models import Team, User
 from cases import selectors, services
 from cases.choices import (
+    OPENING_PATHWAYS,
     PRACTITIONER_CHRONOLOGY_KINDS,
     AllocationRole,
     ClosureReason,
@@ -225,7 +226,11 @@ class CaseOutput(OutputSerializer):
 class CaseOpenInput(serializers.Serializer):
     family_id = serializers.IntegerField()
     team_id = serializers.IntegerField()
-    pathway = serializers.ChoiceField(choices=Case._meta.get_field("pathway").choices)
+    pathway = serializers.ChoiceField(
+        choices=OPENING_PATHWAYS,
+        error_messages={"invalid_choice": services.OPENS_AT_1_OR_2},
+        help_text="1 or 2: a case reaches pathway 3 or 4 only through a decision on the case",
+    )
 
 
 class CaseAllocateInput(serializers.Serializer):

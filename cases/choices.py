@@ -231,6 +231,14 @@ class Pathway(models.IntegerChoices):
         }[self.value]
 
 
+# Where a case may open (cases.services.case_open): 3 and 4 are reached only through a decision
+# point (pathways.services), which records who decided and, at 4, brings in the ECPP.
+OPENING_PATHWAYS = [
+    (Pathway.ADVICE.value, Pathway.ADVICE.label),
+    (Pathway.FAMILY_HELP.value, Pathway.FAMILY_HELP.label),
+]
+
+
 # --- The access log and restricted records ---------------------------------------------------
 
 

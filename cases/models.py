@@ -35,7 +35,7 @@ from cases.choices import (
     Via,
 )
 from cases.validators import validate_nhs_number, validate_upn
-from config.models import no_truncate
+from config.models import HashChain, hash_chain_columns, no_truncate
 from config.visibility import RestrictedQuerySet
 
 
@@ -364,6 +364,18 @@ class Involvement(models.Model):
         return f"{self.user} ({self.agency}) with {self.family}"
 
 
+# What each chained row's hash covers (config/models.py HashChain): every column but the chain's
+# own (tests/test_history_chain.py checks). Changing a list needs a migration that re-chains.
+CHRONOLOGY_CHAINED = (
+    "id", "family", "case", "subject", "kind", "occurred_at", "recorded_at", "summary", "detail",
+    "author", "author_agency",
+)  # fmt: skip
+ACCESS_LOG_CHAINED = (
+    "id", "at", "user", "record_type", "record_id", "family_id", "route", "method", "via", "reason",
+    "sha256",
+)  # fmt: skip
+
+
 class ChronologyEntry(models.Model):
     """The append-only timeline of a family. The database refuses UPDATE and DELETE (a trigger),
     so a wrong entry is answered by a later entry, never by editing history."""
@@ -387,6 +399,7 @@ class ChronologyEntry(models.Model):
     author_agency = models.ForeignKey(
         "accounts.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    chain_seq, row_hash = hash_chain_columns()
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -403,6 +416,7 @@ class ChronologyEntry(models.Model):
                 operation=pgtrigger.Update | pgtrigger.Delete,
             ),
             no_truncate("chronology_no_truncate"),
+            HashChain(name="chronology_hash_chain", fields=CHRONOLOGY_CHAINED),
         ]
 
     def __str__(self) -> str:
@@ -446,6 +460,7 @@ class AccessLogEntry(models.Model):
     sha256 = models.CharField(
         max_length=64, blank=True, help_text="Of an exported file, to verify a printed copy"
     )
+    chain_seq, row_hash = hash_chain_columns()
 
     class Meta:
         db_table = "audit_accesslogentry"  # made in audit, moved here (cases 0010)
@@ -460,6 +475,7 @@ class AccessLogEntry(models.Model):
         triggers = [
             pgtrigger.Protect(name="access_log_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
             no_truncate("access_log_no_truncate"),
+            HashChain(name="access_log_hash_chain", fields=ACCESS_LOG_CHAINED),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,7 @@ from accounts.models import Team, User
 from accounts.roles import CASE_HOLDING_ROLES, PRACTICE_ROLES, QUALIFIED_ROLES
 from cases.choices import (
     CASE_TRANSITIONS,
+    OPENING_PATHWAYS,
     SINGLE_HOLDER_ALLOCATION_ROLES,
     SYSTEM_CHRONOLOGY_KINDS,
     AllocationRole,
@@ -54,6 +55,9 @@ CLOCK_SKEW = timedelta(minutes=5)
 EARLIEST_DATE = date(1900, 1, 1)
 
 STALE_EDIT = stale_message("this case")
+OPENS_AT_1_OR_2 = (
+    "A case opens at pathway 1 or 2; pathway 3 or 4 needs a decision: propose one from the case."
+)
 
 
 RC9_IS_A_STEP_DOWN = (
@@ -463,10 +467,11 @@ def _allocatable(user: User, role: str, case: Case) -> str | None:
 
 @transaction.atomic
 def case_open(*, family: Family, team: Team, pathway: int, by: User) -> Case:
-    """Open a new episode for the family. Workers are allocated afterwards by the team's
-    manager (case_allocate), so there is one way onto a case."""
-    if pathway not in Pathway.values:
-        raise ValidationError({"pathway": "Choose a pathway from 1 to 4."})
+    """Open a new episode for the family, at pathway 1 or 2: a case reaches 3 or 4 only through a
+    decision point (pathways.services), which records who decided and why. Workers are allocated
+    afterwards by the team's manager (case_allocate), so there is one way onto a case."""
+    if pathway not in dict(OPENING_PATHWAYS):
+        raise ValidationError({"pathway": OPENS_AT_1_OR_2})
     if team.agency.kind != AgencyKind.LA_CHILDRENS_SERVICES:
         raise ValidationError({"team": "A case is held by a children's services team."})
     existing = Case.objects.filter(family=family, state=CaseState.OPEN).first()

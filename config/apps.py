@@ -9,3 +9,4 @@ class ConfigConfig(AppConfig):
     def ready(self) -> None:
         # Each app's permissions.py declares what a user may see of its records (config/visibility.py).
         autodiscover_modules("permissions")
+        from config import checks  # noqa: F401 - registers the deployment checks

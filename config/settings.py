@@ -1,6 +1,6 @@
 """Continuum settings. Every value that varies between machines comes from config/env.py."""
 
-from datetime import date, time
+from datetime import date, time, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -74,13 +74,17 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.forms",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens, stored hashed (accounts.ApiToken)
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
     "guardian",
     "pgtrigger",
+    "axes",  # lock-out after failed sign-ins (accounts/lockout.py)
+    "django_otp",  # the second factor (accounts/middleware.py)
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "config",  # project-wide pieces: GOV.UK form rendering, template tags, health, tasks
     "accounts",
     "cases",
@@ -103,6 +107,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "config.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -110,6 +116,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "audit.middleware.AccessLogMiddleware",
     "audit.middleware.RestrictedRecordMiddleware",
+    "axes.middleware.AxesMiddleware",  # a refused sign-in is answered 429 (accounts/lockout.py)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -149,6 +156,23 @@ if _database["ENGINE"] != "django.db.backends.postgresql":
 _database["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60, minimum=0)
 _database["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _database}
+# The owner of the tables, for `migrate` only (config/dbroles.py); the application itself connects as
+# DATABASE_URL's role, which then holds INSERT and SELECT only on history. Unset: one role does both.
+DATABASE_OWNER = None
+if _owner_url := env_str("DATABASE_OWNER_URL"):
+    try:
+        DATABASE_OWNER = dj_database_url.parse(_owner_url)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_OWNER_URL is not a valid database URL: {exc}") from None
+    if DATABASE_OWNER["NAME"] != _database["NAME"]:
+        raise ImproperlyConfigured("DATABASE_OWNER_URL must name the same database as DATABASE_URL.")
+    if DATABASE_OWNER["USER"] == _database["USER"]:
+        raise ImproperlyConfigured(
+            "DATABASE_OWNER_URL's role must differ from DATABASE_URL's: the application must not "
+            "own its tables."
+        )
+# Where pg_dump and pg_restore are, for `manage.py backup` / `backup_drill` (config/backup.py).
+PG_BIN_DIR = env_str("PG_BIN_DIR", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, Celery and the cache ------------------------------------------------------------
@@ -196,6 +220,7 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "config.tasks.heartbeat", "schedule": 60.0},
+    "history-heads-log": {"task": "config.tasks.history_heads_log", "schedule": crontab(minute=0, hour=6)},
     "clocks-sweep": {"task": "escalation.tasks.clocks_sweep", "schedule": 60.0},
     "stepdown-consent-checks": {"task": "stepdown.tasks.consent_checks", "schedule": 900.0},
     "notifications-send": {"task": "escalation.tasks.notifications_send", "schedule": 60.0},
@@ -208,7 +233,9 @@ CELERY_BEAT_SCHEDULE = {
 # --- Accounts and access --------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "accounts.lockout.LockoutBackend",  # first: a locked username or address is refused unchecked
     "django.contrib.auth.backends.ModelBackend",
+    "accounts.oidc.CouncilAccountBackend",  # single sign-on, when OIDC_RP_CLIENT_ID is set
     "guardian.backends.ObjectPermissionBackend",
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous access to anything
@@ -226,11 +253,57 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Lock-out (django-axes, docs/security.md): AXES_FAILURE_LIMIT failures for one username, or
+# AXES_IP_FAILURE_LIMIT from one address (a council office shares one), within the cool-off
+# refuse that username or address for AXES_COOLOFF_MINUTES. Unlock: the admin's "Access attempts",
+# or `manage.py axes_reset_username NAME`.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_IP_FAILURE_LIMIT = env_int("AXES_IP_FAILURE_LIMIT", 20, minimum=1)
+AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 30, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # the order accounts.lockout.LockoutHandler reads
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_WHITELIST_CALLABLE = "accounts.lockout.is_not_a_password_attempt"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = False  # a success would also wipe the address's count: an attacker's own account
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the pause is AXES_COOLOFF_MINUTES, not longer
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are not kept (user, address, browser) by axes
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "user_agent", "code", "state"]  # masked in logs
+# How many proxies in front of Continuum add to X-Forwarded-For (0: count the connecting address).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+# The second factor for password sign-ins (django-otp: an authenticator app and recovery codes).
+# Single sign-on's provider asks for its own, so its sign-ins are not asked again.
+REQUIRE_TWO_FACTOR = env_bool("REQUIRE_TWO_FACTOR", True)
+OTP_TOTP_ISSUER = f"Continuum ({LOCAL_AUTHORITY_NAME})"
+
+# Single sign-on with the council's OpenID Connect provider (accounts/oidc.py): on when
+# OIDC_RP_CLIENT_ID is set, and then the provider's endpoints and the client secret must be too.
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "")
+_oidc_required = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET", "", required=_oidc_required)
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT", "", required=_oidc_required)
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT", "", required=_oidc_required)
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT", "", required=_oidc_required)
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT", "", required=_oidc_required)
+OIDC_RP_SIGN_ALGO = env_choice("OIDC_RP_SIGN_ALGO", "RS256", {"RS256", "RS384", "RS512", "ES256", "ES384"})
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile")
+OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10, minimum=1)
+# Make an account (with no role) for a provider's user Continuum does not know? Off: staff accounts
+# are made by an administrator, and matched by email address.
+OIDC_CREATE_USERS = env_bool("OIDC_CREATE_USERS", False)
+OIDC_CREATE_USER = OIDC_CREATE_USERS  # mozilla-django-oidc's name for it
+OIDC_AUTHENTICATE_CLASS = "accounts.oidc.AuthenticateView"
+OIDC_CALLBACK_CLASS = "accounts.oidc.CallbackView"
+
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that a request without credentials is answered 401 with WWW-Authenticate: Token.
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -245,6 +318,19 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "config.api.exception_handler",
 }
+# API tokens (docs/security.md): `Authorization: Token continuum_...`, made on /accounts/tokens/ or
+# by POST /api/v1/tokens/ from a signed-in session. Each lasts API_TOKEN_HOURS and no longer
+# (never renewed by use); one that ends with its session's sign-out also ends no later than the session.
+API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 8, minimum=1)
+API_TOKENS_PER_USER = env_int("API_TOKENS_PER_USER", 10, minimum=1)
+KNOX_TOKEN_MODEL = "knox.AuthToken"  # noqa: S105 (a model, named for migrations as swappable models are)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_HOURS),
+    "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": API_TOKENS_PER_USER,
+    "TOKEN_PREFIX": "continuum_",  # a key found in a log or a paste says what it is
+    "AUTH_HEADER_PREFIX": "Token",
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Continuum API",
     "DESCRIPTION": "Case management for children's social care: people, families, cases, chronology.",
@@ -257,6 +343,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ClosureReasonEnum": "cases.choices.ClosureReason",
+        "PathwayEnum": "cases.choices.Pathway",
+        "OpeningPathwayEnum": "cases.choices.OPENING_PATHWAYS",
         "PersonKindEnum": "cases.choices.PersonKind",
         "ChronologyKindEnum": "cases.choices.PRACTITIONER_CHRONOLOGY_KINDS",
         "PlanKindEnum": "pathways.choices.PlanKind",

@@ -77,7 +77,7 @@ class Cast:
 @dataclass
 class World:
     north_case: Any  # Family Help Team North, pathway 2, fh_worker is key worker
-    south_case: Any  # Family Help Team South, pathway 3, nobody allocated
+    south_case: Any  # Family Help Team South, pathway 3 by the MASH manager's decision, nobody allocated
     school_case: Any  # South, pathway 2, the school DSL is involved with the family
     north_child: Any
     south_child: Any
@@ -151,6 +151,8 @@ def _family_with_case(cast, *, name, team, pathway, child_name):
 def world(cast) -> World:
     from cases import services
     from cases.choices import AllocationRole
+    from pathways.choices import Outcome
+    from pathways.services import DecisionDetails, decision_record
 
     north_case, north_child = _family_with_case(
         cast, name="Northam", team=cast.north, pathway=2, child_name="Nia Northam"
@@ -159,7 +161,18 @@ def world(cast) -> World:
         case=north_case, user=cast.fh_worker, role=AllocationRole.KEY_WORKER, by=cast.team_manager
     )
     south_case, south_child = _family_with_case(
-        cast, name="Southey", team=cast.south, pathway=3, child_name="Sol Southey"
+        cast, name="Southey", team=cast.south, pathway=2, child_name="Sol Southey"
+    )
+    # A case reaches pathway 3 only through a decision point: here the front door's.
+    decision_record(
+        case=south_case,
+        by=cast.mash_manager,
+        details=DecisionDetails(
+            outcome=Outcome.PATHWAY_3,
+            rationale="Worries about neglect need a child in need assessment.",
+            referral_source="2A",
+            primary_need="N1",
+        ),
     )
     school_case, _ = _family_with_case(
         cast, name="Scholes", team=cast.south, pathway=2, child_name="Sky Scholes"

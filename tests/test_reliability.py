@@ -220,8 +220,7 @@ def test_a_worker_killed_mid_sweep_loses_nothing_and_doubles_nothing(cast, worke
 def test_redis_down_then_back_the_web_works_and_clocks_due_in_the_outage_fire_after(
     cast, world, workers, own_redis, tmp_path
 ):
-    from rest_framework.authtoken.models import Token
-
+    from accounts.services import api_token_create
     from escalation.services import clock_start
 
     start, sweep = workers
@@ -254,7 +253,7 @@ def test_redis_down_then_back_the_web_works_and_clocks_due_in_the_outage_fire_af
         stdout=(tmp_path / "web.log").open("w"),
         stderr=subprocess.STDOUT,
     )
-    token = Token.objects.create(user=cast.team_manager).key
+    token = api_token_create(user=cast.team_manager, name="Reliability test", ends_with_sign_out=False).key
     clock = clock_start(
         target=world.north_case,
         kind="plan_review",

@@ -15,10 +15,10 @@ from django.db import close_old_connections, transaction
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from accounts.services import api_token_create
 from referrals.services import SubjectDetails
 from referrals.services import contact_receive as receive_contact
 
@@ -61,6 +61,7 @@ MODEL_OF = {
     "consents": "stepdown.Consent",
     "disagreements": "disagreements.Disagreement",
     "restrictions": "cases.Restriction",
+    "tokens": "accounts.ApiToken",
 }
 EXISTING: dict[str, list[int]] = {}
 
@@ -96,12 +97,13 @@ def tokens(cast, world, thresholds):
             )
         ],
     )
+    keys = {
+        role: api_token_create(user=getattr(cast, role), name="Schemathesis", ends_with_sign_out=False).key
+        for role in ("administrator", "social_worker")
+    }
     for label in set(MODEL_OF.values()):
         EXISTING[label] = list(apps.get_model(label).objects.values_list("pk", flat=True)[:20])
-    return {
-        "administrator": Token.objects.create(user=cast.administrator).key,
-        "social_worker": Token.objects.create(user=cast.social_worker).key,
-    }
+    return keys
 
 
 @pytest.mark.django_db

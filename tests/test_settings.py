@@ -5,6 +5,7 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -41,6 +42,8 @@ def _start(**changes) -> subprocess.CompletedProcess:
         ({"LEA_CODE": "12"}, "LEA_CODE"),
         ({"CIN_EPISODE_FROM_PATHWAY": "4"}, "CIN_EPISODE_FROM_PATHWAY"),
         ({"ALLOWED_HOSTS": " , "}, "ALLOWED_HOSTS"),
+        ({"DATABASE_OWNER_URL": "postgresql://owner@127.0.0.1/another"}, "must name the same database"),
+        ({"DATABASE_OWNER_URL": os.environ.get("DATABASE_URL", "")}, "DATABASE_OWNER_URL's role must differ"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(changes, named):
@@ -74,11 +77,13 @@ def test_env_helpers(monkeypatch):
     assert env_str("NOT_SET", "default") == "default"
 
 
-def test_deploy_check_is_clean_with_production_settings():
-    unset = {"SECURE_SSL_REDIRECT", "SECURE_COOKIES", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+def _deploy_check(**changes) -> subprocess.CompletedProcess:
+    unset = {"SECURE_SSL_REDIRECT", "SECURE_COOKIES", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_OWNER_URL"}
     env = {k: v for k, v in os.environ.items() if k not in unset}
-    env.update(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="continuum.example.org")
-    result = subprocess.run(
+    env.update(
+        DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="continuum.example.org", **changes
+    )
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,
@@ -86,7 +91,18 @@ def test_deploy_check_is_clean_with_production_settings():
         text=True,
         timeout=120,
     )
+
+
+def test_deploy_check_is_clean_with_production_settings():
+    owner = urlsplit(os.environ["DATABASE_URL"])._replace(netloc="continuum_owner@db.example.org").geturl()
+    result = _deploy_check(DATABASE_OWNER_URL=owner)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_deploy_check_warns_when_one_role_owns_the_tables_and_runs_the_app():
+    result = _deploy_check()
+    assert result.returncode != 0
+    assert "continuum.W001" in result.stderr and "History is not tamper-proof" in result.stderr
 
 
 def test_persistent_connections_are_on_by_default(settings):

@@ -31,6 +31,8 @@ AUDITOR_ACTIONS = (
     # Making the statutory returns is reading every child's record for the DfE, as a PDF
     # chronology is for one family: it changes no case record.
     "returns/",
+    # Their own API tokens (for reading through the API): their account, not a case record.
+    "tokens/",
 )
 SIGN_OUT_FORM = '<form method="post" action="/accounts/sign-out/" class="app-inline-form">'
 

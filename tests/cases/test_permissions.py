@@ -233,7 +233,7 @@ def test_an_old_allocation_does_not_open_later_episodes(cast, world, api_for):
     services.case_allocate(case=world.south_case, user=cast.fh_worker, role="co_worker", by=cast.team_manager)
     services.case_close(case=world.south_case, reason="RC7", by=cast.team_manager)
     later = services.case_open(
-        family=world.south_case.family, team=cast.south, pathway=3, by=cast.mash_manager
+        family=world.south_case.family, team=cast.south, pathway=2, by=cast.mash_manager
     )
     services.chronology_entry_add(
         family=later.family,

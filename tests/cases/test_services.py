@@ -120,7 +120,7 @@ class TestPeople:
 class TestCases:
     def test_opening_a_case_writes_the_chronology(self, world):
         entry = ChronologyEntry.objects.get(case=world.south_case, kind=ChronologyKind.CASE_OPENED)
-        assert "pathway 3" in entry.summary.lower() or "reduce risk" in entry.summary.lower()
+        assert "pathway 2. family help" in entry.summary.lower()  # 3 came after, by a decision
         assert entry.author.username == "mash.manager"
 
     def test_a_family_has_one_open_case_at_a_time(self, cast, world):
@@ -166,10 +166,24 @@ class TestCases:
         assert world.north_case.ecpp == cast.ecpp
 
     def test_at_pathway_4_a_family_help_worker_cannot_be_key_worker(self, cast):
+        from pathways.choices import Outcome
+        from pathways.services import DecisionDetails, decision_record
         from tests.cases.factories import FamilyFactory
 
         family = FamilyFactory(created_by=cast.mash_manager)
-        case = services.case_open(family=family, team=cast.north, pathway=4, by=cast.mash_manager)
+        case = services.case_open(family=family, team=cast.north, pathway=2, by=cast.mash_manager)
+        decision_record(
+            case=case,
+            by=cast.ecpp,
+            details=DecisionDetails(
+                outcome=Outcome.PATHWAY_4,
+                rationale="Risk of significant harm",
+                lawful_basis="Children Act 1989 s47",
+                referral_source="6",
+                primary_need="N1",
+            ),
+        )
+        case.refresh_from_db()
         with pytest.raises(ValidationError) as excinfo:
             services.case_allocate(
                 case=case, user=cast.fh_worker, role=AllocationRole.KEY_WORKER, by=cast.team_manager

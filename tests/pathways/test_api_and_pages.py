@@ -114,7 +114,7 @@ def test_a_decision_without_rationale_is_a_field_error(cast, world, api_for):
         format="json",
     )
     assert response.status_code == 400 and "rationale" in response.json()
-    assert not Decision.objects.exists()
+    assert not Decision.objects.filter(case=world.north_case).exists()
 
 
 def test_packages_are_shared_only_as_the_family_agreed(cast, world, api_for):

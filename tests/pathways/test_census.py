@@ -185,7 +185,7 @@ def test_closing_a_case_by_hand_closes_each_childs_episode(cast, siblings):
     case.refresh_from_db()
     case_services.case_close(case=case, reason=ClosureReason.RC8, by=cast.team_manager)
     assert set(CinEpisode.objects.filter(case=case).values_list("closure_reason", flat=True)) == {"RC8"}
-    assert not CinEpisode.objects.filter(closure_date__isnull=True).exists()
+    assert not CinEpisode.objects.filter(case=case, closure_date__isnull=True).exists()
 
 
 def test_authorising_records_current_factors_for_each_child(cast, siblings):
@@ -480,12 +480,12 @@ def test_an_authority_can_count_family_help_as_child_in_need(cast, siblings, set
     settings.CIN_EPISODE_FROM_PATHWAY = 2
     case, nia, noah = siblings
     to_pathway(case, cast.social_worker, Outcome.PATHWAY_1)
-    assert not CinEpisode.objects.exists()
+    assert not CinEpisode.objects.filter(case=case).exists()
     with pytest.raises(ValidationError) as excinfo:
         to_pathway(case, cast.social_worker, Outcome.PATHWAY_2)
     assert "referral_source" in excinfo.value.message_dict
     to_pathway(case, cast.social_worker, Outcome.PATHWAY_2, referral_source="5D", primary_need="N4")
-    assert set(CinEpisode.objects.values_list("child", flat=True)) == {nia.pk, noah.pk}
+    assert set(CinEpisode.objects.filter(case=case).values_list("child", flat=True)) == {nia.pk, noah.pk}
     assert not Section47.objects.exists()
 
 

@@ -76,7 +76,7 @@ def test_family_help_worker_decides_at_1_and_2_but_only_proposes_3(cast, world):
     with pytest.raises(ValidationError) as excinfo:
         decision_record(case=world.north_case, by=cast.fh_worker, details=details(Outcome.PATHWAY_3))
     assert "propose" in excinfo.value.message_dict["outcome"][0]
-    assert not Decision.objects.exists()
+    assert not Decision.objects.filter(case=world.north_case).exists()
 
 
 def test_only_an_ecpp_moves_a_case_to_pathway_4(cast, world):

@@ -51,9 +51,18 @@ def details(person, cast, **fields):
     case_services.person_details_record(person=person, by=cast.social_worker, **values)
 
 
+def the_worlds_referral_completed(cast, world):
+    """The world's Southey case reached pathway 3 by a decision today, which opened Sol's child in
+    need episode: here Sol's details are recorded and the assessment is authorised, so the returns
+    hold Sol with nothing to fix or query."""
+    details(world.south_child, cast)
+    assessment_authorise(case=world.south_case, by=cast.team_manager, factors=["4B"])
+
+
 @pytest.fixture
 def county(cast, world):
     """Two census years of history written through the services on the days it happened."""
+    the_worlds_referral_completed(cast, world)
     nia, sky = world.north_child, None
     north, school = world.north_case, world.school_case
     noah = case_services.person_create(

@@ -14,6 +14,7 @@ from pathways.choices import Outcome
 from pathways.services import DecisionDetails, decision_record
 from returns.census import census_years_available
 from returns.models import ReturnBuild
+from tests.returns.conftest import the_worlds_referral_completed
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,9 @@ def built(django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def referred(cast, world):
-    """Nia Northam referred into pathway 3 this census year, her disabilities not yet recorded."""
+    """Nia Northam referred into pathway 3 this census year, her disabilities not yet recorded
+    (and the world's Sol Southey, referred today, with nothing to fix)."""
+    the_worlds_referral_completed(cast, world)
     case = world.north_case
     decision_record(
         case=case,
@@ -52,7 +55,7 @@ def current_year() -> int:
     return census_years_available()[0]
 
 
-def test_a_manager_makes_the_census_and_downloads_it(cast, referred, client_for, built):
+def test_a_manager_makes_the_census_and_downloads_it(cast, world, referred, client_for, built):
     client = client_for(cast.team_manager)
     page = client.get(reverse("returns:census"))
     assert page.status_code == 200 and "Make the return" in page.content.decode()
@@ -61,13 +64,14 @@ def test_a_manager_makes_the_census_and_downloads_it(cast, referred, client_for,
     made = built(client.post, reverse("returns:census"), {"year": current_year()})
     build = ReturnBuild.objects.get()
     assert made.status_code == 302 and made["Location"] == build.get_absolute_url()
-    assert (build.state, build.children, build.children_with_errors) == ("done", 1, 1)
+    assert (build.state, build.children, build.children_with_errors) == ("done", 2, 1)
     status = client.get(build.get_absolute_url()).content.decode()
     assert "Download the XML" in status and "see what to fix" in status
     download = client.get(reverse("returns:build-download", args=[build.pk]))
     assert download.status_code == 200 and download["Content-Type"] == "application/xml"
     message = ET.fromstring(b"".join(download.streaming_content))
-    assert message.findtext("Children/Child/ChildIdentifiers/LAchildID") == f"P{referred.pk}"
+    ids = [child.findtext("ChildIdentifiers/LAchildID") for child in message.findall("Children/Child")]
+    assert sorted(ids) == sorted([f"P{referred.pk}", f"P{world.south_child.pk}"])
     logged = AccessLogEntry.objects.filter(record_type="statutory_return", record_id=build.pk)
     assert logged.count() == 2 and set(logged.values_list("sha256", flat=True)) == {build.sha256}
     # Another manager cannot see or download it.
@@ -112,7 +116,7 @@ def test_the_census_through_the_api(cast, referred, api_for, built):
     made = built(api.post, "/api/v1/returns/cin-census/", {"year": current_year()}, format="json")
     assert made.status_code == 202 and made.json()["state"] == "queued"
     build = api.get(f"/api/v1/returns/builds/{made.json()['id']}/").json()
-    assert build["children"] == 1 and build["children_with_errors"] == 1
+    assert build["children"] == 2 and build["children_with_errors"] == 1
     assert build["state"] == "done" and len(build["sha256"]) == 64
     download = api.get(f"/api/v1/returns/builds/{build['id']}/download/")
     assert download.status_code == 200 and b"<CINdetails>" in b"".join(download.streaming_content)

@@ -73,15 +73,13 @@ def south(cast, world, hub) -> Family:
         by=cast.social_worker,
         has_parental_responsibility=True,
     )
-    # Referred into pathway 3 some weeks ago: the child's episode the assessment is authorised on.
-    episode = CinEpisode.objects.create(
-        child=child,
-        case=case,
-        referral_date=timezone.localdate() - timedelta(days=30),
-        referral_source="1A",
-        primary_need="N1",
+    # The decision into pathway 3 (the world's) opened the child's episode, the one the assessment
+    # is authorised on; here that referral was some weeks ago.
+    episode = CinEpisode.objects.get(child=child, case=case, closure_date__isnull=True)
+    CinEpisode.objects.filter(pk=episode.pk).update(referral_date=timezone.localdate() - timedelta(days=30))
+    ChildAssessment.objects.filter(episode=episode).update(
+        started_on=timezone.localdate() - timedelta(days=29)
     )
-    ChildAssessment.objects.create(episode=episode, started_on=timezone.localdate() - timedelta(days=29))
     return Family(case=case, family=case.family, child=child, parent=parent)
 
 

@@ -250,10 +250,12 @@ def test_the_monthly_audit_api(cast, stepped_down, api_for):
     assert api_for(cast.social_worker).get("/api/v1/step-down-audit/").status_code == 403
 
     drawn = auditor.post("/api/v1/step-down-audit/sample/", {"month": month}, format="json")
-    assert drawn.status_code == 201 and len(drawn.json()["items"]) == 1
+    # The step-down, and the world's step-up into pathway 3 (a decision this month).
+    assert drawn.status_code == 201
+    assert sorted(item["kind"] for item in drawn.json()["items"]) == ["step_down", "step_up"]
     again = auditor.post("/api/v1/step-down-audit/sample/", {"month": month}, format="json")
     assert again.status_code == 400 and "already been drawn" in str(again.json())
-    item = AuditSampleItem.objects.get()
+    item = AuditSampleItem.objects.get(kind="step_down")
     own = api_for(cast.team_manager).post(
         f"/api/v1/step-down-audit/items/{item.pk}/findings/",
         {"rating": "good", "findings": "Timely"},

@@ -144,7 +144,7 @@ def test_monthly_audit_page(cast, stepped_down, client_for):
     assert auditor.post(reverse("stepdown:audit-sample"), {"month": month}).status_code == 302
     from stepdown.models import AuditSampleItem
 
-    item = AuditSampleItem.objects.get()
+    item = AuditSampleItem.objects.get(kind="step_down")  # beside the world's step-up into pathway 3
     bad = auditor.post(reverse("stepdown:audit-finding", args=[item.pk]), {"findings": "Kept text"})
     assert bad.status_code == 400 and "Kept text" in bad.content.decode()
     good = auditor.post(

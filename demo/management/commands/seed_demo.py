@@ -26,6 +26,7 @@ from cases.choices import (
     AllocationRole,
     ChronologyKind,
     ClosureReason,
+    Disability,
     FamilyRole,
     Pathway,
     PersonKind,
@@ -41,7 +42,15 @@ from disagreements.services import disagreement_raise_on_contact
 from pathways.choices import Outcome
 from pathways.codes import ReferralSource
 from pathways.models import CinEpisode
-from pathways.services import DecisionDetails, decision_propose, plan_action_add, plan_outcome_add, plan_start
+from pathways.services import (
+    DecisionDetails,
+    decision_confirm,
+    decision_propose,
+    decision_record,
+    plan_action_add,
+    plan_outcome_add,
+    plan_start,
+)
 from referrals.models import Contact
 from referrals.services import (
     SubjectDetails,
@@ -67,6 +76,13 @@ PATHWAY_MIX = [
     (Pathway.PREVENT_HARM, 8),
 ]
 CLOSED = 3
+# Where the demo's pathway 3 and 4 referrals came from (census codes).
+STEP_UP_SOURCES = [
+    ReferralSource.SCHOOL,
+    ReferralSource.POLICE,
+    ReferralSource.HEALTH_VISITOR,
+    ReferralSource.GP,
+]
 
 DEMO_USERS = [
     # username, first, last, role, agency, team, job title
@@ -285,6 +301,8 @@ class Command(BaseCommand):
                 LadderContact.objects.update_or_create(
                     agency=agencies[LA], stage=stage, defaults={"user": users[username]}
                 )
+            # Decided before the families are added: their pathway 3 and 4 decisions open episodes too.
+            history_wanted = children > 0 and not CinEpisode.objects.exists()
             existing = Family.objects.filter(created_by=users["mash.manager"]).count()
             if existing >= FAMILY_COUNT:
                 self.stdout.write(f"Demo families already present ({existing}): none added.")
@@ -297,7 +315,7 @@ class Command(BaseCommand):
                 self._restriction(users)
             if not StepDown.objects.exists():
                 self._step_down(users, teams)
-            if children > 0 and not CinEpisode.objects.exists():
+            if history_wanted:
                 history = History(users=users, teams=teams, seed=2024, upn=self._upn)
                 families = history.run(children, stdout=self.stdout)
                 self.stdout.write(
@@ -614,11 +632,14 @@ class Command(BaseCommand):
             key_worker = users["fh.worker" if north else "fh.worker.south"]
         else:
             key_worker = users["social.worker" if north else "social.worker.south"]
-        case = services.case_open(family=family, team=team, pathway=pathway, by=users["mash.manager"])
+        # A case opens at pathway 1 or 2; 3 and 4 are reached through a decision point.
+        opening = min(pathway, Pathway.FAMILY_HELP)
+        case = services.case_open(family=family, team=team, pathway=opening, by=users["mash.manager"])
         if rng.random() > 0.1 or pathway == Pathway.PREVENT_HARM:  # a few wait for allocation
             services.case_allocate(case=case, user=key_worker, role=AllocationRole.KEY_WORKER, by=manager)
-        if pathway == Pathway.PREVENT_HARM:
-            services.case_allocate(case=case, user=users["ecpp"], role=AllocationRole.ECPP, by=manager)
+        if pathway > opening:
+            self._step_up(case, pathway, users)
+        if pathway == Pathway.PREVENT_HARM:  # the ECPP came alongside with the decision
             services.case_allocate(
                 case=case, user=users["fh.worker"], role=AllocationRole.CO_WORKER, by=manager
             )
@@ -657,6 +678,57 @@ class Command(BaseCommand):
                 reason=ClosureReason.RC7,
                 note="Support ended: the family's goals were met.",
                 by=manager,
+            )
+
+    def _step_up(self, case, pathway, users) -> None:
+        """The front door's decision, as contact_triage makes it: the MASH manager decides pathway 3;
+        pathway 4 is proposed to the ECPP, who confirms it and co-works the case."""
+        mash = users["mash.manager"]
+        self._census_details(case.family, users["social.worker"])
+        case.refresh_from_db()
+        if pathway == Pathway.REDUCE_RISK:
+            decision_record(
+                case=case,
+                by=mash,
+                details=DecisionDetails(
+                    outcome=Outcome.PATHWAY_3,
+                    rationale="Needs are growing despite family help: a child in need assessment.",
+                    family_consents_to_share=True,
+                    referral_source=STEP_UP_SOURCES[case.pk % len(STEP_UP_SOURCES)],
+                    primary_need="N4",
+                ),
+            )
+            return
+        proposal = decision_propose(
+            case=case,
+            by=mash,
+            details=DecisionDetails(
+                outcome=Outcome.PATHWAY_4,
+                rationale="Strategy discussion held: reasonable cause to suspect significant harm.",
+                lawful_basis="Children Act 1989 s47: risk of significant harm.",
+                ecpp=users["ecpp"],
+                referral_source=STEP_UP_SOURCES[case.pk % len(STEP_UP_SOURCES)],
+                primary_need="N1",
+            ),
+        )
+        decision_confirm(decision=proposal, by=users["ecpp"])
+
+    @staticmethod
+    def _census_details(family, by) -> None:
+        """A referral puts the children in the CIN census: a child without a pupil number has the
+        reason recorded (UN1 under school age, UN2 otherwise), as the history's children do."""
+        school_age_born_before = timezone.localdate() - timedelta(days=4 * 365)
+        children = Person.objects.filter(
+            memberships__family=family, memberships__role=FamilyRole.CHILD, kind=PersonKind.CHILD, upn=""
+        )
+        for child in children:
+            services.person_details_record(
+                person=child,
+                by=by,
+                sex=child.sex,
+                ethnicity=child.ethnicity,
+                disabilities=child.disabilities or [Disability.NONE],
+                upn_unknown_reason="UN2" if child.date_of_birth < school_age_born_before else "UN1",
             )
 
     def _assessment(self, family, case, pathway, worker, users, rng, children) -> None:
