@@ -87,6 +87,7 @@ def roles() -> str:
         for role in (OWNER, APP):
             if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
                 conn.execute(f'CREATE ROLE "{role}" LOGIN')
+        conn.execute(f'ALTER ROLE "{OWNER}" CREATEDB')  # for `manage.py backup_drill`
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{DATABASE}" OWNER "{OWNER}"')
