@@ -10,8 +10,9 @@ from rest_framework.response import Response
 from config.api import OutputSerializer
 from config.limits import LONG_TEXT
 from escalation import services
-from escalation.models import Clock, ClockEvent, Notification
+from escalation.models import Clock, ClockEvent, Notification, Task
 from escalation.permissions import clock_for_user, require_clock_manager
+from escalation.selectors import tray
 
 
 class NotificationOutput(OutputSerializer):
@@ -134,3 +135,44 @@ class ClockViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             expected_version=data.validated_data["version"],
         )
         return Response(ClockOutput(clock).data)
+
+
+class TaskOutput(OutputSerializer):
+    due_at = serializers.DateTimeField(
+        source="due", allow_null=True, help_text="From the clock timing the wait"
+    )
+    assigned_to = serializers.SerializerMethodField(
+        help_text="`me`, or `team` when anyone in the team may do it"
+    )
+    team = serializers.StringRelatedField(allow_null=True)
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "kind",
+            "summary",
+            "why",
+            "url",
+            "object_id",
+            "due_at",
+            "assigned_to",
+            "team",
+            "opened_at",
+        ]
+
+    def get_assigned_to(self, task) -> str:
+        return "me" if task.user_id else "team"
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your work tray: open tasks for you and your teams, most urgent first")
+)
+class TrayViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = TaskOutput
+    queryset = Task.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Task.objects.none()
+        return tray(self.request.user)

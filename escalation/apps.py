@@ -10,7 +10,11 @@ class EscalationConfig(AppConfig):
     def ready(self) -> None:
         from cases.models import Case
         from cases.signals import case_closed
+        from config.panels import home_page
         from escalation import receivers
+        from escalation.panels import tray_home_panel
+
+        home_page.add("escalation/_tray_panel.html", tray_home_panel, order=0)
 
         # However a case closes, its own clocks stop (its plans' stop with pathways').
         case_closed.connect(receivers.case_closed, sender=Case, dispatch_uid="escalation.case_closed")

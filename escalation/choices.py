@@ -34,3 +34,34 @@ CLOCK_TRANSITIONS: dict[str, set[str]] = {
     ClockState.CANCELLED: set(),
 }
 OPEN_CLOCK_STATES = (ClockState.RUNNING, ClockState.PAUSED, ClockState.BREACHED)
+
+
+class TaskKind(models.TextChoices):
+    """What a task in a work tray asks for (escalation/services.py task_open). Made by the service
+    that starts the wait, closed by the one that ends it."""
+
+    DECISION_CONFIRM = "decision_confirm", "Confirm or return a decision"
+    STEPDOWN_APPROVE = "stepdown_approve", "Approve a step-down"
+    HUB_REVIEW = "hub_review", "Review a step-down at the Early Help Hub"
+    CONSENT_RECORD = "consent_record", "Record the family's consent"
+    CONTACT_TRIAGE = "contact_triage", "Triage a contact"
+    PROPOSAL_RETURNED = "proposal_returned", "A pathway 4 proposal returned"
+    DISAGREEMENT_STAGE = "disagreement_stage", "Respond to a disagreement"
+    ICPC_HOLD = "icpc_hold", "Hold an initial child protection conference"
+    REVIEW_DUE = "review_due", "Hold a review"
+    CLOCK_DUE = "clock_due", "A timescale close to its end"
+
+
+class TaskState(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "No longer needed"
+
+
+# The task state machine, declared once: a task is open until the work is done or the wait ends
+# another way (cancelled); both are final.
+TASK_TRANSITIONS: dict[str, set[str]] = {
+    TaskState.OPEN: {TaskState.DONE, TaskState.CANCELLED},
+    TaskState.DONE: set(),
+    TaskState.CANCELLED: set(),
+}

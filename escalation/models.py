@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from config.models import HistoryEvent
-from escalation.choices import ClockKind, ClockState
+from escalation.choices import ClockKind, ClockState, TaskKind, TaskState
 
 
 class Clock(models.Model):
@@ -111,3 +111,81 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.what
+
+
+class Task(models.Model):
+    """Something waiting on someone: one row in a work tray. It is for a person (`user`) or for a
+    whole team (`team`, when anyone in it may do the work), is about one record (`target`), links to
+    the page where the work is done, and takes its due time from the clock timing the wait, when
+    there is one. Opened and closed only by the services that start and end the wait."""
+
+    kind = models.CharField(max_length=32, choices=TaskKind.choices)
+    state = models.CharField(max_length=16, choices=TaskState.choices, default=TaskState.OPEN)
+    summary = models.CharField(max_length=300, help_text="What to do, naming the record by its reference")
+    why = models.CharField(max_length=300, blank=True, help_text="Why it is in this tray")
+    url = models.CharField(max_length=300, help_text="The page where the work is done")
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks"
+    )
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="tasks"
+    )
+    family = models.ForeignKey(
+        "cases.Family", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    clock = models.ForeignKey(Clock, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks")
+    due_at = models.DateTimeField(null=True, blank=True, help_text="When there is no clock")
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["opened_at", "pk"]
+        indexes = [
+            models.Index(fields=["user", "state"], name="task_user_state"),
+            models.Index(fields=["team", "state"], name="task_team_state"),
+            models.Index(fields=["content_type", "object_id", "state"], name="task_target_state"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) ^ Q(team__isnull=False), name="task_for_a_user_or_a_team"
+            ),
+            # One open task of a kind per record per person or team: opening it again is a no-op.
+            models.UniqueConstraint(
+                fields=["kind", "content_type", "object_id", "user"],
+                condition=Q(state="open", user__isnull=False),
+                name="task_open_once_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "content_type", "object_id", "team"],
+                condition=Q(state="open", team__isnull=False),
+                name="task_open_once_per_team",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.summary
+
+    @property
+    def due(self):
+        """The clock's due time while it runs, else the task's own (tray() reads it in its query)."""
+        if hasattr(self, "due_by"):
+            return self.due_by
+        return self.clock.due_at if self.clock_id and self.clock.ended_at is None else self.due_at
+
+    @property
+    def overdue(self) -> bool:
+        from django.utils import timezone
+
+        return self.due is not None and self.due < timezone.now()
+
+
+class TaskEvent(HistoryEvent):
+    """A task's history: opened, done, cancelled."""
+
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="events")

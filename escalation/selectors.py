@@ -1,13 +1,14 @@
-"""Reads for the clock engine: a thing's open clock, and the managers' dashboard."""
+"""Reads for the clock engine: a thing's open clock, the managers' dashboard, and work trays."""
 
 from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q
+from django.db.models import Case, Count, F, Q, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from escalation.choices import ClockKind, ClockState
-from escalation.models import Clock
+from escalation.choices import ClockKind, ClockState, TaskState
+from escalation.models import Clock, Task
 
 
 def open_clock(target) -> Clock | None:
@@ -58,3 +59,16 @@ def dashboard(user) -> dict:
         "overdue": overdue,
         "totals": live.aggregate(**counts),
     }
+
+
+def tray(user):
+    """The open tasks in `user`'s tray: their own and their teams', overdue first, then by due time
+    (from the clock when one times the wait), then oldest first."""
+    due = Coalesce(Case(When(clock__ended_at__isnull=True, then=F("clock__due_at"))), F("due_at"))
+    return (
+        Task.objects.filter(state=TaskState.OPEN)
+        .filter(Q(user=user) | Q(team__in=user.teams.all()))
+        .select_related("clock", "team")
+        .annotate(due_by=due)
+        .order_by(F("due_by").asc(nulls_last=True), "opened_at", "pk")
+    )

@@ -21,8 +21,15 @@ from cases.choices import ChronologyKind
 from cases.models import ChronologyEntry
 from config.models import lock_current
 from escalation.breaches import breached_by, due_soon_by, holders, told_of_breach
-from escalation.choices import CLOCK_TRANSITIONS, OPEN_CLOCK_STATES, ClockKind, ClockState
-from escalation.models import Clock, ClockEvent, Notification
+from escalation.choices import (
+    CLOCK_TRANSITIONS,
+    OPEN_CLOCK_STATES,
+    TASK_TRANSITIONS,
+    ClockKind,
+    ClockState,
+    TaskState,
+)
+from escalation.models import Clock, ClockEvent, Notification, Task, TaskEvent
 from escalation.permissions import require_clock_manager
 from escalation.registry import breach_handlers
 from escalation.timescales import due_for
@@ -408,3 +415,84 @@ def notification_read(*, notification: Notification) -> Notification:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
     return notification
+
+
+# --- work trays -------------------------------------------------------------------------------
+# Whatever waits on someone is a task in their tray: the service that starts the wait calls
+# task_open, the one that ends it calls tasks_close, in the same transaction as the change itself.
+
+
+def _task_event(task: Task, summary: str, *, by: User | None = None) -> None:
+    TaskEvent.objects.create(task=task, summary=summary[:300], at=timezone.now(), by=by)
+
+
+@transaction.atomic
+def task_open(
+    *,
+    kind: str,
+    target,
+    summary: str,
+    url: str,
+    users=(),
+    team: Team | None = None,
+    why: str = "",
+    family=None,
+    clock: Clock | None = None,
+    due_at=None,
+    exclude: User | None = None,
+) -> list[Task]:
+    """Put a task in each of `users`' trays (and/or `team`'s), leaving out `exclude` (the person
+    whose action started the wait: nobody approves their own proposal). Opening a task that is
+    already open for the same person or team and record does nothing, so callers need not check."""
+    content_type = ContentType.objects.get_for_model(target)
+    assignees = [{"user": user} for user in dict.fromkeys(users) if user is not None and user != exclude]
+    if team is not None:
+        assignees.append({"team": team})
+    opened = []
+    for assignee in assignees:
+        open_already = Task.objects.filter(
+            kind=kind, content_type=content_type, object_id=target.pk, state=TaskState.OPEN, **assignee
+        ).exists()
+        if open_already:
+            continue
+        task = Task.objects.create(
+            kind=kind,
+            summary=summary[:300],
+            why=why[:300],
+            url=url[:300],
+            content_type=content_type,
+            object_id=target.pk,
+            family=family,
+            clock=clock,
+            due_at=due_at,
+            opened_at=timezone.now(),
+            **assignee,
+        )
+        _task_event(task, "Opened")
+        opened.append(task)
+    return opened
+
+
+@transaction.atomic
+def tasks_close(
+    *, target, kind: str | None = None, by: User | None = None, state: str = TaskState.DONE, users=None
+) -> int:
+    """Close the open tasks on `target` (of `kind`; for `users` only, when given): the wait has
+    ended. `state` is DONE when the work was done, CANCELLED when the wait ended another way."""
+    tasks = Task.objects.select_for_update().filter(
+        content_type=ContentType.objects.get_for_model(target), object_id=target.pk, state=TaskState.OPEN
+    )
+    if kind:
+        tasks = tasks.filter(kind=kind)
+    if users is not None:
+        tasks = tasks.filter(user__in=list(users))
+    closed = 0
+    now = timezone.now()
+    for task in tasks:
+        if state not in TASK_TRANSITIONS[task.state]:
+            continue
+        task.state, task.closed_at, task.closed_by = state, now, by
+        task.save(update_fields=["state", "closed_at", "closed_by"])
+        _task_event(task, TaskState(state).label, by=by)
+        closed += 1
+    return closed

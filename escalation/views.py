@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from escalation import selectors, services
 from escalation.models import Notification
-from escalation.panels import clock_dashboard
+from escalation.panels import clock_dashboard, tray_context
 from escalation.permissions import clock_for_user, require_clock_manager
 
 # --- notifications ----------------------------------------------------------------------------
@@ -36,6 +36,21 @@ def notification_read(request, pk: int):
     if notification.url.startswith("/") and request.POST.get("open"):
         return redirect(notification.url)
     return redirect("escalation:inbox")
+
+
+# --- the work tray ----------------------------------------------------------------------------
+
+
+@login_required
+def tray(request):
+    tasks = list(selectors.tray(request.user)[:200])
+    template = "escalation/_tray.html" if request.htmx else "escalation/tray.html"
+    return render(request, template, {"tray": tray_context(tasks)})
+
+
+@login_required
+def tray_badge(request):
+    return render(request, "escalation/_tray_badge.html", {"count": selectors.tray(request.user).count()})
 
 
 # --- the managers' dashboard ------------------------------------------------------------------

@@ -15,10 +15,11 @@ HISTORIES = sorted(
 )
 
 
-def test_the_five_histories_share_the_base():
+def test_the_six_histories_share_the_base():
     assert [model._meta.label for model in HISTORIES] == [
         "disagreements.DisagreementEvent",
         "escalation.ClockEvent",
+        "escalation.TaskEvent",
         "pathways.PlanChange",
         "referrals.ContactEvent",
         "stepdown.StepDownEvent",
