@@ -27,6 +27,7 @@ from escalation.choices import (
     TASK_TRANSITIONS,
     ClockKind,
     ClockState,
+    TaskKind,
     TaskState,
 )
 from escalation.models import Clock, ClockEvent, Notification, Task, TaskEvent
@@ -136,6 +137,7 @@ def clock_meet(*, target, kind: str, by: User | None, late_reason: str = "", at=
     clock.version += 1
     clock.save(update_fields=["state", "ended_at", "late_reason", "version"])
     _clock_event(clock, "Met late" if late else "Met", by=by, detail=clock.late_reason, at=at)
+    tasks_close(target=clock, kind=TaskKind.CLOCK_DUE, by=by)
     return clock
 
 
@@ -178,6 +180,7 @@ def clock_cancel(*, target, by: User | None, reason: str, kind: str | None = Non
         clock.version += 1
         clock.save(update_fields=["state", "ended_at", "version"])
         _clock_event(clock, "Cancelled", by=by, detail=reason)
+        tasks_close(target=clock, kind=TaskKind.CLOCK_DUE, by=by, state=TaskState.CANCELLED)
         cancelled += 1
     return cancelled
 
@@ -274,6 +277,29 @@ def _warn_batch(clocks: list[Clock], now) -> None:
         events.append(ClockEvent(clock=clock, summary="Holder reminded: due soon", at=now))
     Notification.objects.bulk_create(notices, ignore_conflicts=True)  # the key makes each one once
     ClockEvent.objects.bulk_create(events)
+    _clock_due_tasks_open(clocks)
+
+
+def _clock_due_tasks_open(clocks: list[Clock]) -> None:
+    """A clock close to its end goes in its holders' trays, unless the wait it times is already
+    there as a task of its own (a contact to triage, a decision to confirm): one item per wait."""
+    covered = set(
+        Task.objects.filter(clock__in=clocks, state=TaskState.OPEN).values_list("clock_id", flat=True)
+    )
+    for clock in clocks:
+        if clock.pk in covered:
+            continue
+        label, url = _label_and_url(clock)
+        task_open(
+            kind=TaskKind.CLOCK_DUE,
+            target=clock,
+            summary=label,
+            why="Due soon: the timescale is close to its end",
+            url=url or "/tray/",
+            users=holders(clock),
+            family=clock.family,
+            clock=clock,
+        )
 
 
 def _breach_batch(clocks: list[Clock], now) -> None:

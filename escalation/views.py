@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from escalation import selectors, services
 from escalation.models import Notification
@@ -42,6 +42,7 @@ def notification_read(request, pk: int):
 
 
 @login_required
+@require_safe
 def tray(request):
     tasks = list(selectors.tray(request.user)[:200])
     template = "escalation/_tray.html" if request.htmx else "escalation/tray.html"
@@ -49,6 +50,7 @@ def tray(request):
 
 
 @login_required
+@require_safe
 def tray_badge(request):
     return render(request, "escalation/_tray_badge.html", {"count": selectors.tray(request.user).count()})
 

@@ -34,8 +34,8 @@ from cases.services import (
     postcode_normalise,
 )
 from config.models import lock_current
-from escalation.choices import ClockKind
-from escalation.services import clock_is_late, clock_meet, clock_start, notify
+from escalation.choices import ClockKind, TaskKind
+from escalation.services import clock_is_late, clock_meet, clock_start, notify, task_open, tasks_close
 from pathways.choices import OUTCOME_PATHWAY, DecisionState
 from pathways.codes import ReferralSource
 from pathways.models import Decision
@@ -266,12 +266,36 @@ def _contact_received_event(contact: Contact, by: User | None, received: datetim
     )
 
 
+def _contact_decision_wait(contact: Contact, by: User | None, *, why: str, started_at=None) -> None:
+    """The contact waits for the front door's decision: its clock starts, and a task for the whole
+    front-door team goes in their tray, timed by that clock, until contact_triage closes it."""
+    front_door = front_door_team()
+    clock = clock_start(
+        target=contact, kind=ClockKind.CONTACT_DECISION, by=by, team=front_door, started_at=started_at
+    )
+    if front_door is not None:
+        task_open(
+            kind=TaskKind.CONTACT_TRIAGE,
+            target=contact,
+            summary=f"Triage request for support {contact.reference}",
+            why=why,
+            url=reverse("referrals:contact", args=[contact.pk]),
+            team=front_door,
+            clock=clock,
+        )
+
+
 def _contact_clocks_start(contact: Contact, by: User | None, received: datetime) -> None:
     """The front door's clocks to decide the contact and to tell the referrer start when it arrives;
     their due times are the contact's (Contact.decision_due, Contact.feedback_due)."""
-    front_door = front_door_team()
-    for kind in (ClockKind.CONTACT_DECISION, ClockKind.FEEDBACK_TO_REFERRER):
-        clock_start(target=contact, kind=kind, by=by, team=front_door, started_at=received)
+    _contact_decision_wait(contact, by, why="A new request for support", started_at=received)
+    clock_start(
+        target=contact,
+        kind=ClockKind.FEEDBACK_TO_REFERRER,
+        by=by,
+        team=front_door_team(),
+        started_at=received,
+    )
 
 
 @transaction.atomic
@@ -628,6 +652,7 @@ def contact_triage(
     clock_meet(
         target=contact, kind=ClockKind.CONTACT_DECISION, by=by, late_reason=details.late_reason, at=now
     )
+    tasks_close(target=contact, kind=TaskKind.CONTACT_TRIAGE, by=by)
     _contact_transition(contact, state)
     contact.state = state
     contact.outcome = outcome
@@ -665,12 +690,7 @@ def contact_decision_settled(*, decision: Decision, by: User) -> None:
             # has its own decision clock.
             contact.outcome = contact.rationale = contact.advice = contact.feedback_text = ""
             contact.triaged_at = contact.triaged_by = None
-            clock_start(
-                target=contact,
-                kind=ClockKind.CONTACT_DECISION,
-                by=by,
-                team=front_door_team(),
-            )
+            _contact_decision_wait(contact, by, why="The ECPP returned the pathway 4 proposal: triage again")
         _contact_transition(contact, to_state)
         contact.state = to_state
         contact.version += 1
@@ -703,7 +723,7 @@ def contact_hub_return(*, contact: Contact, by: User, reason: str) -> Contact:
     contact.triaged_at = contact.triaged_by = None
     contact.version += 1
     contact.save()
-    clock_start(target=contact, kind=ClockKind.CONTACT_DECISION, by=by, team=front_door_team())
+    _contact_decision_wait(contact, by, why="The Early Help Hub sent it back to triage again")
     ContactEvent.objects.create(
         contact=contact,
         summary=f"Returned by the Early Help Hub: {reason}"[:300],

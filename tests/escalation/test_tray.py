@@ -108,3 +108,48 @@ def test_nobody_sees_another_person_s_tray(world, cast, client):
     client.force_login(cast.fh_worker)
     assert client.get("/api/v1/tray/").json()["count"] == 0
     assert "Confirm the decision" not in client.get("/").content.decode()
+
+
+def test_a_clock_close_to_its_end_goes_in_its_holder_s_tray_until_it_is_met(world, cast):
+    from escalation.services import clock_meet, clocks_sweep
+
+    now = timezone.now()
+    soon = clock_start(
+        target=world.north_case,
+        kind=ClockKind.PLAN_REVIEW,
+        holder=cast.fh_worker,
+        family=world.north_case.family,
+        started_at=now,
+        due_at=now + timedelta(hours=2),
+    )
+    clock_start(
+        target=world.school_case,
+        kind=ClockKind.PLAN_REVIEW,
+        holder=cast.fh_worker,
+        started_at=now,
+        due_at=now + timedelta(days=20),
+    )
+    clocks_sweep(now=now)
+    (task,) = tray(cast.fh_worker)
+    assert task.kind == TaskKind.CLOCK_DUE and task.clock == soon and task.due == soon.due_at
+    assert task.summary.startswith("Plan review")
+    clocks_sweep(now=now)  # a second sweep adds nothing
+    assert tray(cast.fh_worker).count() == 1
+    clock_meet(target=world.north_case, kind=ClockKind.PLAN_REVIEW, by=cast.fh_worker)
+    assert not tray(cast.fh_worker).exists()
+
+
+def test_a_clock_whose_wait_is_already_a_task_makes_no_second_one(world, cast):
+    from escalation.services import clocks_sweep
+
+    now = timezone.now()
+    clock = clock_start(
+        target=world.north_case,
+        kind=ClockKind.PLAN_REVIEW,
+        holder=cast.team_manager,
+        started_at=now,
+        due_at=now + timedelta(hours=2),
+    )
+    _open(world, cast, users=[cast.team_manager], clock=clock)
+    clocks_sweep(now=now)
+    assert [task.kind for task in tray(cast.team_manager)] == [TaskKind.DECISION_CONFIRM]
