@@ -15,8 +15,17 @@ from cases.services import chronology_write
 from config.models import lock_current
 from disagreements.choices import LADDER, TOP_STAGE, DisagreementState
 from disagreements.models import Disagreement, DisagreementEvent, LadderContact
-from escalation.choices import ClockKind
-from escalation.services import clock_cancel, clock_meet, clock_start, clocks_open, notify
+from escalation.choices import ClockKind, TaskKind, TaskState
+from escalation.models import Clock
+from escalation.services import (
+    clock_cancel,
+    clock_meet,
+    clock_start,
+    clocks_open,
+    notify,
+    task_open,
+    tasks_close,
+)
 from referrals.choices import ContactState
 from referrals.models import Contact, ContactEvent
 
@@ -223,6 +232,7 @@ def _stage_enter(disagreement: Disagreement, stage: int, *, by: User | None, at,
         family=_family_of(disagreement),
         started_at=at,
     )
+    _stage_wait(disagreement, clock)
     owner = disagreement.owner or "nobody named yet (set the ladder contacts in the admin)"
     DisagreementEvent.objects.create(
         disagreement=disagreement,
@@ -240,6 +250,35 @@ def _stage_enter(disagreement: Disagreement, stage: int, *, by: User | None, at,
             due_at=clock.due_at,
             url=disagreement.get_absolute_url(),
         )
+
+
+def _subject(disagreement: Disagreement) -> str:
+    """The record disagreed with, by its reference (never a person's name)."""
+    if disagreement.contact_id:
+        return f"the outcome of request {disagreement.contact.reference}"
+    return f"a decision on case {disagreement.decision.case.reference}"
+
+
+def _stage_wait(disagreement: Disagreement, clock: Clock) -> None:
+    """The disagreement waits on whoever answers at this rung: a task in their tray, timed by the
+    stage clock, until it moves up, is resolved or is withdrawn (_stage_wait_end). Nobody answers
+    their own disagreement (_stage_owner), so never the raiser's."""
+    task_open(
+        kind=TaskKind.DISAGREEMENT_STAGE,
+        target=disagreement,
+        summary=f"Respond to professional disagreement {disagreement.reference} about "
+        f"{_subject(disagreement)}: stage {disagreement.stage}",
+        why=f"You answer at stage {disagreement.stage} of the ladder: {LADDER[disagreement.stage]}",
+        url=disagreement.get_absolute_url(),
+        users=[disagreement.owner],
+        family=_family_of(disagreement),
+        clock=clock,
+        exclude=disagreement.raised_by,
+    )
+
+
+def _stage_wait_end(disagreement: Disagreement, by: User | None, state: str = TaskState.DONE) -> None:
+    tasks_close(target=disagreement, kind=TaskKind.DISAGREEMENT_STAGE, by=by, state=state)
 
 
 def _open_disagreement(disagreement: Disagreement, expected_version: int | None) -> Disagreement:
@@ -298,6 +337,7 @@ def disagreement_escalate(
         raise ValidationError("This is already with the director: the top of the ladder.")
     now = timezone.now()
     clock_cancel(target=disagreement, by=by, reason="Escalated")
+    _stage_wait_end(disagreement, by)
     DisagreementEvent.objects.create(
         disagreement=disagreement, summary="Not resolved at this stage", detail=reason.strip(), at=now, by=by
     )
@@ -332,6 +372,7 @@ def disagreement_resolve(
     disagreement.version += 1
     disagreement.save()
     clock_meet(target=disagreement, kind=_stage_kind(disagreement), by=by, late_reason=late_reason, at=now)
+    _stage_wait_end(disagreement, by)
     changed = "the original decision changed" if decision_changed else "the original decision stands"
     DisagreementEvent.objects.create(
         disagreement=disagreement,
@@ -361,6 +402,7 @@ def disagreement_withdraw(*, disagreement: Disagreement, by: User, reason: str) 
     disagreement.version += 1
     disagreement.save()
     clock_cancel(target=disagreement, by=by, reason="Withdrawn")
+    _stage_wait_end(disagreement, by, TaskState.CANCELLED)
     DisagreementEvent.objects.create(
         disagreement=disagreement,
         summary="Withdrawn by the raiser",
@@ -384,4 +426,5 @@ def disagreement_stage_missed(clock, now) -> None:
         return
     DisagreementEvent.objects.create(disagreement=disagreement, summary="Stage deadline missed", at=now)
     clock_cancel(target=disagreement, by=None, reason="The disagreement moved up a stage")
+    _stage_wait_end(disagreement, None, TaskState.CANCELLED)
     _stage_enter(disagreement, disagreement.stage + 1, by=None, at=now, why="Deadline missed, escalated")

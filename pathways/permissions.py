@@ -150,6 +150,18 @@ def decision_controls(user, case: Case) -> dict[str, bool]:
     }
 
 
+def proposal_controls(user, case: Case, pending: Decision | None) -> dict[str, bool]:
+    """Whether the decision screen offers to confirm or send back the proposal waiting on the case:
+    only to someone the services would let do it (never "Confirm" to the proposer, nor to a family
+    help worker at pathway 4)."""
+    if pending is None:
+        return {"can_confirm": False, "can_return": False}
+    return {
+        "can_confirm": confirm_refusal(user, pending, case) is None,
+        "can_return": may_return(user, pending, case),
+    }
+
+
 def plan_controls(user, case: Case, plan) -> dict[str, bool]:
     return {
         "can_change": user.has_perm("pathways.change_plan") and plan is not None and plan.ended_on is None,

@@ -9,3 +9,4 @@ def case_closed(sender, case, reason: str, by, **kwargs) -> None:
         case=case, by=by, reason=f"Case closed: {ClosureReason(reason).label}"
     )
     services.episodes_close_with_case(case=case, reason=reason, by=by)
+    services.case_tasks_close_with_case(case=case, by=by)

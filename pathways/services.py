@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import Role
@@ -22,8 +24,10 @@ from cases.models import Allocation, Case, Person
 from cases.services import RC9_IS_A_STEP_DOWN, case_allocate, case_close, chronology_write
 from config.models import lock_current
 from escalation.calendar import end_of_working_day, working_days_after
-from escalation.choices import ClockKind
-from escalation.services import case_clock, clock_cancel, clock_meet, clock_start
+from escalation.choices import ClockKind, TaskKind, TaskState
+from escalation.models import Task
+from escalation.selectors import tray
+from escalation.services import case_clock, clock_cancel, clock_meet, clock_start, task_open, tasks_close
 from pathways.choices import (
     CLOSED,
     CLOSING_OUTCOMES,
@@ -64,7 +68,13 @@ from pathways.models import (
     ReferralPackage,
     Section47,
 )
-from pathways.permissions import confirm_refusal, decider_refusal, may_return, require_cp_decider
+from pathways.permissions import (
+    confirm_refusal,
+    decider_refusal,
+    decision_level,
+    may_return,
+    require_cp_decider,
+)
 from pathways.selectors import assessments_awaiting, case_children, enquiries_awaiting_outcome, icpc_awaiting
 from pathways.signals import decision_settled
 
@@ -261,6 +271,8 @@ def decision_propose(
     decision = _create(case, by, DecisionState.PROPOSED, details)
     case.version += 1
     case.save(update_fields=["version"])
+    _returned_tasks_close(case, by)
+    _decision_confirm_wait(decision, case)
     chronology_write(
         family=case.family,
         case=case,
@@ -285,6 +297,7 @@ def decision_record(
     if Decision.objects.filter(case=case, state=DecisionState.PROPOSED).exists():
         raise ValidationError("A proposed decision is waiting on this case: confirm or return it first.")
     decision = _create(case, by, DecisionState.RECORDED, details)
+    _returned_tasks_close(case, by)
     _apply(decision, case, by)
     return decision
 
@@ -308,6 +321,7 @@ def decision_confirm(*, decision: Decision, by: User, expected_version: int | No
     decision.decided_by = by
     decision.decided_at = timezone.now()
     decision.save(update_fields=["state", "decided_by", "decided_at"])
+    tasks_close(target=decision, kind=TaskKind.DECISION_CONFIRM, by=by)
     _apply(decision, case, by)
     decision_settled.send(sender=Decision, decision=decision, by=by)
     return decision
@@ -342,7 +356,17 @@ def decision_return(
         detail=decision.returned_reason,
         author=by,
     )
+    withdrawn = decision.proposed_by_id == by.pk
+    tasks_close(
+        target=decision,
+        kind=TaskKind.DECISION_CONFIRM,
+        by=by,
+        state=TaskState.CANCELLED if withdrawn else TaskState.DONE,
+    )
+    last_task = Task.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     decision_settled.send(sender=Decision, decision=decision, by=by)
+    if not withdrawn and decision_level(case, decision.outcome) == 4:
+        _proposal_returned_wait(decision, case, after_task=last_task)
     return decision
 
 
@@ -351,6 +375,118 @@ def _decision_transition(decision: Decision, to_state: str) -> None:
         raise ValidationError(
             f"This decision is already {decision.get_state_display().lower()}.", code="invalid_transition"
         )
+
+
+# --- work trays -------------------------------------------------------------------------------
+# Whatever waits on someone is a task in their tray, opened and closed here in the same transaction
+# as the change that starts or ends the wait (escalation/services.py task_open, tasks_close).
+
+
+def _decision_url(case: Case) -> str:
+    return reverse("pathways:decision", args=[case.pk])
+
+
+def _confirmers(decision: Decision, case: Case) -> tuple[list[User], str]:
+    """Who is asked to confirm a proposal, and why: at pathway 4 the ECPP it names (else the case's
+    ECPP, else every ECPP); below, the team managers of the case's team (else the proposer's line
+    manager). Only people pathways/permissions.py lets confirm it, so never the proposer."""
+
+    def entitled(candidates) -> list[User]:
+        return [
+            user
+            for user in dict.fromkeys(candidates)
+            if user is not None and user.is_active and confirm_refusal(user, decision, case) is None
+        ]
+
+    if decision_level(case, decision.outcome) == 4:
+        named = entitled([decision.ecpp or case.ecpp])
+        if named:
+            return named, "You are the expert child protection practitioner for this proposal"
+        ecpps = User.objects.filter(groups__name=Role.ECPP).distinct()
+        return entitled(ecpps), "No other expert child protection practitioner is named: any may confirm it"
+    managers = User.objects.filter(teams=case.team, groups__name=Role.TEAM_MANAGER).distinct()
+    found = entitled([case.team.manager, *managers])
+    if found:
+        return found, f"You manage {case.team}, which holds the case"
+    return (
+        entitled([decision.proposed_by.line_manager]),
+        "No other manager of the case's team may confirm it: you are the proposer's line manager",
+    )
+
+
+def _decision_confirm_wait(decision: Decision, case: Case) -> None:
+    """A proposal waits for someone entitled to decide it: a task in each of their trays."""
+    users, why = _confirmers(decision, case)
+    task_open(
+        kind=TaskKind.DECISION_CONFIRM,
+        target=decision,
+        summary=f"Confirm or return the proposed decision on case {case.reference}: "
+        f"{decision.get_outcome_display()}",
+        why=why,
+        url=_decision_url(case),
+        users=users,
+        family=case.family,
+        exclude=decision.proposed_by,
+    )
+
+
+def _returned_tasks_close(case: Case, by: User | None, state: str = TaskState.DONE) -> None:
+    """The case has moved on from a returned proposal (a new proposal or decision, or it closed):
+    the proposer's 'proposal returned' task is done."""
+    waiting = Task.objects.filter(
+        kind=TaskKind.PROPOSAL_RETURNED,
+        state=TaskState.OPEN,
+        content_type=ContentType.objects.get_for_model(Decision),
+        object_id__in=Decision.objects.filter(case=case).values("pk"),
+    ).values_list("object_id", flat=True)
+    for decision in Decision.objects.filter(pk__in=list(waiting)):
+        tasks_close(target=decision, kind=TaskKind.PROPOSAL_RETURNED, by=by, state=state)
+
+
+def _proposal_returned_wait(decision: Decision, case: Case, *, after_task: int) -> None:
+    """A pathway-4 proposal sent back waits on its proposer: propose again or decide otherwise.
+    When a receiver of decision_settled has already put the follow-up in the proposer's tray (the
+    front door puts the contact back in its queue to triage again), it is not added twice."""
+    proposer = decision.proposed_by
+    if tray(proposer).filter(pk__gt=after_task).exists():
+        return
+    task_open(
+        kind=TaskKind.PROPOSAL_RETURNED,
+        target=decision,
+        summary=f"Your pathway 4 proposal on case {case.reference} was returned: "
+        "propose again or decide otherwise",
+        why="Returned with reasons by the person asked to confirm it",
+        url=_decision_url(case),
+        users=[proposer],
+        family=case.family,
+    )
+
+
+def _icpc_wait(case: Case, clock) -> None:
+    """An ICPC is due (its clock runs from the strategy discussion): a task for the clock's holder."""
+    task_open(
+        kind=TaskKind.ICPC_HOLD,
+        target=case,
+        summary=f"Initial child protection conference due for case {case.reference}",
+        why="The strategy discussion started the section 47 enquiry: the ICPC is due within "
+        f"{ICPC_TARGET_DAYS} working days",
+        url=_decision_url(case),
+        users=[clock.holder],
+        team=None if clock.holder_id else case.team,
+        family=case.family,
+        clock=clock,
+    )
+
+
+def case_tasks_close_with_case(*, case: Case, by: User | None) -> None:
+    """A closed case leaves nothing waiting in anyone's tray: proposals to confirm, returned
+    proposals, conferences and reviews are no longer needed."""
+    for decision in Decision.objects.filter(case=case, state=DecisionState.PROPOSED):
+        tasks_close(target=decision, kind=TaskKind.DECISION_CONFIRM, by=by, state=TaskState.CANCELLED)
+    _returned_tasks_close(case, by, TaskState.CANCELLED)
+    tasks_close(target=case, kind=TaskKind.ICPC_HOLD, by=by, state=TaskState.CANCELLED)
+    for plan in Plan.objects.filter(case=case):
+        tasks_close(target=plan, kind=TaskKind.REVIEW_DUE, by=by, state=TaskState.CANCELLED)
 
 
 def _apply(decision: Decision, case: Case, by: User) -> None:
@@ -403,6 +539,7 @@ def _apply(decision: Decision, case: Case, by: User) -> None:
         clock_cancel(target=case, kind=ClockKind.EARLY_HELP_ASSESSMENT, by=by, reason="Left pathway 2")
     if target != Pathway.PREVENT_HARM:
         clock_cancel(target=case, kind=ClockKind.ICPC, by=by, reason="Left pathway 4")
+        tasks_close(target=case, kind=TaskKind.ICPC_HOLD, by=by, state=TaskState.CANCELLED)
     _records_follow_move(case, decision, from_pathway, target, by)
     _plan_follow_pathway(case, decision, by)
     if target == Pathway.PREVENT_HARM:
@@ -414,7 +551,7 @@ def _apply(decision: Decision, case: Case, by: User) -> None:
         )
         if enquiry is not None:
             # ICPC within 15 working days of the strategy discussion, on the ECPP's clock.
-            clock_start(
+            clock = clock_start(
                 target=case,
                 kind=ClockKind.ICPC,
                 by=by,
@@ -425,6 +562,7 @@ def _apply(decision: Decision, case: Case, by: User) -> None:
                 started_at=decision.decided_at,
                 due_at=end_of_working_day(enquiry.icpc_target),
             )
+            _icpc_wait(case, clock)
     elif (
         target == Pathway.FAMILY_HELP
         and decision.from_pathway != Pathway.FAMILY_HELP
@@ -534,7 +672,21 @@ def _plan_review_clock(plan: Plan, by: User, *, started_at=None) -> None:
     kind = ClockKind.CP_REVIEW if plan.kind == PlanKind.CHILD_PROTECTION else ClockKind.PLAN_REVIEW
     started_at = started_at or timezone.now()
     due_at = max(end_of_working_day(plan.next_review_due), started_at)
-    case_clock(plan.case, kind, by=by, target=plan, started_at=started_at, due_at=due_at)
+    clock = case_clock(plan.case, kind, by=by, target=plan, started_at=started_at, due_at=due_at)
+    # The review waits on the clock's holder (the key worker; the team when nobody holds the case).
+    tasks_close(target=plan, kind=TaskKind.REVIEW_DUE, by=by, state=TaskState.CANCELLED)
+    case = plan.case
+    task_open(
+        kind=TaskKind.REVIEW_DUE,
+        target=plan,
+        summary=f"{clock.get_kind_display()} due for case {case.reference}",
+        why=f"The {plan.get_kind_display().lower()} is reviewed on its timescale",
+        url=reverse("pathways:plan", args=[case.pk]),
+        users=[clock.holder],
+        team=None if clock.holder_id else case.team,
+        family=case.family,
+        clock=clock,
+    )
 
 
 def _plan_follow_pathway(case: Case, decision: Decision, by: User) -> None:
@@ -549,6 +701,7 @@ def _plan_follow_pathway(case: Case, decision: Decision, by: User) -> None:
         plan.version += 1
         plan.save(update_fields=["ended_on", "version"])
         clock_cancel(target=plan, by=by, reason="Plan ended with the case")
+        tasks_close(target=plan, kind=TaskKind.REVIEW_DUE, by=by, state=TaskState.CANCELLED)
         PlanChange.objects.create(
             plan=plan, summary="Plan ended with the case", decision=decision, at=now, by=by
         )
@@ -692,6 +845,7 @@ def plan_review_record(
             late_reason=late_reason,
             at=timezone.make_aware(datetime.combine(held_on, time(12, 0))),
         )
+    tasks_close(target=plan, kind=TaskKind.REVIEW_DUE, by=by)
     if plan.kind == PlanKind.CHILD_PROTECTION:
         _cp_reviews_record(plan, review)
     _, every = PLAN_REVIEW_DAYS[plan.kind]
@@ -1003,6 +1157,7 @@ def s47_outcome_record(*, case: Case, by: User, outcome: str, rationale: str, ch
         and not Section47.objects.filter(episode__case=case, outcome="").exists()
     ):
         clock_cancel(target=case, kind=ClockKind.ICPC, by=by, reason="The enquiries decided no ICPC")
+        tasks_close(target=case, kind=TaskKind.ICPC_HOLD, by=by, state=TaskState.CANCELLED)
     names = ", ".join(str(e.episode.child) for e in enquiries)
     chronology_write(
         family=case.family,
@@ -1079,6 +1234,7 @@ def icpc_record(
         late_reason=late_reason,
         at=timezone.make_aware(datetime.combine(held_on, time(12, 0))),
     )
+    tasks_close(target=case, kind=TaskKind.ICPC_HOLD, by=by)
     outcomes = []
     for child_id, enquiry in awaiting.items():
         row = decided[child_id]

@@ -30,8 +30,8 @@ from pathways.permissions import (
     cp_plan_on_case,
     decision_controls,
     decision_for_user,
-    may_decide_anything,
     packages_visible_to,
+    proposal_controls,
 )
 from pathways.selectors import assessments_awaiting, child_records, enquiries_awaiting_outcome, icpc_awaiting
 
@@ -56,8 +56,7 @@ def _page(request, case, *, form=None, return_form=None, census_forms=None, stat
         "summary": summary,
         "pending": pending,
         **decision_controls(user, case),
-        "can_answer": pending is not None
-        and (may_decide_anything(user) or pending.proposed_by_id == user.pk),
+        **proposal_controls(user, case, pending),
         "form": form or DecisionForm(initial={"version": case.version}, cited=cited),
         "confirm_form": DecisionConfirmForm(initial={"version": case.version}),
         "return_form": return_form or DecisionReturnForm(initial={"version": case.version}),

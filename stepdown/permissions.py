@@ -8,11 +8,13 @@ one is involved with the family. Rules that depend on the step-down itself (nobo
 own proposal, consent must cover it) are the services' to enforce, with their own messages.
 """
 
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts.choices import TeamKind
+from accounts.models import Team, User
 from cases.access_log import record_read
 from cases.choices import RecordType
 from cases.models import Case, Family
@@ -96,6 +98,65 @@ def stepdown_for_user(user, step_down_id, action: str = "view") -> StepDown:
         raise PermissionDenied("Only the proposer or a team manager can withdraw a step-down.")
     record_read(RecordType.FAMILY, step_down.family_id, step_down.family_id)
     return step_down
+
+
+def _may_approve() -> QuerySet[User]:
+    """Active users whose role lets them approve a step-down (STEPDOWN_ACTIONS["approve"]); rows
+    may repeat (the joins)."""
+    app_label, codename = STEPDOWN_ACTIONS["approve"][0].split(".")
+    permission = Permission.objects.filter(codename=codename, content_type__app_label=app_label)
+    granted = (
+        Q(is_superuser=True) | Q(groups__permissions__in=permission) | Q(user_permissions__in=permission)
+    )
+    return User.objects.filter(granted, is_active=True)
+
+
+def _team_approvers(team) -> QuerySet[User]:
+    """Managers of `team` (its named manager, or a member) whose role lets them approve. `team` may
+    be an OuterRef; rows may repeat (the joins)."""
+    return _may_approve().filter(Q(teams=team) | Q(managed_teams=team))
+
+
+def stepdown_approvers(step_down: StepDown) -> tuple[list[User], str]:
+    """Who is asked to approve a step-down, and why: every team manager of the case's team but the
+    proposer; when there is none other (the proposer is its only manager), the proposer's line
+    manager, if their role lets them approve. The same people as the "waiting for my approval"
+    list (stepdowns_to_approve), and never the proposer (the services refuse them)."""
+    team = step_down.case.team if step_down.case_id else None
+    if team is None:
+        return [], ""
+    managers = list(
+        User.objects.filter(pk__in=_team_approvers(team).values("pk"))
+        .exclude(pk=step_down.proposed_by_id)
+        .order_by("pk")
+    )
+    if managers:
+        return managers, f"You manage {team}, which holds the case"
+    line_manager_id = step_down.proposed_by.line_manager_id
+    line_manager = (
+        User.objects.filter(pk__in=_may_approve().filter(pk=line_manager_id).values("pk"))
+        .exclude(pk=step_down.proposed_by_id)
+        .first()
+        if line_manager_id
+        else None
+    )
+    if line_manager is None:
+        return [], ""
+    return [line_manager], f"No other manager of {team} may approve it: you are the proposer's line manager"
+
+
+def stepdowns_to_approve(user, step_downs: QuerySet[StepDown]) -> QuerySet[StepDown]:
+    """Of `step_downs`, those waiting for `user`'s approval: the rule of stepdown_approvers, in SQL."""
+    if not user.has_perm(STEPDOWN_ACTIONS["approve"][0]):
+        return step_downs.none()
+    teams = Team.objects.filter(Q(members=user) | Q(manager=user)).values("pk")
+    other_manager = _team_approvers(OuterRef("case__team")).exclude(pk=OuterRef("proposed_by"))
+    only_line_manager = Q(proposed_by__line_manager=user) & ~Exists(other_manager)
+    return (
+        step_downs.filter(state=StepDownState.PROPOSED)
+        .exclude(proposed_by=user)
+        .filter(Q(case__team__in=teams) | only_line_manager)
+    )
 
 
 def case_for_stepdown(user, case_id) -> Case:

@@ -14,7 +14,7 @@ from pathways.models import PathwayTransition
 from referrals.models import Contact
 from stepdown.choices import OPEN_STATES, StepDownState
 from stepdown.models import AuditSample, StepDown
-from stepdown.permissions import hub_teams_of, stepdowns_visible_to
+from stepdown.permissions import hub_teams_of, stepdowns_to_approve, stepdowns_visible_to
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
@@ -61,11 +61,8 @@ def stepdown_queues(user) -> dict[str, QuerySet[StepDown]]:
     visible = stepdowns_visible_to(user).select_related("case", "family", "proposed_by", "receiving_team")
     queues = {"mine": visible.filter(proposed_by=user, state__in=OPEN_STATES)}
     if user.has_perm("stepdown.approve_stepdown"):
-        queues["to_approve"] = (
-            visible.filter(state=StepDownState.PROPOSED, case__team__in=user.teams.all())
-            .exclude(proposed_by=user)
-            .order_by("proposed_at")
-        )
+        # The same people the approval task goes to (stepdown/permissions.py stepdown_approvers).
+        queues["to_approve"] = stepdowns_to_approve(user, visible).order_by("proposed_at")
         queues["panel"] = visible.filter(state=StepDownState.AWAITING_PANEL).order_by("proposed_at")
         queues["hub"] = visible.filter(
             state__in=[StepDownState.WITH_HUB, StepDownState.DISCUSSING],

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.choices import AgencyKind, TeamKind
@@ -35,9 +35,9 @@ from cases.services import (
     involvement_add,
 )
 from config.models import lock_current
-from escalation.choices import OPEN_CLOCK_STATES, ClockKind
-from escalation.models import Clock
-from escalation.services import clock_cancel, clock_meet, clock_start, notify
+from escalation.choices import OPEN_CLOCK_STATES, ClockKind, TaskKind, TaskState
+from escalation.models import Clock, Notification
+from escalation.services import clock_cancel, clock_meet, clock_start, notify, task_open, tasks_close
 from pathways.choices import Outcome, PlanKind
 from pathways.models import ChildAssessment, Decision, Plan
 from pathways.services import DecisionDetails, decision_record
@@ -58,6 +58,7 @@ from stepdown.choices import (
     StepDownState,
 )
 from stepdown.models import AuditSample, AuditSampleItem, Consent, StepDown, StepDownEvent
+from stepdown.permissions import stepdown_approvers
 from stepdown.selectors import month_bounds, month_step_downs, month_step_ups
 
 NO_CONSENT = (
@@ -195,7 +196,8 @@ def consent_withdraw(*, consent: Consent, by: User, withdrawn_on: date, note: st
     ):
         _move(step_down, StepDownState.AWAITING_CONSENT, by, "Consent withdrawn: waiting for consent again")
         clock_cancel(target=step_down, kind=ClockKind.STEPDOWN_APPROVAL, by=by, reason="Consent withdrawn")
-        _consent_clock(step_down, by)
+        _approval_wait_end(step_down, by, TaskState.CANCELLED)
+        _consent_wait(step_down, _consent_clock(step_down, by))
         step_down.consent = None
         step_down.save(update_fields=["consent"])
     return consent
@@ -344,8 +346,8 @@ def _manager_of(step_down: StepDown) -> User | None:
     return team.manager if team and team.manager_id else None
 
 
-def _consent_clock(step_down: StepDown, by: User | None) -> None:
-    clock_start(
+def _consent_clock(step_down: StepDown, by: User | None) -> Clock:
+    return clock_start(
         target=step_down,
         kind=ClockKind.STEPDOWN_CONSENT,
         by=by,
@@ -356,8 +358,8 @@ def _consent_clock(step_down: StepDown, by: User | None) -> None:
     )
 
 
-def _approval_clock(step_down: StepDown, by: User | None) -> None:
-    clock_start(
+def _approval_clock(step_down: StepDown, by: User | None) -> Clock:
+    return clock_start(
         target=step_down,
         kind=ClockKind.STEPDOWN_APPROVAL,
         by=by,
@@ -367,9 +369,9 @@ def _approval_clock(step_down: StepDown, by: User | None) -> None:
     )
 
 
-def _hub_clock(step_down: StepDown, by: User | None) -> None:
+def _hub_clock(step_down: StepDown, by: User | None) -> Clock:
     """The Early Help Hub reviews within 24 hours (DOMAIN.md timescales)."""
-    clock_start(
+    return clock_start(
         target=step_down,
         kind=ClockKind.EHH_REVIEW,
         by=by,
@@ -381,10 +383,92 @@ def _hub_clock(step_down: StepDown, by: User | None) -> None:
 
 def _send_for_approval(step_down: StepDown, by: User, summary: str) -> None:
     _move(step_down, StepDownState.PROPOSED, by, summary)
-    _approval_clock(step_down, by)
-    manager = _manager_of(step_down)
-    if manager and manager.pk != step_down.proposed_by_id:
-        _tell(manager, step_down, "approve", "waiting for your approval", Route(step_down.route).label)
+    _approval_wait(step_down, _approval_clock(step_down, by))
+
+
+# --- work trays -----------------------------------------------------------------------------
+# Whatever waits on someone is a task in their tray, opened and closed here in the same transaction
+# as the change that starts or ends the wait (escalation/services.py task_open, tasks_close).
+
+
+def _on_case(step_down: StepDown) -> str:
+    if step_down.case_id:
+        return f" on case {step_down.case.reference}"
+    return f" from request {step_down.contact.reference}" if step_down.contact_id else ""
+
+
+def _approval_wait(step_down: StepDown, clock: Clock) -> None:
+    """A step-down waits for a team manager's approval: a task, and a notice, for each person who
+    may approve it (stepdown/permissions.py stepdown_approvers), never the proposer."""
+    users, why = stepdown_approvers(step_down)
+    task_open(
+        kind=TaskKind.STEPDOWN_APPROVE,
+        target=step_down,
+        summary=f"Approve or return step-down {step_down.reference}{_on_case(step_down)}",
+        why=why,
+        url=step_down.get_absolute_url(),
+        users=users,
+        family=step_down.family,
+        clock=clock,
+        exclude=step_down.proposed_by,
+    )
+    for user in users:
+        _tell(user, step_down, "approve", "waiting for your approval", Route(step_down.route).label)
+
+
+def _approval_wait_end(step_down: StepDown, by: User | None, state: str = TaskState.DONE) -> None:
+    """Approved, returned, withdrawn or back to waiting for consent: nobody is asked to approve it
+    any more, and no inbox still says it waits for their approval."""
+    tasks_close(target=step_down, kind=TaskKind.STEPDOWN_APPROVE, by=by, state=state)
+    _notices_settled(step_down, "approve", "awaiting_approval")
+
+
+def _consent_wait(step_down: StepDown, clock: Clock) -> None:
+    """A step-down waits for the family's consent: its proposer (who holds the consent clock and
+    sends it on with the consent, stepdown_submit) has it in their tray."""
+    task_open(
+        kind=TaskKind.CONSENT_RECORD,
+        target=step_down,
+        summary=f"Record the family's consent for step-down {step_down.reference}{_on_case(step_down)}",
+        why="You proposed this step-down: it cannot be approved until the family's consent is recorded",
+        url=step_down.get_absolute_url(),
+        users=[step_down.proposed_by],
+        family=step_down.family,
+        clock=clock,
+    )
+
+
+def _consent_wait_end(step_down: StepDown, by: User | None, state: str = TaskState.DONE) -> None:
+    tasks_close(target=step_down, kind=TaskKind.CONSENT_RECORD, by=by, state=state)
+    _notices_settled(step_down, "awaiting_consent")
+
+
+def _hub_wait(step_down: StepDown, clock: Clock) -> None:
+    """A step-down has reached the Early Help Hub: a task for the whole hub team, timed by the
+    hub's review clock, until the hub reviews, accepts, asks to discuss or returns it."""
+    task_open(
+        kind=TaskKind.HUB_REVIEW,
+        target=step_down,
+        summary=f"Review step-down {step_down.reference}{_on_case(step_down)} for the Early Help Hub",
+        why=f"{step_down.receiving_team} receives this family: review within 24 hours",
+        url=step_down.get_absolute_url(),
+        team=step_down.receiving_team,
+        family=step_down.family,
+        clock=clock,
+    )
+
+
+def _hub_wait_end(step_down: StepDown, by: User | None) -> None:
+    tasks_close(target=step_down, kind=TaskKind.HUB_REVIEW, by=by)
+    _notices_settled(step_down, "hub")
+
+
+def _notices_settled(step_down: StepDown, *keys: str) -> None:
+    """The wait these notices announced is over: mark them read (see _tell's keys)."""
+    announced = Q()
+    for key in keys:
+        announced |= Q(key__startswith=f"stepdown:{step_down.pk}:{key}:")
+    Notification.objects.filter(announced, read_at__isnull=True).update(read_at=timezone.now())
 
 
 def _refuse_self(step_down: StepDown, by: User, what: str) -> None:
@@ -546,7 +630,7 @@ def stepdown_propose(
         consent_covering(step_down)  # refuses, and so undoes everything, if it does not cover
         _send_for_approval(step_down, by, f"Sent for approval with consent {details.consent.reference}")
     else:
-        _consent_clock(step_down, by)
+        _consent_wait(step_down, _consent_clock(step_down, by))
     return step_down
 
 
@@ -564,6 +648,7 @@ def stepdown_submit(
     step_down.save(update_fields=["consent"])
     consent_covering(step_down)
     clock_meet(target=step_down, kind=ClockKind.STEPDOWN_CONSENT, by=by, late_reason="Consent came late")
+    _consent_wait_end(step_down, by)
     _send_for_approval(step_down, by, f"Consent {consent.reference} recorded: sent for approval")
     return step_down
 
@@ -575,6 +660,8 @@ def stepdown_withdraw(*, step_down: StepDown, by: User, reason: str) -> StepDown
         raise ValidationError({"reason": "Say why the step-down is withdrawn."})
     _move(step_down, StepDownState.WITHDRAWN, by, "Withdrawn", reason.strip())
     clock_cancel(target=step_down, by=by, reason="Step-down withdrawn")
+    _approval_wait_end(step_down, by, TaskState.CANCELLED)
+    _consent_wait_end(step_down, by, TaskState.CANCELLED)
     _chronology(step_down, "withdrawn", by, reason.strip())
     return step_down
 
@@ -633,6 +720,7 @@ def stepdown_approve(*, step_down: StepDown, by: User, expected_version: int | N
     step_down.approved_at = now
     step_down.save(update_fields=["approved_by", "approved_at"])
     clock_meet(target=step_down, kind=ClockKind.STEPDOWN_APPROVAL, by=by, late_reason="Approved late")
+    _approval_wait_end(step_down, by)
     consulted = f"Proposed by {step_down.proposed_by}; approved by {by}"
     route = step_down.route
     if route in HUB_ROUTES:
@@ -640,7 +728,7 @@ def stepdown_approve(*, step_down: StepDown, by: User, expected_version: int | N
         step_down.shared_at = now
         step_down.save(update_fields=["decision", "shared_at"])
         _move(step_down, StepDownState.WITH_HUB, by, f"Approved by {by}: with {step_down.receiving_team}")
-        _hub_clock(step_down, by)
+        _hub_wait(step_down, _hub_clock(step_down, by))
         hub_manager = step_down.receiving_team.manager
         _tell(hub_manager, step_down, "hub", "a transfer for the Early Help Hub", "Review within 24 hours")
         _chronology(step_down, f"approved by {by}; transferred to {step_down.receiving_team}", by)
@@ -695,6 +783,8 @@ def stepdown_return(
     step_down.save(update_fields=["returned_reason"])
     clock_meet(target=step_down, kind=ClockKind.STEPDOWN_APPROVAL, by=by, late_reason="Returned late")
     clock_meet(target=step_down, kind=ClockKind.EHH_REVIEW, by=by, late_reason="Returned late")
+    _approval_wait_end(step_down, by)
+    _hub_wait_end(step_down, by)
     if step_down.route == Route.CONTACT:
         contact_hub_return(contact=step_down.contact, by=by, reason=reason.strip())
     _chronology(step_down, f"returned by {by}", by, reason.strip())
@@ -761,7 +851,7 @@ def stepdown_from_contact(*, contact: Contact, family: Family, by: User, rationa
         at=now,
         by=by,
     )
-    _hub_clock(step_down, by)
+    _hub_wait(step_down, _hub_clock(step_down, by))
     _tell(hub.manager, step_down, "hub", "a contact for the Early Help Hub", "Review within 24 hours")
     _chronology(step_down, f"request for support {contact.reference} reassigned to {hub}", by, rationale)
     return step_down
@@ -825,6 +915,7 @@ def stepdown_hub_review(
         update_fields=["case", "decision", "hub_action", "approved_by", "approved_at", "completed_at"]
     )
     clock_meet(target=step_down, kind=ClockKind.EHH_REVIEW, by=by, late_reason="Reviewed late")
+    _hub_wait_end(step_down, by)
     _move(
         step_down,
         StepDownState.COMPLETED,
@@ -856,6 +947,7 @@ def stepdown_hub_discuss(
         raise ValidationError({"note": "Say what the hub wants to discuss."})
     _move(step_down, StepDownState.DISCUSSING, by, f"{by} asked to discuss", note.strip())
     clock_meet(target=step_down, kind=ClockKind.EHH_REVIEW, by=by, late_reason="Responded late")
+    _hub_wait_end(step_down, by)
     for user in {step_down.proposed_by, step_down.approved_by}:
         _tell(user, step_down, "discuss", "the Early Help Hub asks to discuss", note.strip())
     return step_down
@@ -890,6 +982,7 @@ def stepdown_hub_accept(
     step_down.completed_at = now
     step_down.save(update_fields=["approved_by", "completed_at"])
     clock_meet(target=step_down, kind=ClockKind.EHH_REVIEW, by=by, late_reason="Accepted late")
+    _hub_wait_end(step_down, by)
     _move(
         step_down, StepDownState.COMPLETED, by, f"Accepted by {by}: {key_worker} holds the case", note.strip()
     )
