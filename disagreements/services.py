@@ -428,3 +428,13 @@ def disagreement_stage_missed(clock, now) -> None:
     clock_cancel(target=disagreement, by=None, reason="The disagreement moved up a stage")
     _stage_wait_end(disagreement, None, TaskState.CANCELLED)
     _stage_enter(disagreement, disagreement.stage + 1, by=None, at=now, why="Deadline missed, escalated")
+
+
+def disagreement_tasks_backfill() -> None:
+    """Every open disagreement is in its stage owner's tray (manage.py tray_backfill, for
+    disagreements raised before work trays existed)."""
+    for disagreement in Disagreement.objects.filter(state=DisagreementState.OPEN).order_by("pk"):
+        stages = (ClockKind.ESCALATION_STAGE, ClockKind.ESCALATION_STAGE_HIGH_RISK)
+        clock = clocks_open(disagreement).filter(kind__in=stages).order_by("due_at").first()
+        if clock is not None:
+            _stage_wait(disagreement, clock)

@@ -26,3 +26,26 @@ class BreachHandlers:
 
 
 breach_handlers = BreachHandlers()
+
+
+class TaskBackfills:
+    """How `manage.py tray_backfill` finds the waits that began before work trays existed, without
+    knowing the apps that own them. An app whose services open tasks registers, from its
+    AppConfig.ready(), a function that opens the task of every wait still open in its records:
+
+        task_backfills.add("stepdown", services.stepdown_tasks_backfill)
+
+    Each function reuses the app's own task openers, so a backfilled task is the task the wait
+    would have opened; task_open opens nothing twice, so running it again changes nothing."""
+
+    def __init__(self) -> None:
+        self._backfills: dict[str, Callable[[], None]] = {}
+
+    def add(self, name: str, backfill: Callable[[], None]) -> None:
+        self._backfills[name] = backfill
+
+    def items(self) -> list[tuple[str, Callable[[], None]]]:
+        return sorted(self._backfills.items())
+
+
+task_backfills = TaskBackfills()

@@ -11,16 +11,16 @@ from escalation.choices import ClockKind, ClockState, TaskState
 from escalation.models import Clock, Task
 
 
-def open_clock(target) -> Clock | None:
-    return (
-        Clock.objects.filter(
-            content_type=ContentType.objects.get_for_model(target),
-            object_id=target.pk,
-            state__in=[ClockState.RUNNING, ClockState.PAUSED, ClockState.BREACHED],
-        )
-        .order_by("due_at")
-        .first()
+def open_clock(target, kind: str | None = None) -> Clock | None:
+    """The target's open clock (of `kind`, when given) that falls due first."""
+    clocks = Clock.objects.filter(
+        content_type=ContentType.objects.get_for_model(target),
+        object_id=target.pk,
+        state__in=[ClockState.RUNNING, ClockState.PAUSED, ClockState.BREACHED],
     )
+    if kind is not None:
+        clocks = clocks.filter(kind=kind)
+    return clocks.order_by("due_at").first()
 
 
 def dashboard(user) -> dict:

@@ -32,7 +32,7 @@ from escalation.choices import (
 )
 from escalation.models import Clock, ClockEvent, Notification, Task, TaskEvent
 from escalation.permissions import require_clock_manager
-from escalation.registry import breach_handlers
+from escalation.registry import breach_handlers, task_backfills
 from escalation.timescales import due_for
 
 logger = logging.getLogger(__name__)
@@ -522,3 +522,17 @@ def tasks_close(
         _task_event(task, TaskState(state).label, by=by)
         closed += 1
     return closed
+
+
+def tray_backfill() -> dict[str, int]:
+    """Open the task of every wait that is still open but has none: the waits that began before
+    work trays existed (an upgrade), or while an app's openers were missing. Each app's own
+    backfill (escalation/registry.py task_backfills) runs in a transaction of its own; returns how
+    many tasks each opened. Running it again opens nothing."""
+    opened = {}
+    for name, backfill in task_backfills.items():
+        with transaction.atomic():
+            before = Task.objects.count()
+            backfill()
+            opened[name] = Task.objects.count() - before
+    return opened

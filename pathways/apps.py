@@ -11,7 +11,8 @@ class PathwaysConfig(AppConfig):
         from cases.models import Case
         from cases.signals import case_closed
         from config.panels import home_page
-        from pathways import receivers, selectors
+        from escalation.registry import task_backfills
+        from pathways import receivers, selectors, services
 
         # However a case closes, its children's CIN episodes close with it.
         case_closed.connect(receivers.case_closed, sender=Case, dispatch_uid="pathways.case_closed")
@@ -19,3 +20,5 @@ class PathwaysConfig(AppConfig):
         home_page.add("cases/_home_sections.html", selectors.ecpp_home_panel, order=10)
         # A partner sees on the assessment page what the family agreed to share with their agency.
         assessment_page.add("pathways/_assessment_packages.html", selectors.assessment_packages_panel)
+        # manage.py tray_backfill: proposals, conferences and reviews waiting from before work trays.
+        task_backfills.add("pathways", services.decision_tasks_backfill)

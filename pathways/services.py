@@ -26,7 +26,7 @@ from config.models import lock_current
 from escalation.calendar import end_of_working_day, working_days_after
 from escalation.choices import ClockKind, TaskKind, TaskState
 from escalation.models import Task
-from escalation.selectors import tray
+from escalation.selectors import open_clock, tray
 from escalation.services import case_clock, clock_cancel, clock_meet, clock_start, task_open, tasks_close
 from pathways.choices import (
     CLOSED,
@@ -673,8 +673,12 @@ def _plan_review_clock(plan: Plan, by: User, *, started_at=None) -> None:
     started_at = started_at or timezone.now()
     due_at = max(end_of_working_day(plan.next_review_due), started_at)
     clock = case_clock(plan.case, kind, by=by, target=plan, started_at=started_at, due_at=due_at)
-    # The review waits on the clock's holder (the key worker; the team when nobody holds the case).
     tasks_close(target=plan, kind=TaskKind.REVIEW_DUE, by=by, state=TaskState.CANCELLED)
+    _review_task(plan, clock)
+
+
+def _review_task(plan: Plan, clock) -> None:
+    """The review waits on the clock's holder (the key worker; the team when nobody holds the case)."""
     case = plan.case
     task_open(
         kind=TaskKind.REVIEW_DUE,
@@ -1381,3 +1385,21 @@ def _cp_reviews_record(plan: Plan, review: PlanReview) -> None:
         CpReview.objects.get_or_create(
             cp_plan=cp_plan, held_on=review.held_on, defaults={"plan_review": review}
         )
+
+
+def decision_tasks_backfill() -> None:
+    """The pathways' waits still open are in their owners' trays (manage.py tray_backfill, for waits
+    that began before work trays existed): proposals to confirm, ICPCs to hold, reviews due."""
+    for decision in (
+        Decision.objects.filter(state=DecisionState.PROPOSED).select_related("case").order_by("pk")
+    ):
+        _decision_confirm_wait(decision, decision.case)
+    for case in Case.objects.filter(closed_at__isnull=True, pathway=Pathway.PREVENT_HARM).order_by("pk"):
+        clock = open_clock(case, ClockKind.ICPC)
+        if clock is not None:
+            _icpc_wait(case, clock)
+    for plan in Plan.objects.filter(ended_on__isnull=True).select_related("case").order_by("pk"):
+        kind = ClockKind.CP_REVIEW if plan.kind == PlanKind.CHILD_PROTECTION else ClockKind.PLAN_REVIEW
+        clock = open_clock(plan, kind)
+        if clock is not None:
+            _review_task(plan, clock)

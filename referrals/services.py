@@ -35,6 +35,7 @@ from cases.services import (
 )
 from config.models import lock_current
 from escalation.choices import ClockKind, TaskKind
+from escalation.selectors import open_clock
 from escalation.services import clock_is_late, clock_meet, clock_start, notify, task_open, tasks_close
 from pathways.choices import OUTCOME_PATHWAY, DecisionState
 from pathways.codes import ReferralSource
@@ -273,6 +274,10 @@ def _contact_decision_wait(contact: Contact, by: User | None, *, why: str, start
     clock = clock_start(
         target=contact, kind=ClockKind.CONTACT_DECISION, by=by, team=front_door, started_at=started_at
     )
+    _contact_triage_task(contact, clock, front_door, why=why)
+
+
+def _contact_triage_task(contact: Contact, clock, front_door, *, why: str) -> None:
     if front_door is not None:
         task_open(
             kind=TaskKind.CONTACT_TRIAGE,
@@ -283,6 +288,16 @@ def _contact_decision_wait(contact: Contact, by: User | None, *, why: str, start
             team=front_door,
             clock=clock,
         )
+
+
+def contact_tasks_backfill() -> None:
+    """Every contact still waiting for the front door's decision is in the front-door team's tray
+    (manage.py tray_backfill, for contacts received before work trays existed)."""
+    front_door = front_door_team()
+    for contact in Contact.objects.filter(state=ContactState.RECEIVED).order_by("pk"):
+        clock = open_clock(contact, ClockKind.CONTACT_DECISION)
+        if clock is not None:
+            _contact_triage_task(contact, clock, front_door, why="Waiting for the front door's decision")
 
 
 def _contact_clocks_start(contact: Contact, by: User | None, received: datetime) -> None:

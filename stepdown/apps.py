@@ -8,9 +8,12 @@ class StepdownConfig(AppConfig):
 
     def ready(self) -> None:
         from cases.panels import case_page
+        from escalation.registry import task_backfills
         from referrals.hooks import early_help_hub
         from stepdown import panels, services
 
         # The front door's triage to the Early Help Hub is step-down route (a).
         early_help_hub.connect(services.stepdown_from_contact)
         case_page.add("stepdown/_case_panel.html", panels.case_panel, order=20)
+        # manage.py tray_backfill: step-downs waiting from before work trays existed.
+        task_backfills.add("stepdown", services.stepdown_tasks_backfill)

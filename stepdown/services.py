@@ -37,6 +37,7 @@ from cases.services import (
 from config.models import lock_current
 from escalation.choices import OPEN_CLOCK_STATES, ClockKind, TaskKind, TaskState
 from escalation.models import Clock, Notification
+from escalation.selectors import open_clock
 from escalation.services import clock_cancel, clock_meet, clock_start, notify, task_open, tasks_close
 from pathways.choices import Outcome, PlanKind
 from pathways.models import ChildAssessment, Decision, Plan
@@ -400,6 +401,12 @@ def _on_case(step_down: StepDown) -> str:
 def _approval_wait(step_down: StepDown, clock: Clock) -> None:
     """A step-down waits for a team manager's approval: a task, and a notice, for each person who
     may approve it (stepdown/permissions.py stepdown_approvers), never the proposer."""
+    users = _approval_task(step_down, clock)
+    for user in users:
+        _tell(user, step_down, "approve", "waiting for your approval", Route(step_down.route).label)
+
+
+def _approval_task(step_down: StepDown, clock: Clock) -> list[User]:
     users, why = stepdown_approvers(step_down)
     task_open(
         kind=TaskKind.STEPDOWN_APPROVE,
@@ -412,8 +419,7 @@ def _approval_wait(step_down: StepDown, clock: Clock) -> None:
         clock=clock,
         exclude=step_down.proposed_by,
     )
-    for user in users:
-        _tell(user, step_down, "approve", "waiting for your approval", Route(step_down.route).label)
+    return users
 
 
 def _approval_wait_end(step_down: StepDown, by: User | None, state: str = TaskState.DONE) -> None:
@@ -1243,3 +1249,22 @@ def audit_finding_record(
     item.audited_at = timezone.now()
     item.save(update_fields=["rating", "findings", "learning", "audited_by", "audited_at"])
     return item
+
+
+def stepdown_tasks_backfill() -> None:
+    """Every step-down still waiting is in its owners' trays (manage.py tray_backfill, for waits
+    that began before work trays existed): consent to record, approval, the hub's review. No notice
+    is sent again: the inbox told them when the wait began."""
+    waits = {
+        StepDownState.AWAITING_CONSENT: (ClockKind.STEPDOWN_CONSENT, _consent_wait),
+        StepDownState.PROPOSED: (ClockKind.STEPDOWN_APPROVAL, _approval_task),
+        StepDownState.WITH_HUB: (ClockKind.EHH_REVIEW, _hub_wait),
+    }
+    step_downs = StepDown.objects.filter(state__in=list(waits)).select_related(
+        "case", "contact", "proposed_by", "receiving_team"
+    )
+    for step_down in step_downs.order_by("pk"):
+        kind, wait = waits[step_down.state]
+        clock = open_clock(step_down, kind)
+        if clock is not None:
+            wait(step_down, clock)
