@@ -672,6 +672,20 @@ def stepdown_withdraw(*, step_down: StepDown, by: User, reason: str) -> StepDown
     return step_down
 
 
+def stepdowns_withdraw_with_case(*, case: Case, by: User, reason: str) -> None:
+    """The case closed another way while a step-down waited for consent or approval: nothing is left
+    to step down, so it is withdrawn, and nobody is left asked to approve it or record consent. A
+    step-down being approved closes the case itself (route (b)-(e)) after it is approved, so is left
+    alone here."""
+    waiting = StepDown.objects.filter(
+        case=case,
+        state__in=[StepDownState.AWAITING_CONSENT, StepDownState.PROPOSED],
+        approved_at__isnull=True,
+    )
+    for step_down in waiting.order_by("pk"):
+        stepdown_withdraw(step_down=step_down, by=by, reason=f"The case closed ({reason}) before a decision")
+
+
 # --- approval -------------------------------------------------------------------------------
 
 

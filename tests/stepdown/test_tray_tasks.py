@@ -281,3 +281,43 @@ def test_a_contact_reassigned_to_the_hub_is_the_hub_team_s_task_until_it_is_revi
         services.stepdown_return(step_down=step_down, by=hub.manager, reason="Needs a social work assessment")
     assert not _in_tray(hub.manager, TaskKind.HUB_REVIEW, step_down)
     assert _api_item(api_for, hub.manager, "hub_review", step_down) is None
+
+
+# --- the case closes another way ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("with_consent", [True, False])
+def test_a_case_closed_by_hand_withdraws_the_waiting_step_down_and_empties_the_trays(
+    cast, south, hub, consent_to, with_consent
+):
+    from cases.services import case_close
+
+    step_down = _propose(south.case, cast.social_worker, hub, consent_to() if with_consent else None)
+    waiting = TaskKind.STEPDOWN_APPROVE if with_consent else TaskKind.CONSENT_RECORD
+    assert _holding(waiting, step_down)
+
+    case_close(case=south.case, reason="RC7", by=cast.team_manager)
+
+    step_down.refresh_from_db()
+    assert step_down.state == StepDownState.WITHDRAWN
+    assert "The case closed (RC7" in step_down.events.order_by("pk").last().detail
+    assert not Task.objects.filter(object_id=step_down.pk, state=TaskState.OPEN).exists()
+    assert not Clock.objects.filter(object_id=step_down.pk, state="running").exists()
+    for user in (cast.team_manager, hub.other_manager, cast.social_worker):
+        assert not _in_tray(user, waiting, step_down)
+
+
+def test_a_step_down_approved_to_close_the_case_is_done_not_withdrawn(cast, assessed, hub, consent_to):
+    south = assessed
+    step_down = services.stepdown_propose(
+        case=south.case,
+        by=cast.social_worker,
+        details=_details(
+            Route.SINGLE_AGENCY, consent=consent_to(referral_agency=hub.health), receiving_agency=hub.health
+        ),
+    )
+    services.stepdown_approve(step_down=step_down, by=cast.team_manager)
+    step_down.refresh_from_db()
+    south.case.refresh_from_db()
+    assert not south.case.is_open
+    assert step_down.state == StepDownState.COMPLETED
