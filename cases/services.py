@@ -46,7 +46,7 @@ from cases.models import (
     Relationship,
     Restriction,
 )
-from cases.signals import case_closed
+from cases.signals import case_allocated, case_closed
 from cases.validators import validate_upn
 from config.models import lock_current, stale_message
 
@@ -548,6 +548,9 @@ def case_allocate(
         kind=ChronologyKind.CASE_ALLOCATED,
         summary=summary,
         author=by,
+    )
+    case_allocated.send(
+        sender=Case, case=case, role=role, user=user, replaced=replaced.user if replaced else None, by=by
     )
     return allocation
 

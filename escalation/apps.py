@@ -9,7 +9,7 @@ class EscalationConfig(AppConfig):
 
     def ready(self) -> None:
         from cases.models import Case
-        from cases.signals import case_closed
+        from cases.signals import case_allocated, case_closed
         from config.panels import home_page
         from escalation import receivers
         from escalation.panels import tray_home_panel
@@ -18,3 +18,7 @@ class EscalationConfig(AppConfig):
 
         # However a case closes, its own clocks stop (its plans' stop with pathways').
         case_closed.connect(receivers.case_closed, sender=Case, dispatch_uid="escalation.case_closed")
+        # A new key worker or ECPP takes over the case's clocks and the tasks they time.
+        case_allocated.connect(
+            receivers.case_allocated, sender=Case, dispatch_uid="escalation.case_allocated"
+        )

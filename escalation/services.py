@@ -436,6 +436,46 @@ def case_clock(case, kind: str, *, by: User | None, target=None, started_at=None
     )
 
 
+@transaction.atomic
+def clocks_hand_over(*, case, kinds, previous: User | None, user: User, by: User | None) -> int:
+    """`user` is allocated to the case in `previous`'s place (or as its first key worker or ECPP):
+    the case's clocks of `kinds` that `previous` held (or nobody held) pass to them, and the tasks
+    those clocks time leave `previous`'s (or the team's) tray for theirs. Returns how many clocks
+    changed hands."""
+    clocks = list(
+        Clock.objects.select_for_update().filter(
+            family=case.family,
+            kind__in=kinds,
+            state__in=OPEN_CLOCK_STATES,
+            holder=previous,
+            **({} if previous else {"team": case.team}),
+        )
+    )
+    for clock in clocks:
+        clock.holder = user
+        clock.version = F("version") + 1
+        clock.save(update_fields=["holder", "version"])
+        _clock_event(clock, f"Passed to {user}" + (f" in place of {previous}" if previous else ""), by=by)
+        waiting = Task.objects.select_for_update().filter(clock=clock, state=TaskState.OPEN)
+        waiting = waiting.filter(user=previous) if previous else waiting.filter(team=case.team)
+        for task in waiting:
+            task.state, task.closed_at, task.closed_by = TaskState.CANCELLED, timezone.now(), by
+            task.save(update_fields=["state", "closed_at", "closed_by"])
+            _task_event(task, f"Handed over to {user}", by=by)
+            task_open(
+                kind=task.kind,
+                target=task.target,
+                summary=task.summary,
+                url=task.url,
+                users=[user],
+                why=task.why,
+                family=task.family,
+                clock=clock,
+                due_at=task.due_at,
+            )
+    return len(clocks)
+
+
 def notification_read(*, notification: Notification) -> Notification:
     if notification.read_at is None:
         notification.read_at = timezone.now()
