@@ -1141,6 +1141,15 @@ def _overdue(kind: str, now: datetime) -> list[int]:
     )
 
 
+def _overdue_told(step_down: StepDown) -> list[User | None]:
+    """Who hears that a step-down is past its time: the proposer, and whoever it waits on (the
+    managers who may approve it; for consent, the team's manager)."""
+    if step_down.state == StepDownState.PROPOSED:
+        approvers, _ = stepdown_approvers(step_down)
+        return list(dict.fromkeys([step_down.proposed_by, *approvers]))
+    return [step_down.proposed_by, _manager_of(step_down)]
+
+
 def stepdown_checks(*, now: datetime | None = None) -> dict[str, int]:
     """Raise to the worker and their manager: step-downs waiting for consent or approval past their
     time, and consents withdrawn after the assessment was shared. Each is raised once."""
@@ -1166,7 +1175,7 @@ def stepdown_checks(*, now: datetime | None = None) -> dict[str, int]:
         )
         for step_down in overdue:
             counts[name] += 1
-            for user in (step_down.proposed_by, _manager_of(step_down)):
+            for user in _overdue_told(step_down):
                 _tell(user, step_down, name, what, "Past its time: act on it or withdraw it")
     withdrawn = StepDown.objects.filter(
         consent__withdrawn_at__isnull=False,

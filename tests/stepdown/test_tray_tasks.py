@@ -321,3 +321,14 @@ def test_a_step_down_approved_to_close_the_case_is_done_not_withdrawn(cast, asse
     south.case.refresh_from_db()
     assert not south.case.is_open
     assert step_down.state == StepDownState.COMPLETED
+
+
+def test_an_overdue_approval_is_raised_with_those_who_may_approve_it(cast, south, hub, consent_to):
+    """The team's manager proposed: the reminder goes to the managers who may approve it."""
+    from datetime import timedelta
+
+    step_down = _propose(south.case, cast.team_manager, hub, consent_to())
+    counts = services.stepdown_checks(now=timezone.now() + timedelta(days=30))
+    assert counts["awaiting_approval"] == 1
+    told = Notification.objects.filter(key__startswith=f"stepdown:{step_down.pk}:awaiting_approval")
+    assert set(told.values_list("user__username", flat=True)) == {"team.manager", "other.manager"}
