@@ -28,6 +28,7 @@ class Role(models.TextChoices):
     ECPP = "expert_cp_practitioner", "Expert child protection practitioner"
     MASH_MANAGER = "mash_manager", "MASH manager"
     TEAM_MANAGER = "team_manager", "Team manager"
+    HEAD_OF_SERVICE = "head_of_service", "Head of service"
     PARTNER_PRACTITIONER = "partner_practitioner", "Partner agency practitioner"
     AUDITOR = "auditor", "Auditor"
     ADMINISTRATOR = "administrator", "Administrator"

@@ -3,24 +3,42 @@ from django.utils import timezone
 
 from assessments.choices import SECTION_GROUPS, ConversationKind, Section, SectionGroup
 from assessments.models import ThresholdIndicator
-from config.forms import DateTimeInput
+from config.forms import CheckboxPicker, DateTimeInput, PickerGroup
 from config.limits import LONG_TEXT
+
+IMMEDIATE_REFERRAL = "Requires an immediate referral to social care"
+
+
+def indicator_groups(indicators) -> list:
+    """Indicators as a CheckboxPicker's choices: grouped by level, then domain, immediate-referral
+    ones first, each keeping its document order."""
+    groups: dict[PickerGroup, list] = {}
+    for indicator in indicators:
+        if indicator.immediate_referral:
+            group = PickerGroup(IMMEDIATE_REFERRAL)
+        else:
+            group = PickerGroup(indicator.level.name, indicator.get_domain_display())
+        groups.setdefault(group, []).append((indicator.pk, indicator.text))
+    immediate = PickerGroup(IMMEDIATE_REFERRAL)
+    ordered = [(immediate, groups.pop(immediate))] if immediate in groups else []
+    return ordered + list(groups.items())
 
 
 def indicator_choices(document) -> list:
-    """Indicators grouped by level and domain, immediate-referral ones first."""
+    """A threshold document's indicators grouped by level and domain, immediate-referral ones first."""
     if document is None:
         return []
-    groups: dict[str, list] = {}
-    for indicator in document.indicators.select_related("level").order_by("position"):
-        if indicator.immediate_referral:
-            label = "Requires an immediate referral to social care"
-        else:
-            label = f"{indicator.level.name}: {indicator.get_domain_display()}"
-        groups.setdefault(label, []).append((indicator.pk, indicator.text))
-    immediate = "Requires an immediate referral to social care"
-    ordered = [(immediate, groups.pop(immediate))] if immediate in groups else []
-    return ordered + list(groups.items())
+    return indicator_groups(document.indicators.select_related("level").order_by("position"))
+
+
+def indicator_field(label: str) -> forms.TypedMultipleChoiceField:
+    """The threshold indicators a request, contribution or decision cites, as a picker."""
+    return forms.TypedMultipleChoiceField(
+        required=False,
+        coerce=int,
+        label=label,
+        widget=CheckboxPicker(search_label="Search for an indicator"),
+    )
 
 
 class ContributionForm(forms.Form):
@@ -52,12 +70,7 @@ class ContributionForm(forms.Form):
         label="How worried are we? (0-10)",
         help_text="Only for 'How worried are we?': 0 means the child will be harmed, 10 safe to close",
     )
-    indicators = forms.TypedMultipleChoiceField(
-        required=False,
-        coerce=int,
-        label="Threshold indicators this evidences",
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-    )
+    indicators = indicator_field("Threshold indicators this evidences")
     supersedes = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, members=(), document=None, **kwargs):

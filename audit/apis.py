@@ -40,7 +40,15 @@ class AccessLogOutput(OutputSerializer):
         summary="Search the access log (auditors and administrators)",
         parameters=[
             OpenApiParameter(name, str)
-            for name in ("username", "record_type", "record_id", "family_id", "date_from", "date_to")
+            for name in (
+                "username",
+                "record_type",
+                "record_id",
+                "family_id",
+                "date_from",
+                "date_to",
+                "outcome",
+            )
         ],
     )
 )

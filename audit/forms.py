@@ -18,6 +18,15 @@ class AccessLogSearchForm(forms.Form):
     family_id = forms.IntegerField(required=False, min_value=1, label="Family number")
     date_from = forms.DateField(required=False, widget=DateInput, label="From")
     date_to = forms.DateField(required=False, widget=DateInput, label="To")
+    outcome = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Reads and refused attempts"),
+            ("read", "Reads only"),
+            ("refused", "Refused attempts only"),
+        ],
+        label="Outcome",
+    )
 
     def clean(self):
         data = super().clean()

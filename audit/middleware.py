@@ -2,7 +2,7 @@
 restricted record into the break-glass page."""
 
 from audit.views import restricted_record
-from cases.access_log import reads_begin, reads_end, reads_write
+from cases.access_log import REFUSED_STATUSES, reads_begin, reads_end, reads_write
 from cases.choices import Via
 from cases.permissions import RecordRestricted
 
@@ -18,11 +18,12 @@ class AccessLogMiddleware:
             response = self.get_response(request)
         finally:
             reads = reads_end(token)
-        if reads is not None and response.status_code < 400:
+        refused = response.status_code in REFUSED_STATUSES
+        if reads is not None and (response.status_code < 400 or refused):
             match = getattr(request, "resolver_match", None)
             reads.route = (match.route if match and match.route else request.path)[:200]
             reads.user = getattr(request, "user", None)
-            reads_write(reads)
+            reads_write(reads, refused=refused)
         return response
 
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.permissions import break_glass_report_scope
+from cases.access_log import REFUSED
 from cases.choices import CaseState, RecordType
 from cases.models import AccessLogEntry, Allocation, BreakGlass, Case, Involvement, Restriction
 
@@ -44,6 +45,10 @@ def access_log_search(data: dict) -> QuerySet[AccessLogEntry]:
     if data.get("date_to"):
         end = timezone.make_aware(datetime.combine(data["date_to"] + timedelta(days=1), time.min))
         entries = entries.filter(at__lt=end)
+    if data.get("outcome") == "refused":
+        entries = entries.filter(reason=REFUSED)
+    elif data.get("outcome") == "read":
+        entries = entries.exclude(reason=REFUSED)
     return entries.order_by("-at", "-pk")
 
 

@@ -37,9 +37,10 @@ from audit.permissions import (
     restriction_for_user,
     restrictions_visible_to,
 )
+from audit.route_words import entries_in_words
 from audit.selectors import COLUMNS, access_log_rows, access_log_search
 from audit.services import week_start
-from cases.access_log import access_log_write, record_read
+from cases.access_log import REFUSED, access_log_write, record_read
 from cases.choices import RecordType, Via
 from cases.models import Case
 from cases.permissions import (
@@ -66,7 +67,8 @@ def access_log(request):
     status = 400 if form.is_bound and not form.is_valid() else 200
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    rows = entries_in_words(page.object_list) if page else []
+    context = {"form": form, "page": page, "rows": rows, "query": query.urlencode(), "refused": REFUSED}
     return render(request, "audit/access_log.html", context, status=status)
 
 

@@ -4,7 +4,13 @@ services as the pages: lists start from the user's visible queryset; unseen obje
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -15,10 +21,12 @@ from cases.choices import (
     OPENING_PATHWAYS,
     PRACTITIONER_CHRONOLOGY_KINDS,
     AllocationRole,
+    AskAgainAnswer,
     ClosureReason,
     Disability,
     Ethnicity,
     FamilyRole,
+    FeedbackAnswer,
     RecordType,
     RelationshipKind,
     Sex,
@@ -26,8 +34,17 @@ from cases.choices import (
 )
 from cases.filters import CaseFilter
 from cases.forms import PersonSearchForm
-from cases.models import Case, ChronologyEntry, Family, Involvement, Person
+from cases.models import (
+    Case,
+    ChronologyEntry,
+    Family,
+    FamilyFeedback,
+    FeedbackInvitation,
+    Involvement,
+    Person,
+)
 from cases.permissions import (
+    case_feedback_for_user,
     case_for_user,
     families_visible_to,
     family_for_user,
@@ -266,6 +283,47 @@ class ChronologyOutput(OutputSerializer):
         ]
 
 
+class RelationshipOutput(serializers.Serializer):
+    """How one member relates to another; one with either end behind a restriction closed to the
+    user is only {"restricted": true}."""
+
+    person = PersonRefSerializer()
+    relative = PersonRefSerializer()
+    kind = serializers.CharField()
+    has_parental_responsibility = serializers.BooleanField()
+
+    def to_representation(self, relationship):
+        if getattr(relationship, "person_restricted", False) or getattr(
+            relationship, "relative_restricted", False
+        ):
+            return {"restricted": True}
+        return super().to_representation(relationship)
+
+
+class FamilyDetailOutput(FamilyOutput):
+    """The whole family: members, relationships, the cases past and present the user may see, and
+    where its chronology is (paged: GET /api/v1/families/{id}/chronology/)."""
+
+    relationships = serializers.SerializerMethodField()
+    cases = serializers.SerializerMethodField()
+    chronology = serializers.SerializerMethodField()
+
+    class Meta(FamilyOutput.Meta):
+        fields = [*FamilyOutput.Meta.fields, "relationships", "cases", "chronology"]
+
+    @extend_schema_field(RelationshipOutput(many=True))
+    def get_relationships(self, family) -> list:
+        rows = selectors.family_relationships(family, self.context["request"].user)
+        return RelationshipOutput(rows, many=True).data
+
+    @extend_schema_field(CaseOutput(many=True))
+    def get_cases(self, family) -> list:
+        return CaseOutput(selectors.family_cases(self.context["request"].user, family), many=True).data
+
+    def get_chronology(self, family) -> str:
+        return reverse("family-chronology", args=[family.pk])
+
+
 class ChronologyInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=PRACTITIONER_CHRONOLOGY_KINDS)
     occurred_at = serializers.DateTimeField()
@@ -424,7 +482,10 @@ class PersonViewSet(
 
 @extend_schema_view(
     list=extend_schema(summary="Families you may see", responses=FamilyOutput(many=True)),
-    retrieve=extend_schema(summary="One family with its members", responses=FamilyOutput),
+    retrieve=extend_schema(
+        summary="The whole family: members, relationships, cases past and present",
+        responses=FamilyDetailOutput,
+    ),
     create=extend_schema(summary="Start a family record", request=FamilyInput, responses={201: FamilyOutput}),
 )
 class FamilyViewSet(
@@ -440,6 +501,16 @@ class FamilyViewSet(
 
     def get_object(self):
         return family_for_user(self.request.user, self.kwargs["pk"])
+
+    def get_serializer_class(self):
+        return FamilyDetailOutput if self.action == "retrieve" else FamilyOutput
+
+    @extend_schema(summary="The family's chronology, newest first", responses=ChronologyOutput(many=True))
+    @action(detail=True, methods=["get"])
+    def chronology(self, request, pk=None):
+        family = family_for_user(request.user, pk)
+        page = self.paginate_queryset(selectors.family_chronology(request.user, family))
+        return self.get_paginated_response(ChronologyOutput(page, many=True).data)
 
     def create(self, request, *args, **kwargs):
         require_create(request.user, "create_family")
@@ -634,3 +705,102 @@ class CaseChronologyViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, view
             family=case.family, case=case, subject=subject, by=request.user, **values
         )
         return Response(ChronologyOutput(entry).data, status=status.HTTP_201_CREATED)
+
+
+# --- families' feedback on the help they got ------------------------------------------------------
+
+
+class FamilyFeedbackOutput(OutputSerializer):
+    recorded_by = UserRefSerializer(allow_null=True)
+
+    class Meta:
+        model = FamilyFeedback
+        fields = [
+            "id",
+            "case",
+            "team",
+            "help_right",
+            "listened_to",
+            "ask_again",
+            "comments",
+            "via",
+            "given_by",
+            "recorded_by",
+            "given_at",
+        ]
+
+
+class FamilyFeedbackInput(serializers.Serializer):
+    """What the family said in a conversation, recorded by a worker on the case."""
+
+    help_right = serializers.ChoiceField(
+        choices=FeedbackAnswer.choices, help_text="Was the help the right help for the family?"
+    )
+    listened_to = serializers.ChoiceField(
+        choices=FeedbackAnswer.choices, help_text="Did they feel listened to?"
+    )
+    ask_again = serializers.ChoiceField(
+        choices=AskAgainAnswer.choices, help_text="If they needed help again, would they ask?"
+    )
+    comments = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
+    given_by = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class FeedbackInvitationOutput(OutputSerializer):
+    url = serializers.SerializerMethodField(help_text="The family's single-use link: returned only now")
+
+    class Meta:
+        model = FeedbackInvitation
+        fields = ["id", "case", "moment", "created_at", "expires_at", "url"]
+
+    def get_url(self, invitation) -> str:
+        return self.context["url"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The family's feedback on the help they got, newest first",
+        responses=FamilyFeedbackOutput(many=True),
+    ),
+    create=extend_schema(
+        summary="Record the family's feedback from a conversation",
+        request=FamilyFeedbackInput,
+        responses={201: FamilyFeedbackOutput},
+    ),
+)
+class CaseFeedbackViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    serializer_class = FamilyFeedbackOutput
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return FamilyFeedback.objects.none()
+        return selectors.case_feedback(case_feedback_for_user(self.request.user, self.kwargs["case_pk"]))
+
+    def create(self, request, *args, **kwargs):
+        case = case_feedback_for_user(request.user, self.kwargs["case_pk"], "ask")
+        data = FamilyFeedbackInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        feedback = services.feedback_record(case=case, by=request.user, **data.validated_data)
+        return Response(FamilyFeedbackOutput(feedback).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Make a single-use link for the family to give feedback (its url is returned only now)",
+        request=None,
+        responses={201: FeedbackInvitationOutput},
+    ),
+)
+class CaseFeedbackInvitationViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
+    serializer_class = FeedbackInvitationOutput
+
+    def get_queryset(self):
+        return FeedbackInvitation.objects.none()
+
+    def create(self, request, *args, **kwargs):
+        case = case_feedback_for_user(request.user, self.kwargs["case_pk"], "ask")
+        invitation, token = services.feedback_invite(case=case, by=request.user)
+        url = request.build_absolute_uri(reverse("cases:feedback-give", args=[token]))
+        return Response(
+            FeedbackInvitationOutput(invitation, context={"url": url}).data, status=status.HTTP_201_CREATED
+        )

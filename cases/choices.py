@@ -158,6 +158,7 @@ class ChronologyKind(models.TextChoices):
     STEP_DOWN = "step_down", "Step-down to early help"
     PERSON_DETAILS = "person_details", "Person's details updated"
     CHILD_RECORD = "child_record", "Child's statutory record"
+    FAMILY_FEEDBACK = "family_feedback", "Family's feedback on the help they got"
     # Recorded by practitioners.
     NOTE = "note", "Case note"
     HOME_VISIT = "home_visit", "Home visit"
@@ -197,6 +198,7 @@ SYSTEM_CHRONOLOGY_KINDS = frozenset(
         ChronologyKind.STEP_DOWN,
         ChronologyKind.PERSON_DETAILS,
         ChronologyKind.CHILD_RECORD,
+        ChronologyKind.FAMILY_FEEDBACK,
     }
 )
 PRACTITIONER_CHRONOLOGY_KINDS = [
@@ -275,3 +277,37 @@ class RestrictionEventKind(models.TextChoices):
 # What a manager may restrict, and what someone may break glass to open.
 RESTRICTABLE_RECORDS = [(RecordType.FAMILY.value, "Family"), (RecordType.PERSON.value, "Person")]
 OPENABLE_RECORDS = [(RecordType.CASE.value, "Case"), *RESTRICTABLE_RECORDS]
+
+
+# --- families' feedback on the help they got (cases/services.py feedback_*) --------------------
+
+
+class FeedbackAnswer(models.TextChoices):
+    YES = "yes", "Yes"
+    PARTLY = "partly", "Partly"
+    NO = "no", "No"
+
+
+class AskAgainAnswer(models.TextChoices):
+    YES = "yes", "Yes"
+    NOT_SURE = "not_sure", "Not sure"
+    NO = "no", "No"
+
+
+class FeedbackVia(models.TextChoices):
+    ONLINE = "online", "Online, by the link sent to the family"
+    CONVERSATION = "conversation", "Recorded by a worker from a conversation"
+
+
+class FeedbackInvitationEventKind(models.TextChoices):
+    SENT = "sent", "Link made for the family"
+    USED = "used", "Feedback given by the link"
+    REVOKED = "revoked", "Link withdrawn"
+
+
+# The three questions, as the family reads them (the public form and the worker's form alike).
+FEEDBACK_QUESTIONS = {
+    "help_right": "Was the help you got the right help for your family?",
+    "listened_to": "Did you feel listened to?",
+    "ask_again": "If you needed help again, would you ask us?",
+}

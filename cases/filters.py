@@ -1,6 +1,6 @@
 import django_filters
 
-from accounts.models import Team
+from accounts.models import Team, User
 from cases.choices import CaseState, Pathway
 from cases.models import Case
 
@@ -11,7 +11,13 @@ class CaseFilter(django_filters.FilterSet):
     team = django_filters.ModelChoiceFilter(
         queryset=Team.objects.filter(cases__isnull=False).distinct(), empty_label="Any team"
     )
+    # The managers' dashboards link each worker's caseload here (returns/dashboards.py).
+    key_worker = django_filters.ModelChoiceFilter(
+        queryset=User.objects.filter(key_worker_cases__isnull=False).distinct(),
+        empty_label="Any key worker",
+        null_label="No key worker",
+    )
 
     class Meta:
         model = Case
-        fields = ["state", "pathway", "team"]
+        fields = ["state", "pathway", "team", "key_worker"]

@@ -5,11 +5,14 @@ from accounts.choices import AgencyKind
 from accounts.models import User
 from accounts.roles import CASE_HOLDING_ROLES, PRACTICE_ROLES
 from cases.choices import (
+    FEEDBACK_QUESTIONS,
     PRACTITIONER_CHRONOLOGY_KINDS,
     AllocationRole,
+    AskAgainAnswer,
     ClosureReason,
     Disability,
     Ethnicity,
+    FeedbackAnswer,
     Sex,
     UpnUnknown,
 )
@@ -238,3 +241,51 @@ class PersonDetailsForm(forms.Form):
             "date_of_death",
         )
         return cls(initial={field: getattr(person, field) for field in fields} | {"version": person.version})
+
+
+# --- families' feedback (cases/feedback_views.py) ---------------------------------------------
+
+
+def _answer(question: str, choices, required: str) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        choices=choices,
+        widget=forms.RadioSelect,
+        label=FEEDBACK_QUESTIONS[question],
+        error_messages={"required": required, "invalid_choice": required},
+    )
+
+
+class FamilyFeedbackForm(forms.Form):
+    """The family's own form, reached by their link: three questions and room to say more."""
+
+    help_right = _answer(
+        "help_right", FeedbackAnswer.choices, "Select whether the help was the right help for your family"
+    )
+    listened_to = _answer("listened_to", FeedbackAnswer.choices, "Select whether you felt listened to")
+    ask_again = _answer("ask_again", AskAgainAnswer.choices, "Select whether you would ask us for help again")
+    comments = forms.CharField(
+        required=False,
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="Is there anything else you want to tell us? (optional)",
+        help_text="For example, what helped most, or what we could have done better.",
+    )
+    given_by = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Who is giving this feedback? (optional)",
+        help_text="For example, 'Mum' or 'Jordan, aged 14'. You do not have to say.",
+    )
+
+
+class FeedbackRecordForm(FamilyFeedbackForm):
+    """A worker records what the family said in a conversation, in the family's own words."""
+
+    prefix = "feedback"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["comments"].label = "Anything else they said, in their words (optional)"
+        self.fields["comments"].help_text = ""
+        self.fields["given_by"].label = "Who gave the feedback (optional)"
+        self.fields["given_by"].help_text = "For example, 'Mum, on the phone'."

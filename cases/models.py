@@ -5,6 +5,7 @@ case is never reopened; the family gets a new case (episode). Only cases/service
 state, and every change writes a ChronologyEntry in the same transaction.
 """
 
+import hashlib
 from datetime import date
 
 import pgtrigger
@@ -14,16 +15,21 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
 from cases.choices import (
     SINGLE_HOLDER_ALLOCATION_ROLES,
     AllocationRole,
+    AskAgainAnswer,
     CaseState,
     ChronologyKind,
     ClosureReason,
     Ethnicity,
     FamilyRole,
+    FeedbackAnswer,
+    FeedbackInvitationEventKind,
+    FeedbackVia,
     Pathway,
     PersonKind,
     RecordType,
@@ -35,7 +41,7 @@ from cases.choices import (
     Via,
 )
 from cases.validators import validate_nhs_number, validate_upn
-from config.models import HashChain, hash_chain_columns, no_truncate
+from config.models import HashChain, HistoryEvent, hash_chain_columns, no_truncate
 from config.visibility import RestrictedQuerySet
 
 
@@ -631,3 +637,112 @@ class BreakGlass(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} broke glass on R-{self.restriction_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- Families' feedback on the help they got ----------------------------------------------------
+# Asked for when a family's plan ends or the case steps down or closes (cases/services.py
+# feedback_invite, feedback_record): by a single-use link the worker sends, or recorded by the
+# worker from a conversation. The answer goes on the family's chronology.
+
+
+class FeedbackInvitation(models.Model):
+    """A single-use link for a family to give feedback. Only a hash of its token is kept: the
+    link is shown once, to the worker who made it. Used (once), expired (FEEDBACK_LINK_DAYS) or
+    withdrawn, it opens nothing. States: open -> used | revoked (an open one past expires_at is
+    expired); the changes are FeedbackInvitationEvent rows."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="feedback_invitations")
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="feedback_invitations")
+    token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the link's token")
+    moment = models.CharField(max_length=200, help_text="Why the family is asked now")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(used_at__isnull=True) | Q(revoked_at__isnull=True),
+                name="feedback_invitation_used_or_revoked",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Feedback link F{self.pk} for {self.case.reference}"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256((token or "").encode()).hexdigest()
+
+    @property
+    def state(self) -> str:
+        if self.used_at:
+            return "used"
+        if self.revoked_at:
+            return "revoked"
+        return "expired" if self.expires_at <= timezone.now() else "open"
+
+
+class FeedbackInvitationEvent(HistoryEvent):
+    """A feedback link's history: made, used, withdrawn. Append-only."""
+
+    invitation = models.ForeignKey(FeedbackInvitation, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=16, choices=FeedbackInvitationEventKind.choices)
+
+
+class FamilyFeedback(models.Model):
+    """What a family said about the help they got. Append-only (a trigger): a mistake is answered
+    by the family giving feedback again, never by editing what they said."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="family_feedback")
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="feedback")
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, related_name="+", help_text="The case's team when given"
+    )
+    invitation = models.OneToOneField(
+        FeedbackInvitation, null=True, blank=True, on_delete=models.PROTECT, related_name="feedback"
+    )
+    help_right = models.CharField(max_length=8, choices=FeedbackAnswer.choices)
+    listened_to = models.CharField(max_length=8, choices=FeedbackAnswer.choices)
+    ask_again = models.CharField(max_length=8, choices=AskAgainAnswer.choices)
+    comments = models.TextField(blank=True)
+    via = models.CharField(max_length=16, choices=FeedbackVia.choices)
+    given_by = models.CharField(
+        max_length=200, blank=True, help_text="Who in the family gave it, as they described themselves"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The worker who recorded it from a conversation; empty when given online",
+    )
+    given_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-given_at", "-pk"]
+        verbose_name_plural = "family feedback"
+        indexes = [models.Index(fields=["team", "given_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(via=FeedbackVia.ONLINE, invitation__isnull=False, recorded_by__isnull=True)
+                | Q(via=FeedbackVia.CONVERSATION, invitation__isnull=True, recorded_by__isnull=False),
+                name="family_feedback_online_by_link_or_recorded_by_a_worker",
+            )
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="family_feedback_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+            no_truncate("family_feedback_no_truncate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Feedback on {self.case.reference} at {self.given_at:%Y-%m-%d}"

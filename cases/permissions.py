@@ -26,9 +26,10 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.access_log import record_read
+from cases.access_log import record_read, record_refused
 from cases.choices import ChronologyKind, RecordType
 from cases.models import (
+    Allocation,
     BreakGlass,
     Case,
     CaseUserObjectPermission,
@@ -188,7 +189,9 @@ def _manages(user, case: Case) -> bool:
 
 def restricted_or_404(unrestricted: QuerySet, record_type: str, record_id, message: str):
     """Raised when a record is not in the user's visible set: `RecordRestricted` if it would be
-    there but for a restriction (so they may break glass), else 404."""
+    there but for a restriction (so they may break glass), else 404. Either way the attempt goes in
+    the access log as refused."""
+    record_refused(record_type, record_id)
     try:
         exists = unrestricted.filter(pk=record_id).exists()
     except (ValueError, TypeError):
@@ -229,6 +232,36 @@ def person_for_user(user, person_id) -> Person:
     family_id = FamilyMember.objects.filter(person=person).values_list("family_id", flat=True).first()
     record_read(RecordType.PERSON, person.pk, family_id)
     return person
+
+
+# --- families' feedback ----------------------------------------------------------------------
+
+FEEDBACK_ASK_REFUSAL = (
+    "Only the children's services workers on this case, and its team, can ask the family for feedback."
+)
+FEEDBACK_VIEW_REFUSAL = "A family's feedback is seen by children's services staff."
+
+
+def may_ask_feedback(user, case: Case) -> bool:
+    """Workers who may work the case: children's services staff who add to the chronology and are
+    (or were) allocated to it, or belong to or manage the team that holds it. Never a partner."""
+    if not _active(user) or not user.has_perm("cases.add_chronologyentry") or not sees_whole_record(user):
+        return False
+    if user.is_superuser or user.teams.filter(pk=case.team_id).exists():
+        return True
+    return Allocation.objects.filter(case=case, user=user).exists()
+
+
+def case_feedback_for_user(user, case_id, action: str = "view") -> Case:
+    """The case whose family's feedback the user reads (`view`: children's services staff and
+    auditors who see the case) or asks for and records (`ask`: may_ask_feedback). 404 for a case
+    they cannot see, 403 otherwise."""
+    case = case_for_user(user, case_id)
+    if not sees_whole_record(user):
+        raise PermissionDenied(FEEDBACK_VIEW_REFUSAL)
+    if action == "ask" and not may_ask_feedback(user, case):
+        raise PermissionDenied(FEEDBACK_ASK_REFUSAL)
+    return case
 
 
 def restrictions_covering(user, record_type: str, record_id) -> QuerySet[Restriction]:

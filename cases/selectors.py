@@ -4,11 +4,11 @@ cases/permissions.py, so nothing here can show a user what they may not see."""
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Max, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Value
 
 from accounts.choices import Role
 from accounts.models import User
-from cases.choices import CaseState
+from cases.choices import AskAgainAnswer, CaseState, FeedbackAnswer
 from cases.matching import MatchQuery, person_candidates
 from cases.models import (
     Address,
@@ -16,9 +16,12 @@ from cases.models import (
     Case,
     ChronologyEntry,
     Family,
+    FamilyFeedback,
     FamilyMember,
+    FeedbackInvitation,
     Involvement,
     Person,
+    Relationship,
     Restriction,
 )
 from cases.permissions import (
@@ -82,6 +85,30 @@ def family_involvements(family: Family) -> QuerySet[Involvement]:
 
 def case_allocations(case: Case) -> QuerySet[Allocation]:
     return Allocation.objects.filter(case=case, ended_at__isnull=True).select_related("user", "user__agency")
+
+
+def family_cases(user: User, family: Family) -> QuerySet[Case]:
+    """The family's cases past and present that the user may see, the open one first."""
+    return (
+        cases_visible_to(user)
+        .filter(family=family)
+        .select_related(*CASE_LIST_RELATED)
+        .order_by(F("closed_at").desc(nulls_first=True), "-opened_at", "-pk")
+    )
+
+
+def family_relationships(family: Family, user: User) -> QuerySet[Relationship]:
+    """How the family's members relate to each other; either end behind a restriction closed to the
+    user is marked (`person_restricted`, `relative_restricted`) so a page shows it only as such."""
+    return (
+        Relationship.objects.filter(family=family)
+        .select_related("person", "relative")
+        .annotate(
+            person_restricted=behind_restriction(user, "person_id"),
+            relative_restricted=behind_restriction(user, "relative_id"),
+        )
+        .order_by("person__date_of_birth", "person_id", "relative__date_of_birth", "relative_id")
+    )
 
 
 def family_chronology(user: User, family: Family) -> QuerySet[ChronologyEntry]:
@@ -177,3 +204,62 @@ def home_cases(*, user) -> list[tuple[str, QuerySet[Case]]]:
     if role == Role.AUDITOR:
         return [("Open cases", case_list(user).filter(state=CaseState.OPEN))]
     return []
+
+
+# --- families' feedback on the help they got --------------------------------------------------
+
+
+def case_feedback(case: Case) -> QuerySet[FamilyFeedback]:
+    """What the case's family said, newest first (the caller has checked cases/permissions.py
+    case_feedback_for_user)."""
+    return FamilyFeedback.objects.filter(case=case).select_related("recorded_by", "team")
+
+
+def feedback_invitation_open(token: str) -> FeedbackInvitation | None:
+    """The invitation behind a family's link, if it still works (not used, withdrawn or expired)."""
+    from_hash = FeedbackInvitation.objects.filter(token_hash=FeedbackInvitation.hash_token(token)).first()
+    return from_hash if from_hash is not None and from_hash.state == "open" else None
+
+
+def case_feedback_invitations(case: Case) -> QuerySet[FeedbackInvitation]:
+    return FeedbackInvitation.objects.filter(case=case).select_related("created_by", "revoked_by")
+
+
+FEEDBACK_SHARES = {
+    "help_right": FeedbackAnswer,
+    "listened_to": FeedbackAnswer,
+    "ask_again": AskAgainAnswer,
+}
+
+
+def feedback_by_team(teams, since=None, until=None) -> list[dict]:
+    """Families' feedback per team given in [since, until): how many, and for each question how
+    many gave each answer and its share (whole per cent of that team's feedback). One grouped query
+    whatever the number of teams; teams with no feedback are listed with a count of 0."""
+    rows = FamilyFeedback.objects.filter(team__in=teams)
+    if since is not None:
+        rows = rows.filter(given_at__gte=since)
+    if until is not None:
+        rows = rows.filter(given_at__lt=until)
+    counts = {"count": Count("pk")}
+    for question, answers in FEEDBACK_SHARES.items():
+        for answer in answers.values:
+            counts[f"{question}__{answer}"] = Count("pk", filter=Q(**{question: answer}))
+    found = {row["team"]: row for row in rows.values("team").annotate(**counts).order_by()}
+    result = []
+    for team in sorted(teams, key=lambda team: team.name):
+        row = found.get(team.pk, {})
+        total = row.get("count", 0)
+        questions = {}
+        for question, answers in FEEDBACK_SHARES.items():
+            questions[question] = [
+                {
+                    "answer": answer.value,
+                    "label": answer.label,
+                    "count": row.get(f"{question}__{answer.value}", 0),
+                    "share": round(100 * row.get(f"{question}__{answer.value}", 0) / total) if total else 0,
+                }
+                for answer in answers
+            ]
+        result.append({"team": team, "count": total, "questions": questions})
+    return result

@@ -5,8 +5,10 @@ these functions check the domain rules (may this be done to this case, now?).
 """
 
 import re
+import secrets
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -22,12 +24,16 @@ from cases.choices import (
     SINGLE_HOLDER_ALLOCATION_ROLES,
     SYSTEM_CHRONOLOGY_KINDS,
     AllocationRole,
+    AskAgainAnswer,
     CaseState,
     ChronologyKind,
     ClosureReason,
     Disability,
     Ethnicity,
     FamilyRole,
+    FeedbackAnswer,
+    FeedbackInvitationEventKind,
+    FeedbackVia,
     Pathway,
     PersonKind,
     RelationshipKind,
@@ -40,7 +46,10 @@ from cases.models import (
     Case,
     ChronologyEntry,
     Family,
+    FamilyFeedback,
     FamilyMember,
+    FeedbackInvitation,
+    FeedbackInvitationEvent,
     Involvement,
     Person,
     Relationship,
@@ -48,6 +57,7 @@ from cases.models import (
 )
 from cases.signals import case_allocated, case_closed
 from cases.validators import validate_upn
+from config.limits import LONG_TEXT
 from config.models import lock_current, stale_message
 
 POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
@@ -873,3 +883,248 @@ def person_merge(
             author=by,
         )
     return keep
+
+
+# --- families' feedback on the help they got --------------------------------------------------
+# A family is asked when their plan ends or the case steps down or closes: by a single-use link
+# (feedback_invite, then feedback_give on the public form) or by a worker recording what they said
+# in a conversation (feedback_record). The feedback goes on the family's chronology.
+
+FEEDBACK_NOT_YET = (
+    "A family is asked for feedback when their plan ends or the case steps down or closes: "
+    "nothing on this case has ended yet."
+)
+FEEDBACK_LINK_NOT_WORKING = "This link no longer works."
+FEEDBACK_ANSWER_REQUIRED = {
+    "help_right": "Select whether the help was the right help for your family",
+    "listened_to": "Select whether you felt listened to",
+    "ask_again": "Select whether you would ask us for help again",
+}
+# How the chronology tells that something ended, in the words the services above cases write there
+# (pathways: a pathway change and a child's plan ending; stepdown: an approval). The tests in
+# tests/cases/test_family_feedback.py drive those services, so a change of wording fails there.
+PATHWAY_DOWN = re.compile(r"^Pathway (\d) → (\d)")
+STEP_DOWN_APPROVED = re.compile(r"^Step-down SD\d+: (approved by |accepted by the Early Help Hub)")
+PLAN_ENDED = re.compile(r"plan ended", re.IGNORECASE)
+
+
+def feedback_moment(case: Case) -> str | None:
+    """Why the family may be asked for feedback on this case now (in words), or None when nothing
+    has ended: the case closed, it stepped down (to a lower pathway, or a step-down to early help
+    was approved), or a plan ended."""
+    if case.state == CaseState.CLOSED:
+        return f"The case closed on {timezone.localtime(case.closed_at):%-d %B %Y}"
+    entries = ChronologyEntry.objects.filter(
+        case=case,
+        kind__in=[ChronologyKind.PATHWAY_CHANGED, ChronologyKind.STEP_DOWN, ChronologyKind.CHILD_RECORD],
+    ).order_by("-occurred_at", "-pk")
+    for entry in entries.only("kind", "summary", "occurred_at"):
+        when = f"{timezone.localtime(entry.occurred_at):%-d %B %Y}"
+        if entry.kind == ChronologyKind.PATHWAY_CHANGED:
+            moved = PATHWAY_DOWN.match(entry.summary)
+            if moved and int(moved.group(2)) < int(moved.group(1)):
+                return f"The case stepped down to pathway {moved.group(2)} on {when}"
+        elif entry.kind == ChronologyKind.STEP_DOWN and STEP_DOWN_APPROVED.match(entry.summary):
+            return f"The case stepped down to early help on {when}"
+        elif entry.kind == ChronologyKind.CHILD_RECORD and PLAN_ENDED.search(entry.summary):
+            return f"A plan ended on {when}"
+    return None
+
+
+def _feedback_errors(*, help_right: str, listened_to: str, ask_again: str, comments: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for field, value, allowed in (
+        ("help_right", help_right, FeedbackAnswer.values),
+        ("listened_to", listened_to, FeedbackAnswer.values),
+        ("ask_again", ask_again, AskAgainAnswer.values),
+    ):
+        if value not in allowed:
+            errors[field] = FEEDBACK_ANSWER_REQUIRED[field]
+    if len(comments or "") > LONG_TEXT:
+        errors["comments"] = f"What you tell us must be {LONG_TEXT:,} characters or fewer"
+    return errors
+
+
+def _feedback_save(
+    *,
+    case: Case,
+    via: str,
+    author: User,
+    help_right: str,
+    listened_to: str,
+    ask_again: str,
+    comments: str,
+    given_by: str,
+    invitation: FeedbackInvitation | None = None,
+    recorded_by: User | None = None,
+) -> FamilyFeedback:
+    now = timezone.now()
+    feedback = FamilyFeedback.objects.create(
+        case=case,
+        family=case.family,
+        team=case.team,
+        invitation=invitation,
+        help_right=help_right,
+        listened_to=listened_to,
+        ask_again=ask_again,
+        comments=comments.strip(),
+        via=via,
+        given_by=given_by.strip()[:200],
+        recorded_by=recorded_by,
+        given_at=now,
+    )
+    how = "online" if via == FeedbackVia.ONLINE else f"in a conversation with {recorded_by}"
+    answers = (
+        f"right help: {FeedbackAnswer(help_right).label.lower()}; "
+        f"listened to: {FeedbackAnswer(listened_to).label.lower()}; "
+        f"would ask again: {AskAgainAnswer(ask_again).label.lower()}"
+    )
+    detail = "\n".join(
+        part
+        for part in (
+            f"Given by: {feedback.given_by}" if feedback.given_by else "",
+            f"In their words: {feedback.comments}" if feedback.comments else "",
+        )
+        if part
+    )
+    chronology_write(
+        family=case.family,
+        case=case,
+        kind=ChronologyKind.FAMILY_FEEDBACK,
+        summary=f"The family's feedback on the help they got ({how}): {answers}",
+        detail=detail,
+        author=author,
+        occurred_at=now,
+    )
+    return feedback
+
+
+@transaction.atomic
+def feedback_invite(*, case: Case, by: User) -> tuple[FeedbackInvitation, str]:
+    """Make a single-use link for the family to give feedback, and return it with its token (the
+    only time the token exists outside the family's link: the database keeps its hash). A newer
+    link replaces any the case's family still holds."""
+    case = _lock_case(case, None)
+    moment = feedback_moment(case)
+    if moment is None:
+        raise ValidationError(FEEDBACK_NOT_YET, code="not_yet")
+    now = timezone.now()
+    for older in FeedbackInvitation.objects.select_for_update().filter(
+        case=case, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    ):
+        _feedback_invitation_end(older, by, now, "Replaced by a newer link")
+    token = secrets.token_urlsafe(32)
+    invitation = FeedbackInvitation.objects.create(
+        case=case,
+        family=case.family,
+        token_hash=FeedbackInvitation.hash_token(token),
+        moment=moment[:200],
+        created_by=by,
+        created_at=now,
+        expires_at=now + timedelta(days=settings.FEEDBACK_LINK_DAYS),
+    )
+    FeedbackInvitationEvent.objects.create(
+        invitation=invitation,
+        kind=FeedbackInvitationEventKind.SENT,
+        summary=f"Feedback link made for the family of case {case.reference}: {moment}",
+        at=now,
+        by=by,
+    )
+    return invitation, token
+
+
+def _feedback_invitation_end(invitation: FeedbackInvitation, by: User, now: datetime, why: str) -> None:
+    invitation.revoked_at, invitation.revoked_by = now, by
+    invitation.save(update_fields=["revoked_at", "revoked_by"])
+    FeedbackInvitationEvent.objects.create(
+        invitation=invitation, kind=FeedbackInvitationEventKind.REVOKED, summary=why, at=now, by=by
+    )
+
+
+@transaction.atomic
+def feedback_invitation_revoke(*, invitation: FeedbackInvitation, by: User) -> FeedbackInvitation:
+    """Withdraw a link the family has not used (sent to the wrong address, say)."""
+    invitation = FeedbackInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.used_at:
+        raise ValidationError("The family has already used this link.", code="used")
+    if invitation.revoked_at:
+        raise ValidationError("This link has already been withdrawn.", code="revoked")
+    _feedback_invitation_end(invitation, by, timezone.now(), f"Link withdrawn by {by}")
+    return invitation
+
+
+@transaction.atomic
+def feedback_give(
+    *,
+    token: str,
+    help_right: str,
+    listened_to: str,
+    ask_again: str,
+    comments: str = "",
+    given_by: str = "",
+) -> FamilyFeedback:
+    """A family's feedback through their link (no sign-in). A used, expired, withdrawn or unknown
+    link raises the same error, so the answer tells nothing about which it was."""
+    invitation = (
+        FeedbackInvitation.objects.select_for_update()
+        .select_related("case", "case__family", "case__team", "created_by")
+        .filter(token_hash=FeedbackInvitation.hash_token(token))
+        .first()
+    )
+    if invitation is None or invitation.state != "open":
+        raise ValidationError(FEEDBACK_LINK_NOT_WORKING, code="link")
+    errors = _feedback_errors(
+        help_right=help_right, listened_to=listened_to, ask_again=ask_again, comments=comments
+    )
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    invitation.used_at = now
+    invitation.save(update_fields=["used_at"])
+    FeedbackInvitationEvent.objects.create(
+        invitation=invitation, kind=FeedbackInvitationEventKind.USED, summary="Feedback given online", at=now
+    )
+    return _feedback_save(
+        case=invitation.case,
+        via=FeedbackVia.ONLINE,
+        author=invitation.created_by,
+        help_right=help_right,
+        listened_to=listened_to,
+        ask_again=ask_again,
+        comments=comments,
+        given_by=given_by,
+        invitation=invitation,
+    )
+
+
+@transaction.atomic
+def feedback_record(
+    *,
+    case: Case,
+    by: User,
+    help_right: str,
+    listened_to: str,
+    ask_again: str,
+    comments: str = "",
+    given_by: str = "",
+) -> FamilyFeedback:
+    """A worker records the feedback a family gave in a conversation (on the phone, at a visit)."""
+    case = _lock_case(case, None)
+    errors = _feedback_errors(
+        help_right=help_right, listened_to=listened_to, ask_again=ask_again, comments=comments
+    )
+    if feedback_moment(case) is None:
+        errors["__all__"] = FEEDBACK_NOT_YET
+    if errors:
+        raise ValidationError(errors)
+    return _feedback_save(
+        case=case,
+        via=FeedbackVia.CONVERSATION,
+        author=by,
+        help_right=help_right,
+        listened_to=listened_to,
+        ask_again=ask_again,
+        comments=comments,
+        given_by=given_by,
+        recorded_by=by,
+    )

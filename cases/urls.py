@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.decorators.http import require_safe
 
-from cases import views
+from cases import feedback_views, views
 
 app_name = "cases"
 
@@ -17,6 +17,17 @@ urlpatterns = [
         views.case_involvement_end,
         name="case-involvement-end",
     ),
+    path("cases/<int:pk>/feedback/", feedback_views.case_feedback, name="case-feedback"),
+    path("cases/<int:pk>/feedback/invite/", feedback_views.case_feedback_invite, name="case-feedback-invite"),
+    path("cases/<int:pk>/feedback/record/", feedback_views.case_feedback_record, name="case-feedback-record"),
+    path(
+        "cases/<int:pk>/feedback/links/<int:invitation_pk>/withdraw/",
+        feedback_views.case_feedback_revoke,
+        name="case-feedback-revoke",
+    ),
+    # Public: a family's single-use link (no sign-in).
+    path("feedback/<str:token>/", feedback_views.feedback_give, name="feedback-give"),
+    path("families/<int:pk>/", views.family_detail, name="family-detail"),
     path("people/", views.person_search, name="person-search"),
     path(
         "people/<int:pk>/",

@@ -28,6 +28,7 @@ from cases.permissions import (
     can,
     case_for_user,
     families_visible_to,
+    family_for_user,
     may_restrict,
     people_visible_to,
     person_for_user,
@@ -188,6 +189,33 @@ def case_involvement_end(request, pk: int, involvement_pk: int):
     else:
         messages.success(request, f"{involvement.user} is no longer involved with the family.")
     return redirect("cases:case-detail", pk=case.pk)
+
+
+# A family's chronology runs to thousands of entries: its page shows it a page at a time.
+CHRONOLOGY_PAGE = 50
+
+
+@login_required
+@require_safe
+def family_detail(request, pk: int):
+    """The whole family: members and how they are related, its cases past and present, and its
+    chronology. Whoever may see the family's cases may see it (the read is logged); others get 404."""
+    user = request.user
+    family = family_for_user(user, pk)
+    members = list(selectors.family_members(family, user))
+    chronology = Paginator(selectors.family_chronology(user, family), CHRONOLOGY_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "family": family,
+        "members": members,
+        "relationships": selectors.family_relationships(family, user),
+        "cases": selectors.family_cases(user, family),
+        "involvements": selectors.family_involvements(family),
+        "chronology": chronology,
+        **_restriction_context(user, RecordType.FAMILY, family.pk),
+    }
+    return render(request, "cases/family_detail.html", context)
 
 
 @login_required

@@ -23,6 +23,12 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # The local authority this deployment serves (shown in the header and on letters).
 LOCAL_AUTHORITY_NAME = env_str("LOCAL_AUTHORITY_NAME", "Continuum demo council")
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "continuum-demo")
+# What the public "ask for help" pages tell families (referrals/selectors.py: help_contact_details).
+# The defaults are Ofcom's numbers reserved for drama, so a demo never shows a real line.
+HELP_PHONE = env_str("HELP_PHONE", "0808 157 0192")
+HELP_PHONE_HOURS = env_str("HELP_PHONE_HOURS", "Monday to Friday, 9am to 5pm, except bank holidays")
+HELP_OUT_OF_HOURS_PHONE = env_str("HELP_OUT_OF_HOURS_PHONE", "0808 157 0193")
+DATA_PROTECTION_EMAIL = env_str("DATA_PROTECTION_EMAIL", "data.protection@example.org")
 # Which loaded threshold document (levels of need) the decision screens use.
 THRESHOLD_DOCUMENT = env_str("THRESHOLD_DOCUMENT", "nottingham")
 # The local authority's own closure days (YYYY-MM-DD, comma-separated), beyond bank holidays.
@@ -49,6 +55,8 @@ CLOCK_TIMESCALES = dict(
 # How long a finished PDF chronology stays downloadable (hours), and where the files are kept.
 CHRONOLOGY_EXPORT_HOURS = env_int("CHRONOLOGY_EXPORT_HOURS", 24, minimum=1)
 BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 8, minimum=1)
+# How long a family's single-use feedback link works (cases/services.py feedback_invite).
+FEEDBACK_LINK_DAYS = env_int("FEEDBACK_LINK_DAYS", 28, minimum=1)
 # How many step-downs and step-ups the monthly audit samples (seeds/003_40fab6e510133f40.txt, 5.8).
 STEPDOWN_AUDIT_SAMPLE_SIZE = env_int("STEPDOWN_AUDIT_SAMPLE_SIZE", 5, minimum=1)
 EXPORT_DIR = Path(env_str("EXPORT_DIR", str(VAR_DIR / "exports")))
@@ -352,6 +360,7 @@ SPECTACULAR_SETTINGS = {
         "DecisionOutcomeEnum": "pathways.choices.Outcome",
         "S47OutcomeEnum": "pathways.codes.S47Outcome",
         "RestrictionCategoryEnum": "cases.choices.RestrictionCategory",
+        "FeedbackAnswerEnum": "cases.choices.FeedbackAnswer",
         "AbuseCategoryEnum": "pathways.codes.AbuseCategory",
         "DisabilityEnum": "cases.choices.Disability",
         "UpnUnknownEnum": "cases.choices.UpnUnknown",

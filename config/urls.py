@@ -47,3 +47,7 @@ urlpatterns = [
     ),
     path("healthz", healthz, name="healthz"),
 ]
+
+# Errors in the service's layout (templates/400.html, 403.html, 404.html); the 500 page needs no
+# request context, since the request context may be what failed (config/errors.py).
+handler500 = "config.errors.server_error"

@@ -50,6 +50,8 @@ class TaskKind(models.TextChoices):
     ICPC_HOLD = "icpc_hold", "Hold an initial child protection conference"
     REVIEW_DUE = "review_due", "Hold a review"
     CLOCK_DUE = "clock_due", "A timescale close to its end"
+    AUDIT_FINDINGS = "audit_findings", "Record a case audit's findings"
+    LEAD_PROFESSIONAL = "lead_professional", "Take up a family as lead professional"
 
 
 class TaskState(models.TextChoices):

@@ -2,6 +2,7 @@ from django import forms
 
 from accounts.models import Agency, User
 from accounts.selectors import active_ecpps
+from assessments.forms import indicator_field, indicator_groups
 from assessments.models import ThresholdIndicator
 from cases.choices import ClosureReason
 from config.forms import DateInput
@@ -28,12 +29,7 @@ class DecisionForm(forms.Form):
         help_text="What in the assessment leads to this decision",
         error_messages={"required": "Explain why: a decision without a rationale cannot be recorded."},
     )
-    indicators = forms.TypedMultipleChoiceField(
-        required=False,
-        coerce=int,
-        label="Indicators relied on",
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-    )
+    indicators = indicator_field("Indicators relied on")
     family_view = forms.CharField(
         max_length=LONG_TEXT,
         required=False,
@@ -86,7 +82,7 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args, cited=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["indicators"].choices = [(indicator.pk, indicator.text) for indicator in cited]
+        self.fields["indicators"].choices = indicator_groups(cited)
         self.fields["ecpp"].queryset = active_ecpps()
         self._cited = {indicator.pk: indicator for indicator in cited}
 

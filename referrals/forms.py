@@ -1,17 +1,25 @@
 import uuid
 
 from django import forms
+from django.utils import timezone
 
 from accounts.choices import AgencyKind
 from accounts.models import Agency, Team, User
 from accounts.selectors import active_ecpps
-from assessments.forms import indicator_choices
+from assessments.forms import indicator_choices, indicator_field
 from assessments.models import ThresholdIndicator
 from cases.models import Family
 from config.forms import DateInput
 from config.limits import LONG_TEXT
 from pathways.codes import PrimaryNeed, ReferralSource
 from referrals.choices import FamilyConsent, FeedbackMethod, SubjectRole, TriageOutcome, Urgency
+from referrals.services import (
+    SubjectDetails,
+    contact_consent_errors,
+    contact_postcode_errors,
+    contact_subjects_errors,
+    subject_is_filled_in,
+)
 
 CHILD_ROWS = 3
 ADULT_ROWS = 2
@@ -53,12 +61,7 @@ class RequestForm(forms.Form):
     urgency = forms.ChoiceField(
         choices=Urgency.choices, initial=Urgency.ROUTINE, widget=forms.RadioSelect, label="How urgent"
     )
-    indicators = forms.TypedMultipleChoiceField(
-        required=False,
-        coerce=int,
-        label="Threshold indicators (optional)",
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-    )
+    indicators = indicator_field("Threshold indicators (optional)")
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     def __init__(self, *args, document=None, **kwargs):
@@ -67,6 +70,22 @@ class RequestForm(forms.Form):
         self.document = document
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+
+    def clean(self):
+        """The service's rules on consent and the postcode, checked with the rest of the page so
+        that every error shows at once."""
+        data = super().clean()
+        errors = {
+            **contact_consent_errors(
+                family_consents=data.get("family_consents") or "",
+                consent_notes=data.get("consent_notes") or "",
+            ),
+            **contact_postcode_errors(postcode=data.get("postcode") or ""),
+        }
+        for field, message in errors.items():
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, message)
+        return data
 
     def cleaned_indicators(self):
         ids = self.cleaned_data.get("indicators") or []
@@ -86,7 +105,34 @@ class SubjectForm(forms.Form):
     relationship = forms.CharField(required=False, max_length=100, label="Relationship to the child")
 
 
-SubjectFormSet = forms.formset_factory(SubjectForm, extra=0)
+class BaseSubjectFormSet(forms.BaseFormSet):
+    def clean(self):
+        """The service's rules about who a request names (at least one child, a name for each),
+        checked with the rest of the page so that every error shows at once."""
+        rows = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", {}) or {}
+            subject = SubjectDetails(
+                role=data.get("role") or SubjectRole.CHILD,
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+                date_of_birth=data.get("date_of_birth"),
+                relationship=data.get("relationship", ""),
+            )
+            if subject_is_filled_in(subject=subject) or form.errors:
+                rows.append((form, subject))
+        errors = contact_subjects_errors(
+            people=[subject for _form, subject in rows], today=timezone.localdate()
+        )
+        for key, message in errors.items():
+            parts = key.split(".")
+            if len(parts) == 3 and parts[2] in rows[int(parts[1]) - 1][0].fields:
+                rows[int(parts[1]) - 1][0].add_error(parts[2], message)
+            elif key == "subjects":
+                raise forms.ValidationError(message)
+
+
+SubjectFormSet = forms.formset_factory(SubjectForm, formset=BaseSubjectFormSet, extra=0)
 
 
 def subject_formset(data=None):

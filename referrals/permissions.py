@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from cases.access_log import record_read
+from cases.access_log import record_read, record_refused
 from cases.choices import RecordType
 from cases.permissions import RecordRestricted, open_families, people_visible_to
 from config.visibility import visibility_rule
@@ -29,6 +29,7 @@ def contact_for_user(user, contact_id, action: str = "view") -> Contact:
     try:
         contact = contacts_visible_to(user).with_due_times().get(pk=contact_id)
     except (Contact.DoesNotExist, ValueError, TypeError):
+        record_refused(RecordType.CONTACT, contact_id)
         if user.has_perm("cases.view_all_cases"):
             family_id = (
                 Contact.objects.filter(pk=_number(contact_id)).values_list("family_id", flat=True).first()

@@ -7,6 +7,7 @@ app_name = "referrals"
 
 urlpatterns = [
     path("help/", views.help_request, name="help"),
+    path("help/privacy/", views.help_privacy, name="help-privacy"),
     path("requests/", views.my_requests, name="my-requests"),
     path("requests/new/", views.request_new, name="request-new"),
     path("front-door/", views.queue, name="queue"),

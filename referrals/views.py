@@ -170,9 +170,21 @@ def help_request(request):
             except ValidationError as exc:
                 _show_subject_errors(form, formset, exc)
             else:
-                return render(request, "referrals/help_done.html", {"contact": contact})
-        return render(request, "referrals/help_form.html", {"form": form, "formset": formset}, status=400)
-    return render(request, "referrals/help_form.html", {"form": form, "formset": formset})
+                context = {"contact": contact, "promised_by": selectors.contact_promised_by(contact)}
+                return render(request, "referrals/help_done.html", context | _help_context())
+        context = {"form": form, "formset": formset} | _help_context()
+        return render(request, "referrals/help_form.html", context, status=400)
+    return render(request, "referrals/help_form.html", {"form": form, "formset": formset} | _help_context())
+
+
+def _help_context() -> dict:
+    return {"help": selectors.help_contact_details()}
+
+
+@require_safe
+def help_privacy(request):
+    """Open to anyone: how the council uses what a family tells it."""
+    return render(request, "referrals/help_privacy.html", _help_context())
 
 
 @login_required
@@ -241,7 +253,7 @@ def contact_detail(request, pk: int, *, triage_form=None, feedback_form=None, st
         "contact": contact,
         "subjects": subjects,
         "triager": triager,
-        "repeats": selectors.repeat_contacts(request.user, contact) if triager else [],
+        "background": selectors.contact_background(request.user, contact) if staff else None,
         "staff": staff,
         "events": contact.events.select_related("by")
         if staff

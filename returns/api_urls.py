@@ -3,6 +3,7 @@ from django.urls import path
 from returns import apis
 
 urlpatterns = [
+    path("dashboard/", apis.DashboardView.as_view(), name="api-dashboard"),
     path("returns/cin-census/", apis.CensusRequestView.as_view(), name="api-census"),
     path(
         "returns/cin-census/<int:year>/quality/", apis.CensusQualityView.as_view(), name="api-census-quality"

@@ -5,8 +5,9 @@ from dataclasses import asdict
 
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,7 +16,15 @@ from cases.choices import Via
 from returns import services
 from returns.census import census_years_available
 from returns.choices import ReturnKind
-from returns.permissions import build_for_user, children_named_for, require_returns_maker
+from returns.dashboards import PERIOD_MONTHS, Scope, dashboard
+from returns.forms import DashboardFilterForm
+from returns.permissions import (
+    build_for_user,
+    children_named_for,
+    dashboard_links,
+    dashboard_teams,
+    require_returns_maker,
+)
 from returns.selectors import census_quality
 
 
@@ -140,3 +149,93 @@ class CensusQualityView(APIView):
             for row in rows
         ]
         return paginator.get_paginated_response(ChildProblemsOutput(data, many=True).data)
+
+
+# --- the managers' dashboards ---------------------------------------------------------------------
+
+
+class FigureRowOutput(serializers.Serializer):
+    label = serializers.CharField()
+    value = serializers.FloatField(allow_null=True, help_text="What the chart's bar shows")
+    text = serializers.CharField(help_text="The value as the chart reads it")
+    values = serializers.DictField(
+        child=serializers.IntegerField(allow_null=True), help_text="The table's numbers, by column"
+    )
+    url = serializers.CharField(help_text="The list behind this row, when the user may open it")
+
+
+class FigureOutput(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    about = serializers.CharField(help_text="What is counted")
+    columns = serializers.ListField(child=serializers.CharField())
+    rows = FigureRowOutput(many=True)
+    url = serializers.CharField(help_text="The list behind the figure, when the user may open it")
+
+
+class PeriodOutput(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField(help_text="The last day counted")
+
+
+class DashboardOutput(serializers.Serializer):
+    team = serializers.IntegerField(allow_null=True, help_text="The team chosen; null for all your teams")
+    teams = serializers.ListField(child=serializers.IntegerField(), help_text="The teams counted")
+    period = PeriodOutput()
+    figures = FigureOutput(many=True)
+
+
+def _figure_data(figure) -> dict:
+    return {
+        "key": figure.key,
+        "title": figure.title,
+        "about": figure.about,
+        "columns": figure.columns,
+        "url": figure.url,
+        "rows": [
+            {
+                "label": row.label,
+                "value": row.value,
+                "text": row.text,
+                "values": dict(zip(figure.columns, row.cells, strict=True)),
+                "url": row.url,
+            }
+            for row in figure.rows
+        ],
+    }
+
+
+class DashboardView(APIView):
+    @extend_schema(
+        summary="The managers' dashboard figures for your teams (team managers, MASH, heads of service)",
+        parameters=[
+            OpenApiParameter("team", int, description="One of your teams; leave out for all of them"),
+            OpenApiParameter(
+                "months", int, enum=list(PERIOD_MONTHS), description="The last 3, 6 or 12 months"
+            ),
+            OpenApiParameter("start", OpenApiTypes.DATE, description="Instead of months: the first day"),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="With start: the last day"),
+        ],
+        responses=DashboardOutput,
+    )
+    def get(self, request):
+        teams = dashboard_teams(request.user)
+        form = DashboardFilterForm(request.query_params or None, teams=teams)
+        if form.is_bound and not form.is_valid():
+            raise ValidationError(
+                {
+                    "non_field_errors" if field == "__all__" else field: list(errors)
+                    for field, errors in form.errors.items()
+                }
+            )
+        team = form.cleaned_data.get("team") if form.is_bound else None
+        result = dashboard(
+            scope=Scope.of(teams, team), period=form.period, links=dashboard_links(request.user)
+        )
+        data = {
+            "team": team.pk if team else None,
+            "teams": list(result.scope.team_ids),
+            "period": {"start": result.period.start, "end": result.period.end},
+            "figures": [_figure_data(figure) for figure in result.figures],
+        }
+        return Response(DashboardOutput(data).data)

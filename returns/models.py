@@ -31,7 +31,10 @@ class ReturnBuild(models.Model):
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
-        permissions = [("make_returns", "Can make the statutory returns (census, Annex A)")]
+        permissions = [
+            ("make_returns", "Can make the statutory returns (census, Annex A)"),
+            ("view_dashboard", "Can see the managers' dashboards (returns/dashboards.py)"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "year", "end_on", "months", "requested_by"],

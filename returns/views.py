@@ -14,9 +14,16 @@ from config.forms import form_add_service_errors
 from returns import services
 from returns.census import CensusYear, census_years_available
 from returns.choices import BuildState, ReturnKind
-from returns.forms import AnnexARequestForm, CensusRequestForm
+from returns.dashboards import Scope, dashboard
+from returns.forms import AnnexARequestForm, CensusRequestForm, DashboardFilterForm
 from returns.models import ReturnBuild
-from returns.permissions import build_for_user, children_named_for, require_returns_maker
+from returns.permissions import (
+    build_for_user,
+    children_named_for,
+    dashboard_links,
+    dashboard_teams,
+    require_returns_maker,
+)
 from returns.selectors import census_quality
 
 # Each return's page: the form that asks for it, and the template listing the user's recent ones.
@@ -99,3 +106,18 @@ def census_quality_page(request, year: int):
         "children_with_queries": sum(1 for row in rows if not row.errors),
     }
     return render(request, "returns/quality.html", context)
+
+
+@login_required
+@require_safe
+def dashboard_page(request):
+    """The managers' dashboards: figures with their charts and tables, for the teams and period
+    chosen. Filters that do not make sense (a team not the user's, a day that is not real) are
+    shown as errors, with no figures."""
+    teams = dashboard_teams(request.user)
+    form = DashboardFilterForm(request.GET or None, teams=teams)
+    if form.is_bound and not form.is_valid():
+        return render(request, "returns/dashboard.html", {"form": form}, status=400)
+    team = form.cleaned_data.get("team") if form.is_bound else None
+    figures = dashboard(scope=Scope.of(teams, team), period=form.period, links=dashboard_links(request.user))
+    return render(request, "returns/dashboard.html", {"form": form, "dashboard": figures})

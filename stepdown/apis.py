@@ -23,6 +23,7 @@ from stepdown.permissions import (
     family_for_consent,
     require_audit_reader,
     stepdown_for_user,
+    stepdown_to_take_up,
     stepdowns_visible_to,
 )
 
@@ -185,6 +186,7 @@ class StepDownOutput(OutputSerializer):
             "decision",
             "shared_at",
             "completed_at",
+            "taken_up_at",
             "version",
             "events",
         ]
@@ -264,6 +266,14 @@ class PanelInput(StepDownVersionInput):
     )
     resources = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
     reason = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
+
+
+class TakeUpOutput(serializers.ModelSerializer):
+    """What the lead professional is told back: no more of the step-down than they were shared."""
+
+    class Meta:
+        model = StepDown
+        fields = ["id", "reference", "taken_up_at"]
 
 
 @extend_schema_view(
@@ -389,6 +399,17 @@ class StepDownViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         return self._act(request, pk, "accept", "hub", AcceptInput)
+
+    @extend_schema(
+        summary="The named lead professional takes the family up (after a completed route e step-down)",
+        request=None,
+        responses=TakeUpOutput,
+    )
+    @action(detail=True, methods=["post"], url_path="take-up")
+    def take_up(self, request, pk=None):
+        step_down = stepdown_to_take_up(request.user, pk)
+        step_down = services.stepdown_take_up(step_down=step_down, by=request.user)
+        return Response(TakeUpOutput(step_down).data)
 
     @extend_schema(
         summary="Record the MASG panel's decision (route d)", request=PanelInput, responses=StepDownOutput

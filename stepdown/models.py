@@ -153,6 +153,9 @@ class StepDown(models.Model):
         null=True, blank=True, help_text="When the referral package travelled to the receiving team or agency"
     )
     completed_at = models.DateTimeField(null=True, blank=True)
+    taken_up_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the lead professional said they had taken the family up"
+    )
     version = models.PositiveIntegerField(default=1)
 
     objects = RestrictedQuerySet.as_manager()

@@ -1,14 +1,17 @@
 """What stepdown adds to other apps' pages (registered in apps.py)."""
 
 from cases.permissions import sees_whole_record
-from stepdown.permissions import may_step_down
+from stepdown.permissions import may_step_down, stepdowns_to_take_up
 from stepdown.selectors import current_stepdown
 
 
 def case_panel(*, user, case) -> dict | None:
     """The case page: the step-down in progress (or the last), and the way to propose one."""
-    step_down = current_stepdown(case) if sees_whole_record(user) else None
+    if sees_whole_record(user):
+        step_down, to_take_up = current_stepdown(case), None
+    else:  # a partner sees no step-down, but may be the lead professional it named
+        step_down, to_take_up = None, stepdowns_to_take_up(user).filter(case=case).first()
     can_step_down = may_step_down(user, case)
-    if not (step_down or can_step_down):
+    if not (step_down or can_step_down or to_take_up):
         return None
-    return {"case": case, "step_down": step_down, "can_step_down": can_step_down}
+    return {"case": case, "step_down": step_down, "can_step_down": can_step_down, "to_take_up": to_take_up}

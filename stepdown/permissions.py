@@ -159,6 +159,29 @@ def stepdowns_to_approve(user, step_downs: QuerySet[StepDown]) -> QuerySet[StepD
     )
 
 
+def stepdowns_to_take_up(user) -> QuerySet[StepDown]:
+    """Completed step-downs naming `user` as the family's lead professional that they have not yet
+    taken up. A lead professional (often a partner, who sees no step-down otherwise) sees only
+    these, and only to take the family up."""
+    return StepDown.objects.filter(
+        lead_professional=user, state=StepDownState.COMPLETED, taken_up_at__isnull=True
+    )
+
+
+def stepdown_to_take_up(user, step_down_id) -> StepDown:
+    """The step-down the lead professional takes up (404 for anyone else, and once taken up)."""
+    step_down = (
+        stepdowns_to_take_up(user)
+        .select_related("case", "family", "proposed_by")
+        .filter(pk=step_down_id)
+        .first()
+    )
+    if step_down is None:
+        raise Http404("No such step-down is waiting for you.")
+    record_read(RecordType.FAMILY, step_down.family_id, step_down.family_id)
+    return step_down
+
+
 def case_for_stepdown(user, case_id) -> Case:
     """The case a step-down is proposed from (404 if unseen; 403 if the role may not propose)."""
     case = case_for_user(user, case_id)

@@ -21,9 +21,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.choices import AgencyKind, TeamKind
+from accounts.choices import AgencyKind, Role, TeamKind
 from accounts.models import Agency, Team, User
 from cases.choices import AllocationRole, CaseState, ChronologyKind, FamilyRole, Pathway, PersonKind
 from cases.models import Case, Family, FamilyMember, Person, Relationship
@@ -777,6 +778,49 @@ def _complete(step_down: StepDown, by: User, now: datetime, summary: str) -> Non
             family=step_down.family, user=lead, role_description="Lead professional (early help)", by=by
         )
     _chronology(step_down, step_down.outcome_wording, by, step_down.needs)
+    if lead is not None:
+        _lead_wait(step_down)
+
+
+def _lead_wait(step_down: StepDown) -> None:
+    """The family now waits on its lead professional (a partner named at the CIN meeting) to read
+    what was done and take them up: a task in their tray until they say so (stepdown_take_up), so
+    nobody is handed over blind."""
+    task_open(
+        kind=TaskKind.LEAD_PROFESSIONAL,
+        target=step_down,
+        summary=f"Take up the family of step-down {step_down.reference} as their lead professional",
+        why="The family stepped down to early help with you named as lead professional: read what "
+        "was done, then say you have taken them up",
+        url=reverse("cases:case-detail", args=[step_down.case_id]) + "#step-down-status",
+        users=[step_down.lead_professional],
+        family=step_down.family,
+    )
+
+
+@transaction.atomic
+def stepdown_take_up(*, step_down: StepDown, by: User) -> StepDown:
+    """The lead professional has read the family's history and leads their support from now: the
+    proposer hears of it, the chronology records it, and the task leaves their tray."""
+    step_down = _lock(step_down, None)
+    if step_down.lead_professional_id != by.pk:
+        raise ValidationError("Only the family's named lead professional can take them up.", code="not_lead")
+    if step_down.state != StepDownState.COMPLETED:
+        raise ValidationError("The step-down is not complete yet: there is nothing to take up.", code="state")
+    if step_down.taken_up_at is not None:
+        raise ValidationError("You have already taken this family up.", code="twice")
+    now = timezone.now()
+    step_down.taken_up_at = now
+    step_down.save(update_fields=["taken_up_at"])
+    StepDownEvent.objects.create(
+        step_down=step_down, state=step_down.state, summary="Taken up by the lead professional", at=now, by=by
+    )
+    _chronology(step_down, "the lead professional has taken the family up", by)
+    tasks_close(target=step_down, kind=TaskKind.LEAD_PROFESSIONAL, by=by)
+    _tell(
+        step_down.proposed_by, step_down, "taken-up", "taken up by the lead professional", "No action needed"
+    )
+    return step_down
 
 
 @transaction.atomic
@@ -1239,7 +1283,22 @@ def audit_sample_draw(*, month: date, by: User, size: int | None = None) -> Audi
         )
         for kind, thing in chosen
     )
+    _audit_wait(sample)
     return sample
+
+
+def _audit_wait(sample: AuditSample) -> None:
+    """A drawn sample waits for an auditor's findings on each family in it: a task in every
+    auditor's tray until the last finding is recorded (audit_finding_record)."""
+    waiting = sample.items.filter(audited_at__isnull=True).count()
+    task_open(
+        kind=TaskKind.AUDIT_FINDINGS,
+        target=sample,
+        summary=f"Record the findings of the {sample.month:%B %Y} step-down and step-up audit",
+        why=f"A sample was drawn for the monthly case audit: {waiting} of its families wait for findings",
+        url=f"{reverse('stepdown:audit')}?month={sample.month:%Y-%m}",
+        users=User.objects.filter(groups__name=Role.AUDITOR, is_active=True).order_by("pk"),
+    )
 
 
 @transaction.atomic
@@ -1271,6 +1330,8 @@ def audit_finding_record(
     item.audited_by = by
     item.audited_at = timezone.now()
     item.save(update_fields=["rating", "findings", "learning", "audited_by", "audited_at"])
+    if not AuditSampleItem.objects.filter(sample_id=item.sample_id, audited_at__isnull=True).exists():
+        tasks_close(target=item.sample, kind=TaskKind.AUDIT_FINDINGS, by=by)
     return item
 
 
@@ -1286,6 +1347,8 @@ def stepdown_tasks_backfill() -> None:
     step_downs = StepDown.objects.filter(state__in=list(waits)).select_related(
         "case", "contact", "proposed_by", "receiving_team"
     )
+    for sample in AuditSample.objects.filter(items__audited_at__isnull=True).distinct().order_by("pk"):
+        _audit_wait(sample)
     for step_down in step_downs.order_by("pk"):
         kind, wait = waits[step_down.state]
         clock = open_clock(step_down, kind)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("step-downs/audit/sample/", views.audit_sample, name="audit-sample"),
     path("step-downs/audit/items/<int:pk>/", views.audit_finding, name="audit-finding"),
     path("step-downs/<int:pk>/", require_safe(views.stepdown_detail), name="detail"),
+    path("step-downs/<int:pk>/take-up/", views.stepdown_take_up, name="take-up"),
     path("step-downs/<int:pk>/<str:act>/", views.stepdown_act, name="act"),
     path("cases/<int:case_pk>/step-down/", views.stepdown_routes, name="routes"),
     path("cases/<int:case_pk>/step-down/<str:route>/", views.stepdown_new, name="new"),

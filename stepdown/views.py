@@ -25,6 +25,7 @@ from stepdown.permissions import (
     require_stepdown_lists,
     stepdown_controls,
     stepdown_for_user,
+    stepdown_to_take_up,
 )
 
 # --- consent ----------------------------------------------------------------------------------
@@ -215,6 +216,19 @@ def stepdown_act(request, pk: int, act: str):
             )
             return redirect(step_down)
     return stepdown_detail(request, pk, bound={act: form}, status=400)
+
+
+@login_required
+@require_POST
+def stepdown_take_up(request, pk: int):
+    step_down = stepdown_to_take_up(request.user, pk)
+    try:
+        services.stepdown_take_up(step_down=step_down, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"You lead this family's support now (step-down {step_down.reference}).")
+    return redirect("cases:case-detail", step_down.case_id)
 
 
 @login_required

@@ -243,3 +243,29 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def journey(browser):
+    """journey(): a new page in a browser context of its own, 1280 px wide, that remembers every
+    address it shows. The test fails at its end unless each one was checked with
+    tests.axe.assert_accessible (axe-core, WCAG 2.2 AA)."""
+    from tests.axe import track_pages, unchecked_pages
+
+    contexts, pages = [], []
+
+    def new_page(**options):
+        options.setdefault("viewport", {"width": 1280, "height": 900})
+        context = browser.new_context(**options)
+        page = context.new_page()
+        track_pages(page)
+        contexts.append(context)
+        pages.append(page)
+        return page
+
+    yield new_page
+    missed = [url for page in pages for url in unchecked_pages(page)]
+    for context in contexts:
+        context.close()
+    if missed:
+        pytest.fail("The journey showed pages it did not check with axe: " + ", ".join(missed))

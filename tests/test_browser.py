@@ -5,6 +5,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from tests.axe import assert_accessible
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a-test-password-1"  # tests.accounts.factories.PASSWORD
@@ -12,10 +14,23 @@ PASSWORD = "a-test-password-1"  # tests.accounts.factories.PASSWORD
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    yield context.new_page()
-    context.close()
+def new_page(browser):
+    """new_page(): a page in a browser context of its own, 1280 px wide. These journeys check with
+    axe (tests/axe.py) the pages they stop on; tests/*/test_*journeys.py are held to every page."""
+    contexts = []
+
+    def make():
+        contexts.append(browser.new_context(viewport={"width": 1280, "height": 900}))
+        return contexts[-1].new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
 
 
 @pytest.fixture
@@ -25,34 +40,46 @@ def page_without_javascript(browser):
     context.close()
 
 
-def sign_in(page, base_url, username):
+def sign_in(page, base_url, username, *, accessible=True):
+    """Sign in; `accessible`: check the sign-in page and the home page with axe (JavaScript on)."""
     page.goto(base_url + reverse("home"))
     assert "/accounts/sign-in/" in page.url
+    if accessible:
+        assert_accessible(page)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    if accessible:
+        page.locator("#navigation").wait_for()
+        assert_accessible(page)
 
 
 def test_a_worker_signs_in_opens_a_case_and_adds_to_the_chronology(page, live_server, cast, world):
     sign_in(page, live_server.url, "fh.worker")
     page.get_by_role("heading", name="Hello, Femi").wait_for()
+    assert_accessible(page)
     # GOV.UK Frontend's stylesheet was built and served.
     header_colour = page.evaluate("getComputedStyle(document.querySelector('.govuk-header')).backgroundColor")
     assert header_colour not in ("rgba(0, 0, 0, 0)", "transparent")
 
     page.get_by_role("link", name=world.north_case.reference).first.click()
     page.get_by_role("heading", name=re.compile("Northam family")).wait_for()
+    assert_accessible(page)
     assert page.get_by_role("link", name="Nia Northam").is_visible()
     assert page.locator(".moj-timeline__item").count() >= 3
 
     page.get_by_text("Add to the chronology").click()
     page.get_by_label("What happened").select_option("home_visit")
-    page.get_by_label("When it happened").fill("2026-03-02T10:15")
+    page.locator("[name=entry-occurred_at_day]").fill("2")
+    page.locator("[name=entry-occurred_at_month]").fill("3")
+    page.locator("[name=entry-occurred_at_year]").fill("2026")
+    page.locator("[name=entry-occurred_at_time]").fill("10:15am")
     page.get_by_label("Who it is about").select_option(label="Nia Northam")
     page.get_by_label("Summary").fill("Saw Nia at home after school")
     page.get_by_role("button", name="Add entry").click()
 
     page.get_by_text("Added to the chronology.").wait_for()
+    assert_accessible(page)
     first = page.locator(".moj-timeline__item").filter(has_text="Saw Nia at home after school")
     assert first.count() == 1
     assert "Femi Harper" in first.inner_text()
@@ -60,7 +87,7 @@ def test_a_worker_signs_in_opens_a_case_and_adds_to_the_chronology(page, live_se
 
 def test_the_case_page_works_without_javascript(page_without_javascript, live_server, cast, world):
     page = page_without_javascript
-    sign_in(page, live_server.url, "team.manager")
+    sign_in(page, live_server.url, "team.manager", accessible=False)  # axe needs JavaScript
     page.goto(live_server.url + reverse("cases:case-detail", args=[world.south_case.pk]))
     assert page.get_by_role("heading", name=re.compile("Southey family")).is_visible()
     # <details> opens without JavaScript: allocate a key worker.
@@ -76,6 +103,7 @@ def test_the_case_page_works_without_javascript(page_without_javascript, live_se
 def test_a_partner_gets_not_found_for_a_family_they_do_not_work_with(page, live_server, cast, world):
     sign_in(page, live_server.url, "school.dsl")
     page.get_by_role("heading", name=re.compile("Hello")).wait_for()
+    assert_accessible(page)
     assert world.school_case.reference in page.content()
     response = page.goto(live_server.url + reverse("cases:case-detail", args=[world.north_case.pk]))
     assert response.status == 404
@@ -89,6 +117,7 @@ def test_person_search_updates_as_you_type(page, live_server, cast, world):
     page.get_by_label("Name").fill("Northa")
     # No click on Search: htmx fetches the results as the name is typed.
     page.get_by_role("link", name="Nia Northam").wait_for(timeout=5000)
+    assert_accessible(page)
     assert "name=Northa" in page.url
     assert not [e for e in errors if "Content Security Policy" in e], errors
 
@@ -103,19 +132,26 @@ def test_api_docs_render_under_the_content_security_policy(page, live_server, ca
 
 
 def test_a_family_help_worker_contributes_and_proposes_pathway_3_and_a_social_worker_confirms(
-    browser, live_server, cast, world, thresholds
+    new_page, live_server, cast, world, thresholds
 ):
-    worker = browser.new_context().new_page()
+    worker = new_page()
+    # At 900 px tall the click on "Add to the assessment" after choosing from the indicator
+    # picker's list does not send the form (seen 2026-12-04, not yet understood): kept at 720 px as
+    # this journey always ran; see the closing note of that session.
+    worker.set_viewport_size({"width": 1280, "height": 720})
     sign_in(worker, live_server.url, "fh.worker")
     worker.goto(live_server.url + reverse("cases:case-detail", args=[world.north_case.pk]))
+    assert_accessible(worker)
     worker.get_by_role("link", name="The family's assessment").click()
     worker.get_by_label("Part of the assessment").select_option("worried_about")
     worker.get_by_label("Which child").select_option(label="Nia Northam")
     worker.get_by_label("What you have learned or observed").fill("Nia says there is often no food at home")
     basic_needs = thresholds.indicators.get(text__startswith="Unable to meet family's basic needs")
-    worker.get_by_label("Threshold indicators this evidences").select_option(str(basic_needs.pk))
+    worker.get_by_label("Search for an indicator").fill("Unable to meet family's basic needs")
+    worker.get_by_role("option", name=re.compile("Unable to meet family's basic needs")).click()
     worker.get_by_role("button", name="Add to the assessment").click()
     worker.get_by_text("Added to the family's assessment.").wait_for()
+    assert_accessible(worker)
     assert worker.get_by_text("Nia says there is often no food at home").is_visible()
     assert basic_needs.level.name in worker.locator("#indicator-summary").inner_text()
 
@@ -126,52 +162,56 @@ def test_a_family_help_worker_contributes_and_proposes_pathway_3_and_a_social_wo
     worker.get_by_label("Primary need (census)").select_option("N7")
     worker.get_by_role("button", name="Propose for confirmation").click()
     worker.get_by_text("Decision proposed for confirmation").wait_for()
+    assert_accessible(worker)
     assert worker.get_by_role("heading", name="Waiting for confirmation", exact=True).is_visible()
-    worker.context.close()
 
-    social = browser.new_context().new_page()
+    social = new_page()
     sign_in(social, live_server.url, "social.worker")
     social.goto(live_server.url + reverse("pathways:decision", args=[world.north_case.pk]))
+    assert_accessible(social)
     social.get_by_role("button", name="Confirm this decision").click()
     social.get_by_text("Decision confirmed").wait_for()
+    assert_accessible(social)
     assert "2 → 3" in social.locator("#pathway-history").inner_text()
-    social.context.close()
     world.north_case.refresh_from_db()
     assert world.north_case.pathway == 3 and world.north_case.key_worker == cast.fh_worker
 
 
 def test_a_school_dsl_requests_support_mash_triages_to_pathway_2_and_the_dsl_reads_the_feedback(
-    browser, live_server, cast
+    new_page, live_server, cast
 ):
     def as_user(username):
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        user_page = context.new_page()
+        user_page = new_page()
         sign_in(user_page, live_server.url, username)
-        return context, user_page
+        return user_page
 
     # The DSL sends a request for support.
-    dsl_context, dsl = as_user("school.dsl")
+    dsl = as_user("school.dsl")
     dsl.get_by_role("link", name="Requests for support").click()
     dsl.get_by_role("link", name="Request support for a family").click()
     dsl.locator("[name=subjects-0-first_name]").fill("Ola")
     dsl.locator("[name=subjects-0-last_name]").fill("Okafor")
-    dsl.locator("[name=subjects-0-date_of_birth]").fill("2016-05-02")
+    dsl.locator("[name=subjects-0-date_of_birth_day]").fill("2")
+    dsl.locator("[name=subjects-0-date_of_birth_month]").fill("5")
+    dsl.locator("[name=subjects-0-date_of_birth_year]").fill("2016")
     dsl.get_by_label("What help does the family need, and why? In your own words").fill(
         "Ola often arrives hungry and tired; mum has asked us for help"
     )
     dsl.get_by_label("Yes, the family agrees to this request").check()
     dsl.get_by_role("button", name="Send the request").click()
     dsl.get_by_text("Your reference is").wait_for()
+    assert_accessible(dsl)
     reference = re.search(r"R\d{2}-\d{6}", dsl.get_by_text("Your reference is").inner_text()).group(0)
     assert dsl.get_by_text("We are looking at this request").is_visible()
 
     # The MASH manager finds it in the queue, makes a record for Ola and triages to pathway 2.
-    mash_context, mash = as_user("mash.manager")
+    mash = as_user("mash.manager")
     mash.get_by_role("link", name="Front door").click()
     mash.get_by_role("link", name=reference).click()
     mash.get_by_label(re.compile("make a new record")).check()
     mash.get_by_role("button", name="Link").click()
     mash.get_by_text("Linked.").wait_for()
+    assert_accessible(mash)
     mash.get_by_label("Pathway 2: family help").check()
     mash.get_by_label("Why (the front door's record)").fill("Unmet basic needs; the family wants help")
     mash.get_by_label("What we will tell the referrer").fill(
@@ -180,9 +220,11 @@ def test_a_school_dsl_requests_support_mash_triages_to_pathway_2_and_the_dsl_rea
     mash.get_by_label("Team to hold the case").select_option(label="Family Help Team North")
     mash.get_by_role("button", name="Record the triage decision").click()
     mash.get_by_text(f"{reference}: triaged.").wait_for()
+    assert_accessible(mash)
     assert mash.locator("#outcome").get_by_text("Pathway 2: family help").is_visible()
     mash.get_by_role("button", name="Record the letter as sent").click()
     mash.get_by_text("The outcome letter is recorded as sent").wait_for()
+    assert_accessible(mash)
 
     # The DSL reads the feedback from their requests.
     dsl.get_by_role("link", name="Requests for support").click()
@@ -192,11 +234,9 @@ def test_a_school_dsl_requests_support_mash_triages_to_pathway_2_and_the_dsl_rea
     assert "We will offer the family help" in letter.inner_text()
     assert "Unmet basic needs" not in dsl.content()
     assert dsl.get_by_role("link", name="I disagree with this decision").is_visible()
-    mash_context.close()
-    dsl_context.close()
 
 
-def test_a_disagreement_climbs_the_ladder_in_the_browser(browser, live_server, cast):
+def test_a_disagreement_climbs_the_ladder_in_the_browser(new_page, live_server, cast):
     """The DSL disagrees from the letter; the duty worker answers; the DSL escalates; the team
     manager resolves and records that the decision changed."""
     from accounts.models import Team
@@ -227,68 +267,75 @@ def test_a_disagreement_climbs_the_ladder_in_the_browser(browser, live_server, c
     contact_feedback_send(contact=contact, by=cast.mash_manager, method="online")
 
     def as_user(username):
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        user_page = context.new_page()
+        user_page = new_page()
         sign_in(user_page, live_server.url, username)
-        return context, user_page
+        return user_page
 
-    dsl_context, dsl = as_user("school.dsl")
+    dsl = as_user("school.dsl")
     dsl.goto(live_server.url + reverse("referrals:letter", args=[contact.pk]))
+    assert_accessible(dsl)
     dsl.get_by_role("link", name="I disagree with this decision").click()
     dsl.get_by_label("Why do you think the decision is wrong?").fill("She is frightened of mum's new partner")
     dsl.get_by_role("button", name="Record my disagreement").click()
     dsl.get_by_text("Your disagreement is recorded").wait_for()
+    assert_accessible(dsl)
     assert "Stage 1" in dsl.locator("#current-stage").inner_text()
     disagreement_url = dsl.url
 
-    mash_context, mash = as_user("mash.manager")
+    mash = as_user("mash.manager")
     mash.get_by_role("link", name="Inbox").click()
     mash.get_by_role("button", name="Open").first.click()
     mash.get_by_text("Add your position").click()
     mash.get_by_label("Your position").fill("Mum gave a full explanation; no other agency is worried")
     mash.get_by_role("button", name="Save position").click()
     mash.get_by_text("Your position is on record.").wait_for()
+    assert_accessible(mash)
 
     dsl.goto(disagreement_url)
+    assert_accessible(dsl)
     assert "no other agency is worried" in dsl.locator("#disagreement-history").inner_text()
     dsl.get_by_text("Not resolved: escalate to the next stage").click()
     dsl.get_by_label("Why it is not resolved at this stage").fill("She said it again today")
     dsl.get_by_role("button", name="Escalate").click()
     dsl.get_by_text("Escalated to the next stage").wait_for()
+    assert_accessible(dsl)
     assert "Stage 2: Duty manager or team manager" in dsl.locator("#current-stage").inner_text()
 
-    tm_context, manager = as_user("team.manager")
+    manager = as_user("team.manager")
     manager.goto(disagreement_url)
+    assert_accessible(manager)
     manager.get_by_text("Record the resolution").click()
     manager.get_by_label("What was agreed").fill("A social worker will see her tomorrow; contact re-opened")
     manager.get_by_label("Yes, the original decision changed").check()
     manager.get_by_role("button", name="Record resolution").click()
     manager.get_by_text("Resolution recorded").wait_for()
+    assert_accessible(manager)
     dsl.reload()
+    assert_accessible(dsl)
     assert "the original decision changed" in dsl.content()
-    for context in (dsl_context, mash_context, tm_context):
-        context.close()
 
 
 def test_a_manager_restricts_a_family_and_a_social_worker_breaks_glass_to_open_it(
-    browser, live_server, cast, world
+    new_page, live_server, cast, world
 ):
     from cases.models import AccessLogEntry, BreakGlass
 
     def as_user(username):
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
+        page = new_page()
         sign_in(page, live_server.url, username)
         page.get_by_role("heading", name=re.compile("Hello")).wait_for()
+        assert_accessible(page)
         return page
 
     manager = as_user("team.manager")
     manager.goto(live_server.url + reverse("cases:case-detail", args=[world.north_case.pk]))
+    assert_accessible(manager)
     manager.get_by_role("link", name="Restrict this record").click()
     manager.get_by_label("A member of staff's family").check()
     manager.get_by_role("textbox", name="Reason").fill("A member of staff's family: synthetic test.")
     manager.get_by_role("button", name="Restrict the record").click()
     manager.get_by_text("The record is restricted").wait_for()
+    assert_accessible(manager)
 
     worker = as_user("social.worker")
     worker.get_by_role("link", name="Find a person").click()
@@ -303,6 +350,7 @@ def test_a_manager_restricts_a_family_and_a_social_worker_breaks_glass_to_open_i
     )
     worker.get_by_role("button", name="Break glass and open the record").click()
     worker.get_by_role("heading", name="Nia Northam").wait_for()
+    assert_accessible(worker)
     assert worker.locator("#restricted-banner").is_visible()
     opening = BreakGlass.objects.get()
     assert (
@@ -311,4 +359,5 @@ def test_a_manager_restricts_a_family_and_a_social_worker_breaks_glass_to_open_i
     assert AccessLogEntry.objects.filter(user=cast.social_worker, reason=opening.reason).exists()
 
     manager.goto(live_server.url + reverse("escalation:inbox"))
+    assert_accessible(manager)
     assert "broke glass to open restricted record" in manager.content()

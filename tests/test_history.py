@@ -15,8 +15,9 @@ HISTORIES = sorted(
 )
 
 
-def test_the_six_histories_share_the_base():
+def test_the_seven_histories_share_the_base():
     assert [model._meta.label for model in HISTORIES] == [
+        "cases.FeedbackInvitationEvent",
         "disagreements.DisagreementEvent",
         "escalation.ClockEvent",
         "escalation.TaskEvent",

@@ -71,8 +71,10 @@ def test_a_restricted_family_is_hidden_from_everyone_not_named(cast, world, rest
     assert not people_visible_to(cast.social_worker).filter(pk=world.north_child.pk).exists()
     assert not chronology_visible_to(cast.social_worker).filter(family=world.north_case.family).exists()
     assert world.north_case.reference not in client.get(reverse("cases:case-list")).content.decode()
-    # Nothing read, so nothing logged as read.
-    assert not AccessLogEntry.objects.filter(user=cast.social_worker).exists()
+    # Nothing read, so nothing logged as read: only as refused.
+    assert set(AccessLogEntry.objects.filter(user=cast.social_worker).values_list("reason", flat=True)) <= {
+        "Refused"
+    }
 
 
 def test_named_users_open_it_as_before_and_see_the_banner(cast, world, restricted, client_for):

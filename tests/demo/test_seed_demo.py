@@ -36,7 +36,7 @@ def test_seed_demo_builds_a_demo_authority_and_is_idempotent(settings):
         user = authenticate(username=username, password="demo-pass-for-test")
         assert user is not None, username
         assert user.primary_role == role
-    assert Family.objects.count() == 51  # 50 demo families, one more made at the front door
+    assert Family.objects.count() == 52  # 50 demo families, two more made at the front door
     open_pathways = set(Case.objects.filter(state="open").values_list("pathway", flat=True))
     assert open_pathways == {1, 2, 3, 4}
     assert Case.objects.filter(state="closed").exists()
@@ -46,7 +46,7 @@ def test_seed_demo_builds_a_demo_authority_and_is_idempotent(settings):
     from assessments.models import Assessment, Conversation
     from pathways.models import Decision, Plan
 
-    assert Assessment.objects.count() == 51 and Conversation.objects.count() == 50
+    assert Assessment.objects.count() == 52 and Conversation.objects.count() == 50
     assert Plan.objects.count() == Case.objects.filter(pathway__gte=2, contacts__isnull=True).count()
     # The front door has work in it, and one request has been decided and answered.
     from referrals.models import Contact
@@ -61,15 +61,19 @@ def test_seed_demo_builds_a_demo_authority_and_is_idempotent(settings):
     from disagreements.models import Disagreement, LadderContact
 
     disputed = Disagreement.objects.get()
-    assert disputed.stage == 1 and disputed.owner.username == "mash.manager"
+    # Not resolved at any rung in time, it has climbed to the head of service (rung 5).
+    assert disputed.stage == 5 and disputed.owner.username == "head.of.service"
+    assert disputed.events.filter(summary="Not resolved at this stage").count() == 4
     assert LadderContact.objects.count() == 3
     assert Decision.objects.filter(state="proposed").exists()
     # A step-down waits for the team manager, with the parent's consent; the hub has a manager.
     from stepdown.models import StepDown
 
-    waiting = StepDown.objects.get()
-    assert waiting.state == "proposed" and waiting.consent.early_help
+    waiting = StepDown.objects.get(state="proposed")
+    assert waiting.consent.early_help
     assert waiting.receiving_team.manager.username == "ehh.manager"
+    # The front door passed one request to the Early Help Hub, which has yet to review it.
+    assert StepDown.objects.get(state="with_hub", route="contact").receiving_team == waiting.receiving_team
     counts = (
         Family.objects.count(),
         Case.objects.count(),
@@ -157,3 +161,74 @@ def test_the_demo_history_holds_every_census_element_and_passes_the_dfes_rules(s
         fired = report["rules"] + report["return_level"]
         assert report["crashed"] == [] and [rule for rule in fired if rule["severity"] == "ERROR"] == []
         assert {rule["rule"] for rule in fired} <= {"2887Q", "8670Q", "8675Q"}, fired
+
+
+# Demo logins with nothing waiting on them: no service makes work for an administrator
+# (escalation.choices.TaskKind); their home page says so.
+NO_TRAY_WORK = {"admin"}
+
+
+def test_on_first_sign_in_every_worker_and_manager_finds_work_in_their_tray(settings):
+    from demo.management.commands.seed_demo import DEMO_USERS
+    from escalation.models import Task
+    from escalation.selectors import tray
+
+    settings.DEBUG = True
+    call_command("seed_demo", children=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    empty = {row[0] for row in DEMO_USERS if not tray(User.objects.get(username=row[0])).exists()}
+    assert empty == NO_TRAY_WORK
+    kinds = set(Task.objects.filter(state="open").values_list("kind", flat=True))
+    assert {
+        "decision_confirm",
+        "stepdown_approve",
+        "hub_review",
+        "contact_triage",
+        "disagreement_stage",
+        "icpc_hold",
+        "review_due",
+        "proposal_returned",
+        "consent_record",
+        "lead_professional",
+        "audit_findings",
+    } <= kinds
+
+
+def test_the_demo_families_dates_hold_together(settings):
+    """No address before birth, no parent younger than 16 at a child's birth, no school worries
+    about a baby, cases opened on days of their own over past years, nothing on a case's chronology
+    before it opened, caseloads a worker could hold, and families' feedback on closed cases."""
+    from datetime import timedelta
+
+    from django.db.models import F, Max, Min
+
+    from assessments.models import Contribution
+    from cases.models import Address, FamilyFeedback, Relationship
+
+    settings.DEBUG = True
+    call_command("seed_demo", children=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert Address.objects.exists()
+    assert not Address.objects.filter(moved_in__lt=F("person__date_of_birth")).exists()
+    for relationship in Relationship.objects.filter(kind__in=["mother", "father"]).select_related(
+        "person", "relative"
+    ):
+        gap = relationship.relative.date_of_birth - relationship.person.date_of_birth
+        assert gap >= timedelta(days=16 * 365), relationship
+    for contribution in Contribution.objects.filter(child__isnull=False).select_related("child"):
+        if "school" in contribution.text.lower() or contribution.section == "education":
+            assert contribution.child.age >= 5, contribution.text
+    assert Case.objects.dates("opened_at", "day").count() >= 40
+    span = Case.objects.aggregate(first=Min("opened_at"), last=Max("opened_at"))
+    assert span["last"] - span["first"] > timedelta(days=365)
+    assert not ChronologyEntry.objects.filter(
+        case__isnull=False, occurred_at__lt=F("case__opened_at")
+    ).exists()
+    caseloads = (
+        Case.objects.filter(state="open", key_worker__isnull=False)
+        .values("key_worker")
+        .annotate(n=Count("pk"))
+        .values_list("n", flat=True)
+    )
+    assert max(caseloads) <= 25
+    feedback = FamilyFeedback.objects.select_related("case")
+    assert feedback.exists() and all(item.case.state == "closed" for item in feedback)
+    assert ChronologyEntry.objects.filter(kind="family_feedback").count() == feedback.count()

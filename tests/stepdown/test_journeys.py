@@ -57,7 +57,10 @@ def test_a_social_worker_steps_a_cin_case_down_to_a_team_around_the_family(
     worker.get_by_label("Test Primary School").check()
     worker.get_by_label("In writing (signed form or letter)").check()
     worker.get_by_label("Where it is recorded").fill("Signed at the CIN meeting")
-    worker.get_by_label("Date given").fill(f"{timezone.localdate():%Y-%m-%d}")
+    for part, value in zip(
+        ("Day", "Month", "Year"), f"{timezone.localdate():%-d %-m %Y}".split(), strict=True
+    ):
+        worker.get_by_role("group", name="Date given").get_by_label(part).fill(value)
     worker.get_by_role("button", name="Record consent").click()
     worker.get_by_text(re.compile(r"Consent CN\d+ recorded")).wait_for()
     # Back on the route (e) form, where the consent now shows.
@@ -68,7 +71,10 @@ def test_a_social_worker_steps_a_cin_case_down_to_a_team_around_the_family(
     worker.get_by_label("Needs identified for early help").fill("School attendance; evening routines")
     worker.get_by_label(re.compile(r"CN\d+: Pat Southey")).check()
     worker.get_by_label("Lead professional named at the CIN meeting").select_option(label="Dee Lewis")
-    worker.get_by_label("Date of the CIN meeting").fill(f"{timezone.localdate():%Y-%m-%d}")
+    for part, value in zip(
+        ("Day", "Month", "Year"), f"{timezone.localdate():%-d %-m %Y}".split(), strict=True
+    ):
+        worker.get_by_role("group", name="Date of the CIN meeting").get_by_label(part).fill(value)
     worker.get_by_label("The agreement, as recorded in the CIN meeting notes").fill(
         "All agreed to step down to a team around the family, Dee Lewis (school DSL) to lead."
     )

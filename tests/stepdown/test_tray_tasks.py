@@ -332,3 +332,74 @@ def test_an_overdue_approval_is_raised_with_those_who_may_approve_it(cast, south
     assert counts["awaiting_approval"] == 1
     told = Notification.objects.filter(key__startswith=f"stepdown:{step_down.pk}:awaiting_approval")
     assert set(told.values_list("user__username", flat=True)) == {"team.manager", "other.manager"}
+
+
+# --- a family to take up as lead professional ----------------------------------------------------
+
+
+def test_the_lead_professional_has_the_family_in_their_tray_until_they_take_it_up(
+    cast, stepped_down, client_for, api_for
+):
+    """Route (e): the school's DSL, named at the CIN meeting, takes the family up from the case
+    page (the only part of the step-down a partner sees); the proposer is told."""
+    step_down = stepped_down
+    task = tray(cast.school_dsl).get(kind=TaskKind.LEAD_PROFESSIONAL, object_id=step_down.pk)
+    assert task.url.startswith(reverse("cases:case-detail", args=[step_down.case_id]))
+    assert holders_of_lead(step_down) == {cast.school_dsl}
+
+    page = client_for(cast.school_dsl).get(task.url).content.decode()
+    assert "I have taken this family up as lead professional" in page
+    # Nobody else can take it up, and they are not offered the button.
+    other = client_for(cast.social_worker)
+    assert "I have taken this family up" not in other.get(task.url).content.decode()
+    assert other.post(reverse("stepdown:take-up", args=[step_down.pk])).status_code == 404
+    assert api_for(cast.team_manager).post(f"/api/v1/step-downs/{step_down.pk}/take-up/").status_code == 404
+
+    answer = client_for(cast.school_dsl).post(reverse("stepdown:take-up", args=[step_down.pk]))
+    assert answer.status_code == 302
+    step_down.refresh_from_db()
+    assert step_down.taken_up_at is not None
+    assert not tray(cast.school_dsl).filter(kind=TaskKind.LEAD_PROFESSIONAL).exists()
+    assert step_down.events.filter(summary="Taken up by the lead professional", by=cast.school_dsl).exists()
+    assert Notification.objects.filter(
+        user=cast.social_worker, key__startswith=f"stepdown:{step_down.pk}:taken-up"
+    ).exists()
+    # Once taken up, it is not waiting any more: not again, in the page or the API.
+    assert (
+        client_for(cast.school_dsl).post(reverse("stepdown:take-up", args=[step_down.pk])).status_code == 404
+    )
+    again = api_for(cast.school_dsl).post(f"/api/v1/step-downs/{step_down.pk}/take-up/")
+    assert again.status_code == 404
+
+
+def test_the_lead_professional_takes_up_through_the_api_and_sees_no_more(cast, stepped_down, api_for):
+    answer = api_for(cast.school_dsl).post(f"/api/v1/step-downs/{stepped_down.pk}/take-up/")
+    assert answer.status_code == 200
+    assert set(answer.json()) == {"id", "reference", "taken_up_at"}
+    assert answer.json()["taken_up_at"]
+
+
+def holders_of_lead(step_down) -> set:
+    return _holding(TaskKind.LEAD_PROFESSIONAL, step_down)
+
+
+# --- the monthly audit ------------------------------------------------------------------------------
+
+
+def test_a_drawn_audit_sample_waits_in_every_auditor_s_tray_until_its_last_finding(cast, stepped_down):
+    from stepdown.models import AuditSampleItem
+
+    second_auditor = UserFactory(username="auditor.two", roles=[Role.AUDITOR], agency=cast.la)
+    sample = services.audit_sample_draw(month=timezone.localdate(), by=cast.auditor)
+    items = list(AuditSampleItem.objects.filter(sample=sample))
+    assert len(items) >= 2  # the step-down and the world's step-up into pathway 3
+    for auditor in (cast.auditor, second_auditor):
+        task = tray(auditor).get(kind=TaskKind.AUDIT_FINDINGS, object_id=sample.pk)
+        assert f"{len(items)} of its families" in task.why
+    assert not tray(cast.team_manager).filter(kind=TaskKind.AUDIT_FINDINGS).exists()
+
+    for item in items[:-1]:
+        services.audit_finding_record(item=item, by=cast.auditor, rating="good", findings="Well evidenced")
+    assert tray(second_auditor).filter(kind=TaskKind.AUDIT_FINDINGS).exists()  # one family still waits
+    services.audit_finding_record(item=items[-1], by=second_auditor, rating="good", findings="Clear plan")
+    assert not Task.objects.filter(kind=TaskKind.AUDIT_FINDINGS, state=TaskState.OPEN).exists()

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from faker import Faker
 
+from accounts.choices import Role
 from cases import services
 from cases.choices import AllocationRole, Disability, FamilyRole, PersonKind, RelationshipKind, Sex
 from cases.models import Case, Family, Person
@@ -106,13 +107,20 @@ class Story:
             self.case.refresh_from_db()
             return action(*args, **kwargs)
 
+    @property
+    def worker(self):
+        """The case's social worker (its key worker), who records its decisions, plans and reviews."""
+        return self.case.key_worker or self.users["social.worker"]
+
     def decide(self, by: str, outcome: str, **extra) -> None:
         extra.setdefault("rationale", "Recorded in the demo history.")
         if outcome == Outcome.PATHWAY_4:
             extra.setdefault("lawful_basis", "Risk of significant harm: s47 enquiry.")
         self.on(
             lambda: decision_record(
-                case=self.case, by=self.users[by], details=DecisionDetails(outcome=outcome, **extra)
+                case=self.case,
+                by=self.worker if by == "social.worker" else self.users[by],
+                details=DecisionDetails(outcome=outcome, **extra),
             )
         )
 
@@ -130,14 +138,14 @@ class Story:
         self.on(lambda: assessment_authorise(case=self.case, by=self.users["team.manager"], factors=factors))
 
     def plan(self) -> None:
-        self.on(lambda: plan_start(case=self.case, by=self.users["social.worker"]))
+        self.on(lambda: plan_start(case=self.case, by=self.worker))
 
     def review(self) -> None:
         plan = Plan.objects.get(case=self.case)
         self.on(
             lambda: plan_review_record(
                 plan=plan,
-                by=self.users["social.worker"],
+                by=self.worker,
                 held_on=self.day,
                 notes="Reviewed with the family and the agencies working with them.",
                 late_reason="Demo history: held when the family could attend.",
@@ -214,12 +222,25 @@ class History:
         self.today = timezone.localdate()
         self.upn = upn
         self.children = 0
+        self.social_workers = {
+            team.pk: {
+                user.pk
+                for user in users.values()
+                if user.groups.filter(name=Role.SOCIAL_WORKER).exists()
+                and user.teams.filter(pk=team.pk).exists()
+            }
+            for team in teams.values()
+        }
 
     def _travel(self, day: date):
         moment = datetime.combine(day, datetime.min.time()).replace(hour=10)
         return time_machine.travel(timezone.make_aware(moment), tick=False)
 
-    def _child(self, family: Family, last: str, on: date, *, unborn: bool = False) -> Person:
+    def _child(
+        self, family: Family, last: str, on: date, *, unborn: bool = False, oldest: int = 16
+    ) -> Person:
+        """A child of the family, at most `oldest` years old on `on` (so never older than their
+        parent could have had them)."""
         by = self.users["mash.manager"]
         if unborn:
             child = services.person_create(
@@ -228,7 +249,7 @@ class History:
         else:
             sex = self.rng.choice([Sex.FEMALE, Sex.MALE])
             first = self.fake.first_name_female() if sex == Sex.FEMALE else self.fake.first_name_male()
-            born = on - timedelta(days=self.rng.randint(200, 16 * 365))
+            born = on - timedelta(days=self.rng.randint(200, max(oldest, 1) * 365))
             child = services.person_create(
                 by=by, kind=PersonKind.CHILD, first_name=first, last_name=last, sex=sex, date_of_birth=born
             )
@@ -264,6 +285,7 @@ class History:
     ) -> tuple[Family, list[Person]]:
         by = self.users["mash.manager"]
         last = self.fake.last_name()
+        parent_age = self.rng.randint(20, 45)
         with self._travel(on):
             family = services.family_create(by=by, name=f"{last} family")
             parent = services.person_create(
@@ -272,11 +294,13 @@ class History:
                 first_name=self.fake.first_name_female(),
                 last_name=last,
                 sex=Sex.FEMALE,
-                date_of_birth=on - timedelta(days=self.rng.randint(20, 45) * 365),
+                date_of_birth=on - timedelta(days=parent_age * 365),
             )
             services.family_member_add(family=family, person=parent, role=FamilyRole.PARENT_CARER, by=by)
+            oldest = min(16, parent_age - 17)  # a mother at least 17 when her eldest was born
             children = [
-                self._child(family, last, on) for _ in range(size or self.rng.choice([1, 1, 2, 2, 3]))
+                self._child(family, last, on, oldest=oldest)
+                for _ in range(size or self.rng.choice([1, 1, 2, 2, 3]))
             ]
             if unborn:
                 children.append(self._child(family, last, on, unborn=True))
@@ -294,13 +318,15 @@ class History:
     def case(self, family: Family, on: date, pathway: int = 2) -> Case:
         north = self.rng.random() < 0.6
         team = self.teams["Family Help Team North" if north else "Family Help Team South"]
+        # Each team's social workers share its cases (a caseload each, not one worker holding all).
+        workers = [user for user in self.users.values() if user.pk in self.social_workers[team.pk]]
         with self._travel(on):
             case = services.case_open(
                 family=family, team=team, pathway=pathway, by=self.users["mash.manager"]
             )
             services.case_allocate(
                 case=case,
-                user=self.users["social.worker"],
+                user=self.rng.choice(workers),
                 role=AllocationRole.KEY_WORKER,
                 by=self.users["team.manager"],
             )
@@ -334,7 +360,7 @@ class History:
         consent = story.on(
             lambda: consent_record(
                 family=case.family,
-                by=story.users["social.worker"],
+                by=story.worker,
                 given_by=parent,
                 method="written",
                 recorded_where="Signed consent form (demo history)",
@@ -345,7 +371,7 @@ class History:
         step_down = story.on(
             lambda: stepdown_propose(
                 case=case,
-                by=story.users["social.worker"],
+                by=story.worker,
                 details=StepDownDetails(
                     route="single_agency",
                     rationale="The assessment found needs the school can meet with the family.",

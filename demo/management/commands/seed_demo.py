@@ -1,10 +1,12 @@
 """Create a synthetic demo local authority: agencies, teams, one login per role, ~50 families
 across the four pathways. Everything is invented. Safe to run again: it tops up, never doubles."""
 
+import contextlib
 import random
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import nhs_number
+import time_machine
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
@@ -34,19 +36,21 @@ from cases.choices import (
     RestrictionCategory,
     Sex,
 )
-from cases.models import Case, Family, FamilyMember, Person, Relationship, Restriction
+from cases.models import Case, Family, FamilyMember, FeedbackInvitation, Person, Relationship, Restriction
 from cases.validators import upn_check_letter
 from demo.management.commands._census_history import History
-from disagreements.models import LadderContact
-from disagreements.services import disagreement_raise_on_contact
+from disagreements.models import Disagreement, LadderContact
+from disagreements.services import disagreement_escalate, disagreement_raise_on_contact
 from pathways.choices import Outcome
 from pathways.codes import ReferralSource
 from pathways.models import CinEpisode
 from pathways.services import (
     DecisionDetails,
+    assessment_authorise,
     decision_confirm,
     decision_propose,
     decision_record,
+    decision_return,
     plan_action_add,
     plan_outcome_add,
     plan_start,
@@ -60,8 +64,15 @@ from referrals.services import (
     contact_subject_link,
     contact_triage,
 )
-from stepdown.models import StepDown
-from stepdown.services import StepDownDetails, consent_record, stepdown_propose
+from stepdown.models import AuditSampleItem, StepDown
+from stepdown.services import (
+    StepDownDetails,
+    audit_finding_record,
+    audit_sample_draw,
+    consent_record,
+    stepdown_approve,
+    stepdown_propose,
+)
 
 LA = "Continuum demo council children's services"
 # Children the history since 1 April 2024 gives a CIN episode: each of the 2025/26 and 2026/27
@@ -181,8 +192,38 @@ DEMO_USERS = [
     ),
     # The senior rungs of the disagreement ladder (escalation.LadderContact).
     ("service.manager", "Sunil", "Mehta", Role.TEAM_MANAGER, LA, "MASH", "Service manager"),
-    ("head.of.service", "Helen", "Osei", Role.TEAM_MANAGER, LA, "MASH", "Head of service"),
+    ("head.of.service", "Helen", "Osei", Role.HEAD_OF_SERVICE, LA, "Quality Assurance", "Head of service"),
     ("director", "David", "Carr", Role.TEAM_MANAGER, LA, "MASH", "Director of children's services"),
+    # More social workers, so that each holds a caseload a practitioner would believe.
+    ("social.worker.3", "Tomasz", "Nowak", Role.SOCIAL_WORKER, LA, "Family Help Team North", "Social worker"),
+    ("social.worker.4", "Grace", "Mensah", Role.SOCIAL_WORKER, LA, "Family Help Team North", "Social worker"),
+    (
+        "social.worker.south.3",
+        "Aisha",
+        "Rahman",
+        Role.SOCIAL_WORKER,
+        LA,
+        "Family Help Team South",
+        "Social worker",
+    ),
+    (
+        "social.worker.2",
+        "Ngozi",
+        "Adeyemi",
+        Role.SOCIAL_WORKER,
+        LA,
+        "Family Help Team North",
+        "Social worker",
+    ),
+    (
+        "social.worker.south.2",
+        "Callum",
+        "Reid",
+        Role.SOCIAL_WORKER,
+        LA,
+        "Family Help Team South",
+        "Social worker",
+    ),
     (
         "head.teacher",
         "Hannah",
@@ -258,6 +299,52 @@ NOTES = [
 ]
 
 
+# Families' feedback on closed cases: at most this many, with things families say.
+MAX_FEEDBACK = 80
+FEEDBACK_COMMENTS = [
+    "",
+    "",
+    "Jo listened and did what she said she would.",
+    "It took a while to get going but the breakfast club made a big difference.",
+    "I felt judged at the first meeting but it got better.",
+    "The family meetings helped us talk to each other again.",
+    "I wish we had asked for help sooner.",
+    "Too many different workers: we had to tell our story again.",
+]
+# How long ago (days) an open case at each pathway opened: advice is short, family help and above
+# run longer. Each case opens on a day of its own.
+CASE_AGE_DAYS = {
+    Pathway.ADVICE: (10, 90),
+    Pathway.FAMILY_HELP: (30, 540),
+    Pathway.REDUCE_RISK: (90, 720),
+    Pathway.PREVENT_HARM: (60, 600),
+}
+SOCIAL_WORKERS = {
+    "north": ["social.worker", "social.worker.2", "social.worker.3", "social.worker.4"],
+    "south": ["social.worker.south", "social.worker.south.2", "social.worker.south.3"],
+}
+
+
+def _weekday(day: date) -> date:
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+def _on(day: date, hour: int):
+    """Do what follows as if it were that day (at that hour): the services date it so."""
+    moment = datetime.combine(day, datetime.min.time()).replace(hour=hour)
+    return time_machine.travel(timezone.make_aware(moment), tick=False)
+
+
+def _years(person) -> int:
+    born = person.date_of_birth
+    if born is None:
+        return -1
+    today = timezone.localdate()
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
 class Command(BaseCommand):
     help = "Create a synthetic demo local authority with one login per role (DEBUG only)."
 
@@ -313,8 +400,10 @@ class Command(BaseCommand):
                 self._contacts(users, teams)
             if not Restriction.objects.exists():
                 self._restriction(users)
-            if not StepDown.objects.exists():
+            if not StepDown.objects.filter(case__isnull=False).exists():
                 self._step_down(users, teams)
+                self._waits(users, teams)
+                self._handed_over(users)
             if history_wanted:
                 history = History(users=users, teams=teams, seed=2024, upn=self._upn)
                 families = history.run(children, stdout=self.stdout)
@@ -322,6 +411,8 @@ class Command(BaseCommand):
                     f"Wrote the history since April 2024: {families} families, {history.children} children "
                     "(python manage.py cin_census --year 2026 --output cin.xml makes that year's return)."
                 )
+            if not FeedbackInvitation.objects.exists():
+                self._feedback(users)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo logins (password from DEMO_PASSWORD): {', '.join(u[0] for u in DEMO_USERS[:9])}"
@@ -330,22 +421,132 @@ class Command(BaseCommand):
 
     def _step_down(self, users, teams) -> None:
         """One step-down waiting for the team manager: a pathway-3 family whose parent consented to
-        early help, proposed by the social worker (route b, to the Early Help Hub)."""
-        case = (
-            Case.objects.filter(state="open", pathway=3, team__name="Family Help Team North")
-            .exclude(cin_episodes__assessments__authorised_on__isnull=False)
+        early help, proposed by the family's social worker (route b, to the Early Help Hub)."""
+        waiting = self._propose_step_down(users, teams, "Family Help Team North")
+        if waiting:
+            self.stdout.write(
+                f"Step-down {waiting.reference} ({waiting.case.reference}) waits for team.manager's "
+                "approval; ehh.manager then accepts it for the Early Help Hub."
+            )
+
+    def _waits(self, users, teams) -> None:
+        """More of what waits on someone, each made by the service that starts the wait: a pathway 4
+        proposal waiting for the ECPP it names, one the ECPP returned to the MASH manager, and a
+        step-down waiting for the family's consent."""
+        free = (
+            Case.objects.filter(state="open", pathway=3, step_downs__isnull=True)
             .exclude(family__restrictions__isnull=False)
             .exclude(decisions__state="proposed")
-            .order_by("pk")
+            .order_by("-pk")
+        )
+        proposal = DecisionDetails(
+            outcome=Outcome.PATHWAY_4,
+            rationale="New police information: reasonable cause to suspect significant harm.",
+            lawful_basis="Children Act 1989 s47: risk of significant harm.",
+            ecpp=users["ecpp"],
+        )
+        first = free.filter(key_worker__isnull=False, team__name="Family Help Team North").first()
+        if first is not None:
+            decision_propose(case=first, by=first.key_worker, details=proposal)
+        second = (
+            free.filter(team__name="Family Help Team North").exclude(pk=getattr(first, "pk", None)).first()
+        )
+        if second is not None:
+            returned = decision_propose(case=second, by=users["mash.manager"], details=proposal)
+            decision_return(
+                decision=returned,
+                by=users["ecpp"],
+                reason="The threshold for a strategy discussion is not met: ask the school what it knows.",
+            )
+        third = (
+            free.filter(key_worker__isnull=False)
+            .exclude(pk__in=[case.pk for case in (first, second) if case is not None])
             .first()
         )
-        if case is None:
-            return
+        if third is not None:
+            stepdown_propose(
+                case=third,
+                by=third.key_worker,
+                details=StepDownDetails(
+                    route="referral",
+                    rationale="The family's needs can be met by early help.",
+                    needs="Parenting support; a mentor for the eldest",
+                    receiving_team=teams["Early Help Hub"],
+                ),
+            )
+
+    def _handed_over(self, users) -> None:
+        """Families stepped down from a child in need plan (route e) today, each to a partner named
+        as lead professional at the CIN meeting, who now has the family to take up; this month's
+        case-audit sample drawn, one finding recorded, the rest waiting for the auditor; and the
+        school's disagreement climbed to the head of service, each rung not resolved in time."""
+        on_plan = (
+            Case.objects.filter(
+                state="open", pathway=3, key_worker__isnull=False, plan__ended_on__isnull=True
+            )
+            .exclude(family__restrictions__isnull=False)
+            .exclude(decisions__state="proposed")
+            .exclude(step_downs__isnull=False)
+            .distinct()
+            .order_by("pk")
+        )
+        for lead, case in zip(
+            ("school.dsl", "health.visitor", "head.teacher"), list(on_plan[:3]), strict=False
+        ):
+            lead = users[lead]
+            worker = case.key_worker
+            if not CinEpisode.objects.filter(case=case, assessments__authorised_on__isnull=False).exists():
+                assessment_authorise(case=case, by=users["team.manager"], factors=["1B"])
+            consent = self._consent(case, worker, share_with=[lead.agency])
+            if consent is None:
+                continue
+            step_down = stepdown_propose(
+                case=case,
+                by=worker,
+                details=StepDownDetails(
+                    route="cin_plan",
+                    rationale="The CIN plan's goals are met; what remains a universal service can lead.",
+                    needs="School attendance; routines at home; a check-in with the family each month",
+                    consent=consent,
+                    lead_professional=lead,
+                    cin_meeting_on=timezone.localdate(),
+                    agreement="All agreed to step down to a team around the family, led by "
+                    f"{lead.get_full_name()}.",
+                ),
+            )
+            approver = next(
+                user for user in (users["team.manager"], users["service.manager"]) if user != worker
+            )
+            stepdown_approve(step_down=step_down, by=approver)
+        auditor = users["auditor"]
+        month = timezone.localdate()
+        with contextlib.suppress(ValidationError):  # nothing stepped down or up this month
+            sample = audit_sample_draw(month=month, by=auditor, size=5)
+            first = AuditSampleItem.objects.filter(sample=sample).order_by("pk").first()
+            with contextlib.suppress(ValidationError):  # the auditor proposed or approved it
+                audit_finding_record(
+                    item=first,
+                    by=auditor,
+                    rating="good",
+                    findings="The family's consent and the reasons are recorded; the plan went with them.",
+                )
+        disagreement = Disagreement.objects.filter(state="open", raised_by=users["school.dsl"]).first()
+        if disagreement is not None:
+            while disagreement.stage < 5:
+                disagreement = disagreement_escalate(
+                    disagreement=disagreement,
+                    by=users["school.dsl"],
+                    reason="She said it again today, and nobody has seen her yet.",
+                )
+
+    def _consent(self, case, worker, **purposes):
+        """The parent's written consent to early help (and the `purposes` given), with the parental
+        responsibility it needs recorded first."""
         members = FamilyMember.objects.filter(family=case.family).select_related("person")
         parent = next((m.person for m in members if m.role == "parent_carer"), None)
         child = next((m.person for m in members if m.role == "child"), None)
         if parent is None or child is None:
-            return
+            return None
         if not Relationship.objects.filter(
             family=case.family, person=parent, has_parental_responsibility=True
         ):
@@ -354,21 +555,38 @@ class Command(BaseCommand):
                 person=parent,
                 relative=child,
                 kind=RelationshipKind.MOTHER,
-                by=users["social.worker"],
+                by=worker,
                 has_parental_responsibility=True,
             )
-        consent = consent_record(
+        return consent_record(
             family=case.family,
-            by=users["social.worker"],
+            by=worker,
             given_by=parent,
             method="written",
             recorded_where="Signed consent form (synthetic demo record)",
             given_on=timezone.localdate(),
             early_help=True,
+            **purposes,
         )
-        step_down = stepdown_propose(
+
+    def _propose_step_down(self, users, teams, team_name):
+        case = (
+            Case.objects.filter(state="open", pathway=3, team__name=team_name)
+            .exclude(cin_episodes__assessments__authorised_on__isnull=False)
+            .exclude(family__restrictions__isnull=False)
+            .exclude(decisions__state="proposed")
+            .order_by("pk")
+            .first()
+        )
+        if case is None:
+            return None
+        worker = case.key_worker or users["social.worker"]
+        consent = self._consent(case, worker)
+        if consent is None:
+            return None
+        return stepdown_propose(
             case=case,
-            by=users["social.worker"],
+            by=worker,
             details=StepDownDetails(
                 route="referral",
                 rationale="The referral was accepted but an assessment is not needed: early help fits.",
@@ -377,10 +595,39 @@ class Command(BaseCommand):
                 receiving_team=teams["Early Help Hub"],
             ),
         )
-        self.stdout.write(
-            f"Step-down {step_down.reference} ({case.reference}) waits for team.manager's approval; "
-            "ehh.manager then accepts it for the Early Help Hub."
-        )
+
+    def _feedback(self, users) -> None:
+        """Families whose cases closed said how the help was: most by the link their worker sent,
+        some in a conversation the worker recorded; the latest closed family's link still waits."""
+        rng = random.Random(16)
+        today = timezone.localdate()
+        closed = list(Case.objects.filter(state="closed").select_related("key_worker").order_by("-closed_at"))
+        if not closed:
+            return
+        given = 0
+        for index, case in enumerate(closed[:MAX_FEEDBACK]):
+            worker = case.key_worker or users["team.manager"]
+            day = min(timezone.localdate(case.closed_at) + timedelta(days=rng.randint(3, 20)), today)
+            roll = 0.0 if index == 1 else rng.random()  # the family after the waiting one answered
+            with _on(day, 13) if day < today else contextlib.nullcontext():
+                if index == 0:
+                    services.feedback_invite(case=case, by=worker)  # sent: the family has not answered yet
+                    continue
+                answers = {
+                    "help_right": rng.choices(["yes", "partly", "no"], [6, 3, 1])[0],
+                    "listened_to": rng.choices(["yes", "partly", "no"], [7, 2, 1])[0],
+                    "ask_again": rng.choices(["yes", "not_sure", "no"], [7, 2, 1])[0],
+                    "comments": rng.choice(FEEDBACK_COMMENTS),
+                }
+                if roll < 0.45:
+                    _, token = services.feedback_invite(case=case, by=worker)
+                    services.feedback_give(token=token, given_by=rng.choice(["Mum", "Dad", ""]), **answers)
+                elif roll < 0.7:
+                    services.feedback_record(case=case, by=worker, given_by="Mum, on the phone", **answers)
+                else:
+                    continue
+            given += 1
+        self.stdout.write(f"Added families' feedback on {given} closed cases.")
 
     def _restriction(self, users) -> None:
         """One restricted family: a member of staff's, open to its key worker and the team manager.
@@ -491,6 +738,26 @@ class Command(BaseCommand):
             ),
         )
         contact_feedback_send(contact=triaged, by=mash, method="online")
+        # A request the front door passed to the Early Help Hub (route a): waiting for the hub's review.
+        to_hub = contact_receive(
+            channel="professional",
+            by=users["health.visitor"],
+            referrer_name=users["health.visitor"].get_full_name(),
+            concerns="Mum feels alone since the baby was born and asks for help with routines.",
+            subjects=child(fake.first_name_female(), "Ashby", today - timedelta(days=300)),
+            **common,
+        )
+        for subject in to_hub.subjects.all():
+            contact_subject_link(subject=subject, person=None, by=mash)
+        contact_triage(
+            contact=to_hub,
+            by=mash,
+            details=TriageDetails(
+                outcome="early_help",
+                rationale="Needs that early help meets; mum agrees to it.",
+                feedback_text="Mum agreed to support from the Early Help Hub, who will contact her.",
+            ),
+        )
         # A request the front door answered with no further action, which the school disputes.
         refused = contact_receive(
             channel="professional",
@@ -557,14 +824,9 @@ class Command(BaseCommand):
             family = services.family_create(by=by, name=f"{last} family")
             postcode = self._postcode(fake)
             street = fake.street_address()
+            mum_age = rng.randint(22, 45)
             mum = self._person(
-                by,
-                rng,
-                fake,
-                PersonKind.ADULT,
-                last,
-                Sex.FEMALE,
-                today - timedelta(days=rng.randint(22, 45) * 365),
+                by, rng, fake, PersonKind.ADULT, last, Sex.FEMALE, today - timedelta(days=mum_age * 365)
             )
             services.family_member_add(family=family, person=mum, role=FamilyRole.PARENT_CARER, by=by)
             adults = [mum]
@@ -576,7 +838,7 @@ class Command(BaseCommand):
                     PersonKind.ADULT,
                     last,
                     Sex.MALE,
-                    today - timedelta(days=rng.randint(23, 50) * 365),
+                    today - timedelta(days=(mum_age + rng.randint(-2, 6)) * 365),  # near mum's age
                 )
                 services.family_member_add(family=family, person=dad, role=FamilyRole.PARENT_CARER, by=by)
                 adults.append(dad)
@@ -590,7 +852,8 @@ class Command(BaseCommand):
                     PersonKind.CHILD,
                     last,
                     sex,
-                    today - timedelta(days=rng.randint(60, 17 * 365)),
+                    # born when mum was at least 18
+                    today - timedelta(days=rng.randint(60, min(17, mum_age - 18) * 365)),
                 )
                 services.family_member_add(family=family, person=child, role=FamilyRole.CHILD, by=by)
                 children.append(child)
@@ -602,6 +865,7 @@ class Command(BaseCommand):
                     expected_date_of_birth=today + timedelta(days=rng.randint(20, 200)),
                 )
                 services.family_member_add(family=family, person=unborn, role=FamilyRole.CHILD, by=by)
+            moved_in = today - timedelta(days=rng.randint(200, 2000))
             for person in adults + children:
                 services.person_address_add(
                     person=person,
@@ -609,7 +873,7 @@ class Command(BaseCommand):
                     line_1=street,
                     town="Demo Town",
                     postcode=postcode,
-                    moved_in=today - timedelta(days=rng.randint(200, 2000)),
+                    moved_in=max(moved_in, person.date_of_birth),  # nobody lives anywhere before birth
                 )
             for adult in adults:
                 for child in children:
@@ -625,60 +889,78 @@ class Command(BaseCommand):
             self._case(family, pathway, plan[index % len(plan)] is None, users, teams, rng, children)
 
     def _case(self, family, pathway, closed, users, teams, rng, children) -> None:
+        """The family's case, told on the days it happened (time-machine moves the clock): opened on
+        a day of its own over the past years, stepped up lately when its pathway is 3 or 4, notes
+        since it opened, and a closed case that ran its course months ago."""
         north = rng.random() < 0.6
         team = teams["Family Help Team North" if north else "Family Help Team South"]
         manager = users["team.manager"]
         if pathway in (Pathway.ADVICE, Pathway.FAMILY_HELP):
             key_worker = users["fh.worker" if north else "fh.worker.south"]
         else:
-            key_worker = users["social.worker" if north else "social.worker.south"]
+            key_worker = users[rng.choice(SOCIAL_WORKERS["north" if north else "south"])]
+        today = timezone.localdate()
+        low, high = (300, 1000) if closed else CASE_AGE_DAYS[pathway]
+        opened_on = _weekday(today - timedelta(days=rng.randint(low, high)))
+        closes_on = _weekday(opened_on + timedelta(days=rng.randint(90, 250))) if closed else today
+        school_child = next((child for child in children if _years(child) >= 5), None)
+        little_one = next((child for child in children if _years(child) < 5), None)
         # A case opens at pathway 1 or 2; 3 and 4 are reached through a decision point.
         opening = min(pathway, Pathway.FAMILY_HELP)
-        case = services.case_open(family=family, team=team, pathway=opening, by=users["mash.manager"])
-        if rng.random() > 0.1 or pathway == Pathway.PREVENT_HARM:  # a few wait for allocation
-            services.case_allocate(case=case, user=key_worker, role=AllocationRole.KEY_WORKER, by=manager)
-        if pathway > opening:
-            self._step_up(case, pathway, users)
-        if pathway == Pathway.PREVENT_HARM:  # the ECPP came alongside with the decision
-            services.case_allocate(
-                case=case, user=users["fh.worker"], role=AllocationRole.CO_WORKER, by=manager
-            )
-        if rng.random() < 0.3 or family.pk % 6 == 0:
-            services.involvement_add(
-                family=family,
-                user=users["school.dsl"],
-                role_description="Designated safeguarding lead",
-                by=manager,
-            )
-        if rng.random() < 0.2:
-            services.involvement_add(
-                family=family,
-                user=users["health.visitor"],
-                role_description="Health visitor",
-                by=manager,
-            )
-        now = timezone.now()
-        for days_ago, (kind, summary, detail) in zip(
-            sorted(rng.sample(range(1, 120), 4), reverse=True), rng.sample(NOTES, 4), strict=True
+        with _on(opened_on, 10):
+            case = services.case_open(family=family, team=team, pathway=opening, by=users["mash.manager"])
+            if rng.random() > 0.1 or pathway == Pathway.PREVENT_HARM:  # a few wait for allocation
+                services.case_allocate(case=case, user=key_worker, role=AllocationRole.KEY_WORKER, by=manager)
+            if school_child and (rng.random() < 0.4 or family.pk % 6 == 0):
+                services.involvement_add(
+                    family=family,
+                    user=users["school.dsl"],
+                    role_description="Designated safeguarding lead",
+                    by=manager,
+                )
+            if rng.random() < (0.5 if little_one else 0.1):
+                services.involvement_add(
+                    family=family,
+                    user=users["health.visitor"],
+                    role_description="Health visitor",
+                    by=manager,
+                )
+        if pathway > opening:  # stepped up lately, after family help had been tried
+            # (to pathway 4 in the last fortnight: its conference is still to come)
+            ago = rng.randint(2, 10) if pathway == Pathway.PREVENT_HARM else rng.randint(25, 45)
+            with _on(_weekday(today - timedelta(days=ago)), 11):
+                self._step_up(case, pathway, users)
+                if pathway == Pathway.PREVENT_HARM:  # the ECPP came alongside with the decision
+                    services.case_allocate(
+                        case=case, user=users["fh.worker"], role=AllocationRole.CO_WORKER, by=manager
+                    )
+        notes = [note for note in NOTES if school_child or note[0] != ChronologyKind.SCHOOL_CONTACT]
+        span = max((closes_on - opened_on).days, 5)
+        for days_after, (kind, summary, detail) in zip(
+            sorted(rng.sample(range(1, span), 4)), rng.sample(notes, 4), strict=True
         ):
-            services.chronology_entry_add(
-                family=family,
-                case=case,
-                by=key_worker,
-                kind=kind,
-                summary=summary,
-                detail=detail,
-                occurred_at=now - timedelta(days=days_ago, hours=rng.randint(0, 8)),
-                subject=rng.choice(children) if children and rng.random() < 0.5 else None,
-            )
-        self._assessment(family, case, pathway, key_worker, users, rng, children)
+            with _on(opened_on + timedelta(days=days_after), rng.randint(9, 16)):
+                services.chronology_entry_add(
+                    family=family,
+                    case=case,
+                    by=key_worker,
+                    kind=kind,
+                    summary=summary,
+                    detail=detail,
+                    occurred_at=timezone.now(),
+                    subject=rng.choice(children) if children and rng.random() < 0.5 else None,
+                )
+        self._assessment(
+            family, case, pathway, key_worker, users, rng, children, opened_on, closes_on, closed
+        )
         if closed:
-            services.case_close(
-                case=case,
-                reason=ClosureReason.RC7,
-                note="Support ended: the family's goals were met.",
-                by=manager,
-            )
+            with _on(closes_on, 15):
+                services.case_close(
+                    case=case,
+                    reason=ClosureReason.RC7,
+                    note="Support ended: the family's goals were met.",
+                    by=manager,
+                )
 
     def _step_up(self, case, pathway, users) -> None:
         """The front door's decision, as contact_triage makes it: the MASH manager decides pathway 3;
@@ -731,69 +1013,104 @@ class Command(BaseCommand):
                 upn_unknown_reason="UN2" if child.date_of_birth < school_age_born_before else "UN1",
             )
 
-    def _assessment(self, family, case, pathway, worker, users, rng, children) -> None:
-        """Contributions from the worker (and the school where involved), a visit, a plan, and
-        now and then a proposal waiting for a social worker to confirm."""
+    def _assessment(
+        self, family, case, pathway, worker, users, rng, children, opened_on, closes_on, closed
+    ) -> None:
+        """Contributions from the worker (and the school where involved) soon after the case opened,
+        a recent visit, a plan, and now and then a proposal waiting for a social worker to confirm.
+        What is said of a child fits their age: school for the school-aged, health checks for the
+        under-fives."""
         level = {1: "universal", 2: "early_help", 3: "targeted_early_help", 4: "protection_specialist"}[
             pathway
         ]
         indicators = list(ThresholdIndicator.objects.filter(document__code="nottingham", level__code=level))
         child = children[0] if children else None
-        contribution_add(
-            family=family,
-            by=worker,
-            section=Section.WORRIED_ABOUT,
-            child=child,
-            text=f"{child.first_name if child else 'The children'} is often late to school and tired.",
-            indicators=rng.sample(indicators, min(2, len(indicators))),
-        )
-        contribution_add(
-            family=family,
-            by=worker,
-            section=Section.WORKING_WELL,
-            text="Mum and the children are close; grandparents help at weekends.",
-        )
-        contribution_add(
-            family=family,
-            by=worker,
-            section=Section.HOW_WORRIED,
-            text="Agreed at the family meeting.",
-            scale={1: 8, 2: 6, 3: 4, 4: 2}[pathway],
-        )
-        if family.involvements.filter(user=users["school.dsl"]).exists():
+        at_school = child is not None and _years(child) >= 5
+        if child is None:
+            worry = "The family are worried about money and the baby on the way."
+        elif at_school:
+            worry = f"{child.first_name} is often late to school and tired."
+        else:
+            worry = f"{child.first_name} has missed two health visitor checks and the home is often cold."
+        today = timezone.localdate()
+        with _on(min(opened_on + timedelta(days=rng.randint(3, 20)), closes_on), 14):
             contribution_add(
                 family=family,
-                by=users["school.dsl"],
-                section=Section.EDUCATION,
-                child=child,
-                text="Attendance this term is 88%; settled in class when fed.",
-            )
-        conversation_record(
-            family=family,
-            case=case,
-            by=worker,
-            kind="home_visit",
-            occurred_at=timezone.now() - timedelta(days=rng.randint(1, 20)),
-            location="Family home",
-            present="Parent(s) and children",
-            discussed="How the week has gone and what would help.",
-            children_seen=children,
-            children_seen_alone=children[:1],
-        )
-        if pathway >= Pathway.FAMILY_HELP:
-            plan = plan_start(case=case, by=worker)
-            outcome = plan_outcome_add(
-                plan=plan, by=worker, text="The children get to school on time, fed and rested."
-            )
-            plan_action_add(
-                plan=plan,
                 by=worker,
-                outcome=outcome,
-                what="Breakfast club place",
-                who="School",
-                by_when=timezone.localdate() + timedelta(days=21),
+                section=Section.WORRIED_ABOUT,
+                child=child,
+                text=worry,
+                indicators=rng.sample(indicators, min(2, len(indicators))),
             )
-        if pathway == Pathway.FAMILY_HELP and worker.username == "fh.worker" and rng.random() < 0.2:
+            contribution_add(
+                family=family,
+                by=worker,
+                section=Section.WORKING_WELL,
+                text="Mum and the children are close; grandparents help at weekends.",
+            )
+            contribution_add(
+                family=family,
+                by=worker,
+                section=Section.HOW_WORRIED,
+                text="Agreed at the family meeting.",
+                scale={1: 8, 2: 6, 3: 4, 4: 2}[pathway],
+            )
+            school_child = next((kid for kid in children if _years(kid) >= 5), None)
+            if school_child and family.involvements.filter(user=users["school.dsl"]).exists():
+                contribution_add(
+                    family=family,
+                    by=users["school.dsl"],
+                    section=Section.EDUCATION,
+                    child=school_child,
+                    text="Attendance this term is 88%; settled in class when fed.",
+                )
+        visited = closes_on - timedelta(days=rng.randint(1, 20))
+        with _on(max(visited, opened_on), 12):
+            conversation_record(
+                family=family,
+                case=case,
+                by=worker,
+                kind="home_visit",
+                occurred_at=timezone.now(),
+                location="Family home",
+                present="Parent(s) and children",
+                discussed="How the week has gone and what would help.",
+                children_seen=children,
+                children_seen_alone=children[:1],
+            )
+        if pathway >= Pathway.FAMILY_HELP:
+            # An open case's plan started lately (its first review still to come); a closed one's
+            # early in its life.
+            started = opened_on + timedelta(days=20) if closed else today - timedelta(days=rng.randint(5, 20))
+            with _on(_weekday(max(started, opened_on)), 15):
+                plan = plan_start(case=case, by=worker)
+                if at_school:
+                    text, what, who = (
+                        "The children get to school on time, fed and rested.",
+                        "Breakfast club place",
+                        "School",
+                    )
+                else:
+                    text, what, who = (
+                        "The children's health checks are kept and the home is warm.",
+                        "Book the next development review",
+                        "Health visitor",
+                    )
+                outcome = plan_outcome_add(plan=plan, by=worker, text=text)
+                plan_action_add(
+                    plan=plan,
+                    by=worker,
+                    outcome=outcome,
+                    what=what,
+                    who=who,
+                    by_when=timezone.localdate() + timedelta(days=21),
+                )
+        if (
+            not closed
+            and pathway == Pathway.FAMILY_HELP
+            and worker.username == "fh.worker"
+            and rng.random() < 0.2
+        ):
             decision_propose(
                 case=case,
                 by=worker,
