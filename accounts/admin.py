@@ -5,7 +5,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
 from accounts.models import Agency, ApiToken, Team, User
-from accounts.services import api_token_revoke, second_factor_reset
+from accounts.services import api_token_revoke, second_factor_reset, user_access_saved
 
 
 @admin.register(Agency)
@@ -51,6 +51,10 @@ class UserAdmin(BaseUserAdmin):
             f"Second factor reset for {reset} user(s): they set it up again when they next sign in.",
             messages.SUCCESS,
         )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # the roles (groups) are saved here
+        user_access_saved(user=form.instance, by=request.user)
 
     def get_readonly_fields(self, request, obj=None):
         # Administrators manage users and roles; only a superuser may hand out superuser powers

@@ -37,3 +37,23 @@ def authenticator_set_up(user: User) -> bool:
 
 def recovery_codes_left(user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def user_waits_for_role(user: User) -> bool:
+    """An account that may sign in but has no role sees nothing until an administrator gives it
+    one (single sign-on makes such accounts when OIDC_CREATE_USERS is on)."""
+    return user.is_active and not user.is_superuser and not user.groups.filter(name__in=Role.values).exists()
+
+
+def users_waiting_for_role() -> QuerySet[User]:
+    return User.objects.filter(is_active=True, is_superuser=False).exclude(groups__name__in=Role.values)
+
+
+def administrators() -> QuerySet[User]:
+    """Who gives accounts their roles: active administrators and superusers."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(groups__name=Role.ADMINISTRATOR) | Q(is_superuser=True))
+        .distinct()
+        .order_by("pk")
+    )

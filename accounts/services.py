@@ -20,6 +20,7 @@ from knox.models import AuthToken
 from accounts.choices import Role
 from accounts.models import API_TOKEN_NAME_LENGTH, Agency, ApiToken, Team, User
 from accounts.roles import ROLE_PERMISSIONS
+from accounts.signals import user_access_changed
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,16 @@ def user_create(
     user.save()
     user.groups.set(Group.objects.filter(name__in=roles))
     user.teams.set(teams)
+    user_access_changed.send(sender=User, user=user, by=None)
     return user
+
+
+def user_access_saved(*, user: User, by: User | None) -> None:
+    """An administrator saved a user's roles, teams or whether they may sign in (the user pages of
+    the admin site save them): other apps hear of it (an account without a role waits in the
+    administrators' trays until it has one)."""
+    with transaction.atomic():
+        user_access_changed.send(sender=User, user=user, by=by)
 
 
 # --- API tokens (docs/security.md) ------------------------------------------------------------

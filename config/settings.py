@@ -346,6 +346,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],  # the schema and docs: signed in
     "SWAGGER_UI_DIST": "SIDECAR",
+    # Operation paths as plain text, not links inside the operation's button (axe: nested-interactive);
+    # examples without colours too faint to read (axe: color-contrast). templates/api_docs.html.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False, "syntaxHighlight": False},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,

@@ -41,7 +41,9 @@ urlpatterns = [
     path(
         "api/docs/",
         csp_update({"style-src": [SELF, UNSAFE_INLINE]})(
-            login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema"))
+            login_required(
+                SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api_docs.html")
+            )
         ),
         name="api-docs",
     ),

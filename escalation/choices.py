@@ -52,6 +52,7 @@ class TaskKind(models.TextChoices):
     CLOCK_DUE = "clock_due", "A timescale close to its end"
     AUDIT_FINDINGS = "audit_findings", "Record a case audit's findings"
     LEAD_PROFESSIONAL = "lead_professional", "Take up a family as lead professional"
+    ACCOUNT_ROLE = "account_role", "Give an account its role"
 
 
 class TaskState(models.TextChoices):

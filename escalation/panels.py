@@ -20,6 +20,6 @@ def tray_context(tasks) -> dict:
 
 def tray_home_panel(*, user) -> dict | None:
     """Every role's home page starts with its tray (config/panels.py home_page)."""
-    if user.primary_role in (None, "administrator"):
+    if user.primary_role is None:
         return None
     return {"tray": tray_context(list(tray(user)[:50]))}

@@ -14,9 +14,11 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Team, User
+from accounts.selectors import administrators, user_waits_for_role, users_waiting_for_role
 from cases.choices import ChronologyKind
 from cases.models import ChronologyEntry
 from config.models import lock_current
@@ -562,6 +564,29 @@ def tasks_close(
         _task_event(task, TaskState(state).label, by=by)
         closed += 1
     return closed
+
+
+def account_role_tasks_sync(*, user: User, by: User | None) -> None:
+    """An account that may sign in but has no role waits in every administrator's tray until it
+    has one, or may no longer sign in (accounts/signals.py user_access_changed)."""
+    if not user_waits_for_role(user):
+        tasks_close(target=user, kind=TaskKind.ACCOUNT_ROLE, by=by)
+        return
+    task_open(
+        kind=TaskKind.ACCOUNT_ROLE,
+        target=user,
+        summary=f"Give {user.get_full_name() or user.username} a role and teams",
+        why="Their account has no role, so Continuum shows them nothing yet",
+        url=reverse("admin:accounts_user_change", args=[user.pk]),
+        users=administrators(),
+        exclude=user,
+    )
+
+
+def account_tasks_backfill() -> None:
+    """Every account still waiting for a role is in the administrators' trays (tray_backfill)."""
+    for user in users_waiting_for_role():
+        account_role_tasks_sync(user=user, by=None)
 
 
 def tray_backfill() -> dict[str, int]:

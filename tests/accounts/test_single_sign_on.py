@@ -113,6 +113,10 @@ def test_an_account_is_made_only_when_the_setting_says_so(cast, sso, settings):
     user = signed_in_as(client)
     assert user.email == "New.Starter@council.example.gov.uk" and user.get_full_name() == "New Starter"
     assert user.roles == frozenset() and not user.is_staff and not user.has_usable_password()
+    # It waits for an administrator to give it a role (tests/accounts/test_role_wait.py).
+    from escalation.selectors import tray
+
+    assert tray(cast.administrator).filter(kind="account_role", object_id=user.pk).exists()
 
 
 def test_the_email_and_claims_are_never_logged(cast, sso, caplog):

@@ -163,11 +163,6 @@ def test_the_demo_history_holds_every_census_element_and_passes_the_dfes_rules(s
         assert {rule["rule"] for rule in fired} <= {"2887Q", "8670Q", "8675Q"}, fired
 
 
-# Demo logins with nothing waiting on them: no service makes work for an administrator
-# (escalation.choices.TaskKind); their home page says so.
-NO_TRAY_WORK = {"admin"}
-
-
 def test_on_first_sign_in_every_worker_and_manager_finds_work_in_their_tray(settings):
     from demo.management.commands.seed_demo import DEMO_USERS
     from escalation.models import Task
@@ -176,7 +171,7 @@ def test_on_first_sign_in_every_worker_and_manager_finds_work_in_their_tray(sett
     settings.DEBUG = True
     call_command("seed_demo", children=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
     empty = {row[0] for row in DEMO_USERS if not tray(User.objects.get(username=row[0])).exists()}
-    assert empty == NO_TRAY_WORK
+    assert empty == set()
     kinds = set(Task.objects.filter(state="open").values_list("kind", flat=True))
     assert {
         "decision_confirm",
@@ -190,6 +185,7 @@ def test_on_first_sign_in_every_worker_and_manager_finds_work_in_their_tray(sett
         "consent_record",
         "lead_professional",
         "audit_findings",
+        "account_role",
     } <= kinds
 
 

@@ -95,6 +95,8 @@ STEP_UP_SOURCES = [
     ReferralSource.GP,
 ]
 
+# Signed in once with single sign-on and has no role yet: no password, so not a demo login.
+NEW_STARTER = "new.starter"
 DEMO_USERS = [
     # username, first, last, role, agency, team, job title
     (
@@ -374,6 +376,7 @@ class Command(BaseCommand):
                 for name, agency, kind in TEAMS
             }
             users = {row[0]: self._user(row, agencies, teams) for row in DEMO_USERS}
+            self._new_starter(agencies)
             Team.objects.filter(name__startswith="Family Help Team").update(manager=users["team.manager"])
             users["team.manager"].teams.add(teams["Family Help Team South"])
             for name in ("fh.worker", "social.worker"):
@@ -787,6 +790,22 @@ class Command(BaseCommand):
             wanted="A social worker to speak with her this week.",
         )
         self.stdout.write("Added demo contacts at the front door, and a professional disagreement.")
+
+    def _new_starter(self, agencies) -> None:
+        """A social worker who joined today and signed in with the council's single sign-on: an
+        account with no role (OIDC_CREATE_USERS), waiting in the administrator's tray for one."""
+        if User.objects.filter(username=NEW_STARTER).exists():
+            return
+        user_create(
+            username=NEW_STARTER,
+            password=None,
+            first_name="Marta",
+            last_name="Kowalska",
+            email=f"{NEW_STARTER}@demo.invalid",
+            agency=agencies[LA],
+            roles=[],
+            job_title="Social worker",
+        )
 
     def _user(self, row, agencies, teams) -> User:
         username, first, last, role, agency, team, title = row
