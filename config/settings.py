@@ -242,7 +242,7 @@ CELERY_BEAT_SCHEDULE = {
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "accounts.lockout.LockoutBackend",  # first: a locked username or address is refused unchecked
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.AccountBackend",  # Django's ModelBackend, reading permissions in one query
     "accounts.oidc.CouncilAccountBackend",  # single sign-on, when OIDC_RP_CLIENT_ID is set
     "guardian.backends.ObjectPermissionBackend",
 ]
