@@ -1,9 +1,5 @@
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
-from knox.models import AuthToken
 
 from accounts.choices import Role
 from accounts.oidc import signed_in_with_single_sign_on
@@ -15,18 +11,10 @@ API_ROLES = {Role.ADMINISTRATOR, Role.PARTNER_PRACTITIONER}
 def uses_api(user) -> bool:
     """Whether the menu offers the API docs: to those whose role uses the API, and to anyone who
     holds an API token that has not expired (everyone else reaches the docs from "API tokens").
-    One query."""
+    No query of its own: User.access is read once per request."""
     if not (user and user.is_authenticated):
         return False
-    live_tokens = AuthToken.objects.filter(user=OuterRef("pk")).filter(
-        Q(expiry__isnull=True) | Q(expiry__gt=timezone.now())
-    )
-    return (
-        get_user_model()
-        .objects.filter(pk=user.pk)
-        .filter(Q(groups__name__in=API_ROLES) | Exists(live_tokens))
-        .exists()
-    )
+    return bool(user.roles & API_ROLES) or user.access.holds_api_token
 
 
 def service(request) -> dict:

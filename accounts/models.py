@@ -1,6 +1,12 @@
-from django.contrib.auth.models import AbstractUser
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractUser, Group, Permission
 from django.db import models
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
+from django.utils import timezone
 from django.utils.functional import cached_property
+from knox.models import AuthToken
 
 from accounts.choices import AgencyKind, Role, TeamKind
 from accounts.roles import ROLE_PRIORITY
@@ -40,6 +46,16 @@ class Team(models.Model):
         return self.name
 
 
+@dataclass(frozen=True)
+class Access:
+    """What a person may do, read once per request: their roles, their permissions (their roles'
+    and any of their own), and whether they hold an API token that still works."""
+
+    roles: frozenset[str]
+    permissions: frozenset[str]
+    holds_api_token: bool
+
+
 class User(AbstractUser):
     """A practitioner, manager, auditor or administrator. Roles are groups (accounts/roles.py)."""
 
@@ -57,9 +73,32 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
     @cached_property
-    def roles(self) -> frozenset[str]:
+    def access(self) -> Access:
+        """One query for what every page asks of the signed-in person: the menu (roles, and the API
+        link for token holders) and the permission checks (accounts/backends.py)."""
+        roles = Group.objects.filter(user=self).values_list(Value("role"), "name")
+        permissions = Permission.objects.all()
+        if not self.is_superuser:
+            permissions = permissions.filter(Q(user=self) | Q(group__user=self))
+        permissions = permissions.values_list(
+            Value("permission"), Concat("content_type__app_label", Value("."), "codename")
+        )
+        token = (
+            AuthToken.objects.filter(user=self)
+            .filter(Q(expiry__isnull=True) | Q(expiry__gt=timezone.now()))
+            .values_list(Value("token"), Value(""))[:1]
+        )
+        rows = list(roles.union(permissions, token, all=True))
         valid = set(Role.values)
-        return frozenset(name for name in self.groups.values_list("name", flat=True) if name in valid)
+        return Access(
+            roles=frozenset(name for kind, name in rows if kind == "role" and name in valid),
+            permissions=frozenset(name for kind, name in rows if kind == "permission"),
+            holds_api_token=any(kind == "token" for kind, _ in rows),
+        )
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return self.access.roles
 
     @property
     def primary_role(self) -> str | None:

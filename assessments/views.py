@@ -33,7 +33,11 @@ def _page(request, family, *, form=None, status=200):
     members = family_members_open_to(family, request.user)
     viewer = request.user
     picture = selectors.assessment_picture(assessment, viewer) if assessment else []
-    current = selectors.current_contributions(assessment, viewer) if assessment else []
+    # The picture holds every current contribution: the summary reads them from it, not again.
+    current = [
+        contribution for _, sections in picture for section in sections for contribution in section.current
+    ]
+    document = _document()
     context = {
         "family": family,
         "assessment": assessment,
@@ -41,8 +45,8 @@ def _page(request, family, *, form=None, status=200):
         "summary": selectors.indicator_summary(current),
         "open_case": family.cases.filter(state="open").first(),
         "can_contribute": can_contribute(request.user),
-        "form": form or ContributionForm(members=members, document=_document()),
-        "threshold_missing": _document() is None,
+        "form": form or ContributionForm(members=members, document=document),
+        "threshold_missing": document is None,
         "partial_view": not sees_whole_record(request.user),
         "panels": assessment_page.panels(user=request.user, family=family),
     }

@@ -104,6 +104,38 @@ def child_records(case: Case) -> list[ChildRecord]:
     return list(by_child.values())
 
 
+def children_awaiting(records: list[ChildRecord], case: Case) -> dict[str, list]:
+    """The children whose records on this case wait for a step, read from child_records (already
+    loaded) rather than queried again: the same rows as assessments_awaiting, enquiries_awaiting_outcome
+    and icpc_awaiting, which the services lock."""
+    open_here = [
+        episode
+        for record in records
+        for episode in record.episodes
+        if episode.case_id == case.pk and episode.closure_date is None
+    ]
+    return {
+        "assessment": [
+            episode.child
+            for episode in open_here
+            for assessment in episode.assessments.all()
+            if assessment.authorised_on is None
+        ],
+        "s47_outcome": [
+            episode.child
+            for episode in open_here
+            for enquiry in episode.section47s.all()
+            if enquiry.outcome == ""
+        ],
+        "icpc": [
+            episode.child
+            for episode in open_here
+            for enquiry in episode.section47s.all()
+            if enquiry.outcome == S47Outcome.HOLD_ICPC and enquiry.icpc_date is None
+        ],
+    }
+
+
 def assessments_awaiting(case: Case) -> QuerySet[ChildAssessment]:
     """The children's section 17 assessments on the case still to be authorised."""
     return (

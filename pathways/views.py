@@ -33,7 +33,7 @@ from pathways.permissions import (
     packages_visible_to,
     proposal_controls,
 )
-from pathways.selectors import assessments_awaiting, child_records, enquiries_awaiting_outcome, icpc_awaiting
+from pathways.selectors import child_records, children_awaiting
 
 
 def _cited(case):
@@ -48,9 +48,13 @@ def _page(request, case, *, form=None, return_form=None, census_forms=None, stat
     census_forms = census_forms or {}
     summary, cited = _cited(case)
     user = request.user
-    pending = (
-        Decision.objects.filter(case=case, state=DecisionState.PROPOSED).select_related("proposed_by").first()
+    decisions = list(
+        Decision.objects.filter(case=case)
+        .select_related("proposed_by", "decided_by")
+        .order_by("-proposed_at")
     )
+    pending = next((decision for decision in decisions if decision.state == DecisionState.PROPOSED), None)
+    records = child_records(case)
     context = {
         "case": case,
         "summary": summary,
@@ -60,16 +64,16 @@ def _page(request, case, *, form=None, return_form=None, census_forms=None, stat
         "form": form or DecisionForm(initial={"version": case.version}, cited=cited),
         "confirm_form": DecisionConfirmForm(initial={"version": case.version}),
         "return_form": return_form or DecisionReturnForm(initial={"version": case.version}),
-        "decisions": Decision.objects.filter(case=case)
-        .select_related("proposed_by", "decided_by")
-        .order_by("-proposed_at"),
+        "decisions": decisions,
         # The family's pathway timeline, across every episode.
         "history": PathwayTransition.objects.filter(case__family=case.family).select_related(
             "by", "decision", "case"
         ),
         "packages": packages_visible_to(user).filter(decision__case=case).order_by("-version"),
-        "child_records": child_records(case),
-        **{name: census_forms.get(name) or _census_form(name, case) for name in CENSUS_FORMS},
+        "child_records": records,
+        **{
+            name: census_forms.get(name) or _census_form(name, case, records=records) for name in CENSUS_FORMS
+        },
         "cin_from_pathway": settings.CIN_EPISODE_FROM_PATHWAY,
     }
     context["cp_forms"] = [context["category_form"], context["cp_end_form"]]
@@ -159,27 +163,21 @@ def decision_return(request, decision_pk: int):
     return _page(request, decision.case, return_form=form, status=400)
 
 
-def _children(rows):
-    return [row.episode.child for row in rows]
-
-
 # The steps on the children's records the decision page offers: each form, who it lists, and the
 # service it calls. The services check who may act; the forms only gather what was typed.
 CENSUS_FORMS = {
-    "authorise_form": (
-        AssessmentAuthoriseForm,
-        lambda case: {"children": _children(assessments_awaiting(case))},
-    ),
-    "s47_form": (S47OutcomeForm, lambda case: {"children": _children(enquiries_awaiting_outcome(case))}),
-    "icpc_form": (IcpcForm, lambda case: {"children": _children(icpc_awaiting(case))}),
-    "category_form": (CpCategoryForm, lambda case: {}),
-    "cp_end_form": (CpEndForm, lambda case: {}),
+    "authorise_form": (AssessmentAuthoriseForm, lambda waiting: {"children": waiting["assessment"]}),
+    "s47_form": (S47OutcomeForm, lambda waiting: {"children": waiting["s47_outcome"]}),
+    "icpc_form": (IcpcForm, lambda waiting: {"children": waiting["icpc"]}),
+    "category_form": (CpCategoryForm, lambda waiting: {}),
+    "cp_end_form": (CpEndForm, lambda waiting: {}),
 }
 
 
-def _census_form(name, case, data=None):
+def _census_form(name, case, data=None, *, records=None):
     form_class, kwargs = CENSUS_FORMS[name]
-    return form_class(data, **kwargs(case))
+    waiting = children_awaiting(child_records(case) if records is None else records, case)
+    return form_class(data, **kwargs(waiting))
 
 
 def _cp_plan_step(act):
