@@ -6,6 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from assessments.models import Contribution
 from referrals.models import Contact
 from tests.axe import assert_accessible
 
@@ -91,6 +92,56 @@ def test_a_referrer_chooses_and_removes_an_indicator_by_keyboard_alone(
     assert_accessible(page)
     contact = Contact.objects.get()
     assert list(contact.indicators.all()) == [basic_needs]
+
+
+def test_a_worker_chooses_an_indicator_with_the_mouse_and_at_once_sends_the_form_with_a_click(
+    journey, live_server, cast, world, thresholds
+):
+    """A press on a button below the open list used to close the list at once (the search box's
+    blur comes when the press begins), and the list took space on the page: everything below it
+    moved up before the button was released, so the click landed elsewhere and the form was not
+    sent (seen at 1280 x 900)."""
+    basic_needs = thresholds.indicators.get(text__startswith=BASIC_NEEDS)
+    page = journey(viewport={"width": 1280, "height": 900})
+    sign_in(page, live_server.url, "fh.worker")
+    page.goto(live_server.url + reverse("assessments:assessment", args=[world.north_case.family.pk]))
+    assert_accessible(page)
+    page.get_by_label("Part of the assessment").select_option("worried_about")
+    page.get_by_label("What you have learned or observed").fill("Nia says there is often no food at home")
+    send = page.get_by_role("button", name="Add to the assessment")
+    where = "button => button.getBoundingClientRect().top + window.scrollY"  # on the page
+    before = send.evaluate(where)
+
+    page.get_by_label("Search for an indicator").fill(BASIC_NEEDS)
+    option = page.get_by_role("option", name=re.compile(re.escape(BASIC_NEEDS)))
+    option.wait_for()
+    assert send.evaluate(where) == before  # the open list lies over the page: nothing below it moves
+    option.click()
+    assert page.locator(".app-picker__tag").filter(has_text=BASIC_NEEDS).count() == 1
+    listbox = page.get_by_role("listbox")
+    assert listbox.is_visible()  # a multi-select list stays open after a choice
+
+    # Straight to the button, scrolled to the foot of the window as someone scrolling down to it
+    # would have it. The page goes on below it further than the list is tall: were the page to get
+    # shorter by the list, the browser could not hold the button in place by scrolling back.
+    send.evaluate("button => button.scrollIntoView({block: 'end'})")
+    room = "() => document.documentElement.scrollHeight - window.scrollY - window.innerHeight"
+    assert page.evaluate(room) > listbox.evaluate("list => list.offsetHeight")
+    box = send.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    # While the button is held, the list stays as it was and the button stays under the pointer.
+    assert listbox.is_visible()
+    under = "([x, y]) => document.elementFromPoint(x, y).closest('button')?.textContent"
+    assert page.evaluate(under, [x, y]) == "Add to the assessment"
+    page.mouse.up()
+
+    page.get_by_text("Added to the family's assessment.").wait_for()
+    assert_accessible(page)
+    contribution = Contribution.objects.get()
+    assert contribution.text == "Nia says there is often no food at home"
+    assert list(contribution.indicators.all()) == [basic_needs]
 
 
 def test_without_javascript_indicators_are_checkboxes_grouped_by_level_and_domain(

@@ -5,6 +5,13 @@
 
 const MAX_RESULTS = 30;
 
+// Whether a mouse button, finger or pen is down now (see Picker.closeAfterPress).
+let pressing = false;
+document.addEventListener("pointerdown", () => (pressing = true), true);
+for (const type of ["pointerup", "pointercancel"]) {
+  document.addEventListener(type, () => (pressing = false), true);
+}
+
 function words(text) {
   return text.toLowerCase().split(/\s+/).filter(Boolean);
 }
@@ -53,7 +60,7 @@ class Picker {
 
     this.input.addEventListener("input", () => this.filter());
     this.input.addEventListener("keydown", (event) => this.onKey(event));
-    this.input.addEventListener("blur", () => this.close());
+    this.input.addEventListener("blur", () => this.closeAfterPress());
     this.listbox.addEventListener("mousedown", (event) => event.preventDefault());
     this.listbox.addEventListener("click", (event) => {
       const option = event.target.closest('[role="option"]');
@@ -115,6 +122,26 @@ class Picker {
       const box = document.getElementById(option.dataset.box);
       option.setAttribute("aria-selected", box.checked ? "true" : "false");
     }
+  }
+
+  // Focus leaves the search box when a press elsewhere begins (mousedown); the click comes when it
+  // ends. Anything that moves the page in between sends the click elsewhere, and then a button
+  // pressed below the list does nothing. So the list closes once the press is over.
+  closeAfterPress() {
+    if (!pressing) {
+      this.close();
+      return;
+    }
+    const done = () => {
+      document.removeEventListener("pointerup", done, true);
+      document.removeEventListener("pointercancel", done, true);
+      // After the click the press ends in, unless focus has come back to the search box.
+      setTimeout(() => {
+        if (document.activeElement !== this.input) this.close();
+      });
+    };
+    document.addEventListener("pointerup", done, true);
+    document.addEventListener("pointercancel", done, true);
   }
 
   close() {
