@@ -56,7 +56,7 @@ def sees_front_door_record(user) -> bool:
 def require_linked_people_open(user, contact: Contact) -> None:
     """The front door's record names the people a contact is linked to: one behind a restriction
     the user may not open needs break-glass first."""
-    linked = set(contact.subjects.filter(person__isnull=False).values_list("person_id", flat=True))
+    linked = {subject.person_id for subject in contact.subjects.all() if subject.person_id}
     hidden = linked - set(people_visible_to(user).filter(pk__in=linked).values_list("pk", flat=True))
     if hidden:
         raise RecordRestricted(RecordType.PERSON, min(hidden))

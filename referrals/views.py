@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -27,6 +28,7 @@ from referrals.forms import (
     subject_formset,
 )
 from referrals.letters import render_letter_pdf
+from referrals.models import ContactSubject
 from referrals.permissions import (
     contact_for_user,
     contacts_visible_to,
@@ -230,9 +232,13 @@ def _triage_form(contact, user, data=None):
 @login_required
 def contact_detail(request, pk: int, *, triage_form=None, feedback_form=None, status=200):
     contact = contact_for_user(request.user, pk)
+    # Read once: the matching, the restriction check, the background and the triage form use them.
+    prefetch_related_objects(
+        [contact], Prefetch("subjects", queryset=ContactSubject.objects.select_related("person"))
+    )
     triager = is_triager(request.user)
     subjects = []
-    for subject in contact.subjects.select_related("person"):
+    for subject in contact.subjects.all():
         candidates = []
         if triager and not subject.person_id:
             query = MatchQuery(

@@ -4,7 +4,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import QuerySet
+from django.db.models import Case as SqlCase
+from django.db.models import QuerySet, Value, When
 from django.utils import timezone
 
 from cases.choices import Pathway
@@ -53,8 +54,13 @@ def rereferred_within_year(since: dict[int, datetime]) -> set[int]:
 
 def current_stepdown(case: Case) -> StepDown | None:
     """The step-down in progress on the case, else its latest one (for the case page)."""
-    step_downs = StepDown.objects.filter(case=case).select_related("proposed_by", "receiving_team")
-    return step_downs.filter(state__in=OPEN_STATES).first() or step_downs.first()
+    in_progress = SqlCase(When(state__in=OPEN_STATES, then=Value(0)), default=Value(1))
+    return (
+        StepDown.objects.filter(case=case)
+        .select_related("proposed_by", "receiving_team")
+        .order_by(in_progress, *StepDown._meta.ordering)
+        .first()
+    )
 
 
 def stepdown_queues(user) -> dict[str, QuerySet[StepDown]]:
