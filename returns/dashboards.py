@@ -17,8 +17,8 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.choices import TeamKind
 from accounts.models import Team
-from accounts.selectors import front_door_team
 from cases.choices import CaseState, Pathway
 from cases.models import Case
 from cases.selectors import feedback_by_team
@@ -73,13 +73,19 @@ class Scope:
     team_ids: tuple[int, ...]
     team: Team | None = None
     front_door_id: int | None = None  # the front door's team, when it is one of them
+    teams: tuple[Team, ...] = ()  # the teams themselves, in team_ids' order
 
     @classmethod
     def of(cls, teams, team: Team | None = None) -> "Scope":
-        team_ids = (team.pk,) if team else tuple(teams.values_list("pk", flat=True))
-        front_door = front_door_team()
-        in_scope = front_door is not None and front_door.pk in team_ids
-        return cls(team_ids=team_ids, team=team, front_door_id=front_door.pk if in_scope else None)
+        counted = (team,) if team else tuple(teams)
+        # The front door's team (accounts.selectors.front_door_team: the first MASH team), when counted.
+        front_doors = sorted(t.pk for t in counted if t.kind == TeamKind.MASH)
+        return cls(
+            team_ids=tuple(t.pk for t in counted),
+            team=team,
+            front_door_id=front_doors[0] if front_doors else None,
+            teams=counted,
+        )
 
 
 @dataclass
@@ -512,9 +518,8 @@ def families_feedback(scope: Scope, period: Period) -> Figure:
     """What families said of the help they got (cases.selectors.feedback_by_team), per team in
     scope, in the period: how many gave feedback, and the share who said yes to each question. The
     bar is the share who said the help was right."""
-    teams = Team.objects.filter(pk__in=scope.team_ids)
     rows = []
-    for team_row in feedback_by_team(teams, since=period.start_at, until=period.end_at):
+    for team_row in feedback_by_team(scope.teams, since=period.start_at, until=period.end_at):
         count = team_row["count"]
         said_yes = [
             next(answer["share"] for answer in team_row["questions"][question] if answer["answer"] == "yes")
