@@ -212,3 +212,19 @@ def test_involving_a_partner_from_the_case_page(cast, world, client_for):
     assert client_for(cast.social_worker).post(end).status_code == 302
     involvement.refresh_from_db()
     assert involvement.ended_at is not None
+
+
+def test_person_search_finds_a_name_typed_in_a_hurry_after_the_names_as_typed(cast, world, client_for):
+    from cases.selectors import PersonSearch, person_search
+    from tests.cases.factories import PersonFactory
+
+    client = client_for(cast.social_worker)
+    url = reverse("cases:person-search")
+    # Northam, misspelt: a letter dropped, two swapped, one doubled.
+    for typed in ("Nia Nortam", "Nia Notrham", "Northamm"):
+        assert "Nia Northam" in client.get(url, {"name": typed}).content.decode(), typed
+    assert "Nia Northam" not in client.get(url, {"name": "Zebedee"}).content.decode()
+    # Names holding the words as typed come before the merely close ones.
+    close = PersonFactory(first_name="Nia", last_name="Northan", created_by=cast.mash_manager)
+    found = list(person_search(cast.auditor, PersonSearch(name="Northam")))
+    assert [person.last_name for person in found][:1] == ["Northam"] and close in found
