@@ -17,10 +17,10 @@ WITH_DB = DATABASE_URL="$$( [ -n "$$DATABASE_URL" ] && echo "$$DATABASE_URL" || 
 CHECK_ENV = SECRET_KEY="$${SECRET_KEY:-checks-only-not-a-secret}"
 PYTEST_ARGS ?=
 
-.PHONY: help install install-test assets sysdeps sysdeps-test demo test lint format migrations-check test-only bench db-stop clean
+.PHONY: help install install-test assets sysdeps sysdeps-test demo test lint format migrations-check test-only bench bench-county db-stop clean
 
 help:
-	@echo "make demo | make test | make lint | make format | make bench | make db-stop | make clean"
+	@echo "make demo | make test | make lint | make format | make bench | make bench-county | make db-stop | make clean"
 
 $(INSTALLED): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -95,6 +95,13 @@ demo: install
 
 bench: install
 	$(WITH_DB) $(BIN)/python -m bench
+
+# The county at scale (issue 17, docs/benchmarks.md): seeds each scale into a database of its own,
+# loads it with Locust as 50 people at work, writes var/bench/county.json. Takes about an hour at
+# the full scale; BENCH_COUNTY_ARGS="--scales 0.01 --duration 60" for a quick look.
+BENCH_COUNTY_ARGS ?= --scales 0.01,1.0 --users 50 --duration 180 --json var/bench/county.json
+bench-county: install
+	$(WITH_DB) $(BIN)/python -m bench.county $(BENCH_COUNTY_ARGS)
 
 db-stop:
 	@test -x $(BIN)/python && $(BIN)/python -m config.dev.devdb stop || true

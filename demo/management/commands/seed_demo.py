@@ -365,32 +365,7 @@ class Command(BaseCommand):
             )
         call_command("load_thresholds", stdout=self.stdout)
         with transaction.atomic():
-            agencies = {
-                name: Agency.objects.update_or_create(name=name, defaults={"kind": kind})[0]
-                for name, kind in AGENCIES
-            }
-            teams = {
-                name: Team.objects.update_or_create(
-                    name=name, agency=agencies[agency], defaults={"kind": kind}
-                )[0]
-                for name, agency, kind in TEAMS
-            }
-            users = {row[0]: self._user(row, agencies, teams) for row in DEMO_USERS}
-            self._new_starter(agencies)
-            Team.objects.filter(name__startswith="Family Help Team").update(manager=users["team.manager"])
-            users["team.manager"].teams.add(teams["Family Help Team South"])
-            for name in ("fh.worker", "social.worker"):
-                users[name].line_manager = users["team.manager"]
-                users[name].save(update_fields=["line_manager"])
-            Team.objects.filter(kind=TeamKind.EARLY_HELP_HUB).update(manager=users["ehh.manager"])
-            # The duty team manager answers at stage 2 of a disagreement about the front door.
-            Team.objects.filter(kind=TeamKind.MASH).update(manager=users["team.manager"])
-            users["school.dsl"].line_manager = users["head.teacher"]
-            users["school.dsl"].save(update_fields=["line_manager"])
-            for stage, username in ((4, "service.manager"), (5, "head.of.service"), (6, "director")):
-                LadderContact.objects.update_or_create(
-                    agency=agencies[LA], stage=stage, defaults={"user": users[username]}
-                )
+            _agencies, teams, users = self.organisation()
             # Decided before the families are added: their pathway 3 and 4 decisions open episodes too.
             history_wanted = children > 0 and not CinEpisode.objects.exists()
             existing = Family.objects.filter(created_by=users["mash.manager"]).count()
@@ -421,6 +396,37 @@ class Command(BaseCommand):
                 f"Demo logins (password from DEMO_PASSWORD): {', '.join(u[0] for u in DEMO_USERS[:9])}"
             )
         )
+
+    def organisation(self) -> tuple[dict, dict, dict]:
+        """The demo authority's agencies, teams and logins (by name), made or brought up to date;
+        seed_county builds its county on the same ones."""
+        agencies = {
+            name: Agency.objects.update_or_create(name=name, defaults={"kind": kind})[0]
+            for name, kind in AGENCIES
+        }
+        teams = {
+            name: Team.objects.update_or_create(name=name, agency=agencies[agency], defaults={"kind": kind})[
+                0
+            ]
+            for name, agency, kind in TEAMS
+        }
+        users = {row[0]: self._user(row, agencies, teams) for row in DEMO_USERS}
+        self._new_starter(agencies)
+        Team.objects.filter(name__startswith="Family Help Team").update(manager=users["team.manager"])
+        users["team.manager"].teams.add(teams["Family Help Team South"])
+        for name in ("fh.worker", "social.worker"):
+            users[name].line_manager = users["team.manager"]
+            users[name].save(update_fields=["line_manager"])
+        Team.objects.filter(kind=TeamKind.EARLY_HELP_HUB).update(manager=users["ehh.manager"])
+        # The duty team manager answers at stage 2 of a disagreement about the front door.
+        Team.objects.filter(kind=TeamKind.MASH).update(manager=users["team.manager"])
+        users["school.dsl"].line_manager = users["head.teacher"]
+        users["school.dsl"].save(update_fields=["line_manager"])
+        for stage, username in ((4, "service.manager"), (5, "head.of.service"), (6, "director")):
+            LadderContact.objects.update_or_create(
+                agency=agencies[LA], stage=stage, defaults={"user": users[username]}
+            )
+        return agencies, teams, users
 
     def _step_down(self, users, teams) -> None:
         """One step-down waiting for the team manager: a pathway-3 family whose parent consented to

@@ -1,0 +1,75 @@
+"""The county benchmark's load (bench/locustfile.py, bench/pages.py, bench/county.py) does the work it
+claims: every page it names answers each role's login on a seeded authority, and a short real Locust
+run against a live server signs everyone in and loads every page without a failure. The numbers
+themselves are the benchmark's (make bench-county), never asserted here."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from bench.county import query_counts, targets
+from bench.pages import LOGINS, PAGES, WORK
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_load_opens_every_page_it_names_for_each_role_and_locust_runs_it_without_failure(
+    settings, live_server, tmp_path
+):
+    from demo.management.commands.seed_demo import DEMO_USERS
+
+    assert {name for pages in WORK.values() for name in pages} == set(PAGES)
+    assert {login for logins in LOGINS.values() for login in logins} <= {row[0] for row in DEMO_USERS}
+    settings.DEBUG = True
+    call_command("seed_demo", children=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    settings.DEBUG = False
+    # The live server is plain HTTP: cookies marked Secure would never come back from Locust.
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+
+    found = targets()
+    # Logins without an open case are left out of the load; the demo gives most of them cases.
+    for role, logins in LOGINS.items():
+        working = [login for login in logins if login in found]
+        assert len(working) >= min(3, len(logins)), role
+        for login in working:
+            assert found[login]["cases"] and found[login]["families"], login
+            assert found[login]["surnames"] and found[login]["people"]
+    assert found["mash.manager"]["contacts"], "no contact waits at the front door"
+    # Every page answers its role's first login below 400, and each has its query count.
+    counts = query_counts(found)
+    assert set(counts) == set(PAGES) and all(count > 0 for count in counts.values())
+
+    targets_file = tmp_path / "targets.json"
+    targets_file.write_text(json.dumps(found))
+    ran = subprocess.run(
+        [
+            sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
+            "--users", "8", "--spawn-rate", "8", "--run-time", "20s", "--host", live_server.url,
+            "--csv", str(tmp_path / "run"), "--only-summary", "--exit-code-on-error", "0",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "BENCH_TARGETS": str(targets_file), "BENCH_WAIT": "0"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    requests, failures = {}, {}
+    with open(tmp_path / "run_stats.csv", newline="") as stats:
+        for row in csv.DictReader(stats):  # a row per method and name
+            key = (row["Type"], row["Name"])
+            requests[key] = int(row["Request Count"])
+            failures[key] = int(row["Failure Count"])
+    assert not {key: count for key, count in failures.items() if count}, ran.stderr[-3000:]
+    assert requests[("GET", "sign in")] == requests[("POST", "sign in")] == 8  # everyone signed in once
+    loaded = {name for (_, name), count in requests.items() if name in PAGES and count}
+    # Each role's commonest pages were opened in 20 s (rare ones may not be).
+    assert {"case page", "family chronology page", "triage queue", "contact page", "home (tray)"} <= loaded
