@@ -133,9 +133,13 @@ def targets() -> dict[str, dict[str, list]]:
     return found
 
 
+# Statements that only open, mark or end a transaction: not counted as queries.
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+
+
 def query_counts(found: dict) -> dict[str, int]:
     """Each page's SQL query count: one request through Django's test client as a login whose
-    work includes the page."""
+    work includes the page (transaction control, BEGIN and savepoints, not counted)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -162,7 +166,9 @@ def query_counts(found: dict) -> dict[str, int]:
                     response = client.post(path, data=json.dumps(body), content_type="application/json")
             if response.status_code >= 400:
                 raise RuntimeError(f"{name} ({path}) answered {response.status_code} for {login}")
-            counts[name] = len(queries.captured_queries)
+            counts[name] = sum(
+                1 for query in queries.captured_queries if not query["sql"].startswith(TRANSACTION_CONTROL)
+            )
     return counts
 
 
@@ -188,9 +194,7 @@ def django_over_sql(found: dict, rounds: int = 30) -> dict[str, float]:
     with CaptureQueriesContext(connection) as queries:
         client.get(path)
     statements = [
-        query["sql"]
-        for query in queries.captured_queries
-        if not query["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK"))
+        query["sql"] for query in queries.captured_queries if not query["sql"].startswith(TRANSACTION_CONTROL)
     ]
     sql_ms = []
     for _ in range(rounds):
