@@ -8,6 +8,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from accounts.models import User
@@ -35,6 +36,14 @@ class AccessLogOutput(OutputSerializer):
         fields = COLUMNS
 
 
+class AccessLogCursor(CursorPagination):
+    """The access log pages by cursor (`next` and `previous` links), newest first: it grows by tens
+    of millions of rows a year, and page numbers would count and skip through them."""
+
+    ordering = ("-at", "-id")
+    page_size = 100
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Search the access log (auditors and administrators)",
@@ -55,6 +64,7 @@ class AccessLogOutput(OutputSerializer):
 class AccessLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = AccessLogOutput
     queryset = AccessLogEntry.objects.none()
+    pagination_class = AccessLogCursor
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -1,4 +1,5 @@
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -50,6 +51,37 @@ def access_log_search(data: dict) -> QuerySet[AccessLogEntry]:
     elif data.get("outcome") == "read":
         entries = entries.exclude(reason=REFUSED)
     return entries.order_by("-at", "-pk")
+
+
+@dataclass(frozen=True)
+class LogPage:
+    """One page of the access log, newest first, and where the next older page starts."""
+
+    entries: list[AccessLogEntry]
+    older: str  # the cursor of the next older page; "" at the oldest
+    first: bool  # the newest page
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _cursor(entry: AccessLogEntry) -> str:
+    """The entry's time (whole microseconds since 1970, exact) and id."""
+    return f"{(entry.at - EPOCH) // timedelta(microseconds=1)}.{entry.pk}"
+
+
+def access_log_page(entries: QuerySet[AccessLogEntry], before: str = "", size: int = 100) -> LogPage:
+    """A page of `entries` (ordered newest first) older than the cursor `before`, found by the
+    entries' time and id (keyset) rather than by counting past the newer ones: the log grows by
+    tens of millions of rows a year, and neither an OFFSET nor a COUNT over it stays fast. A
+    cursor that is not one of ours raises ValueError."""
+    if before:
+        micros, pk = (int(part) for part in before.split(".", 1))  # ValueError when not ours
+        at = EPOCH + timedelta(microseconds=micros)  # OverflowError too, caught as ValueError below
+        entries = entries.filter(Q(at__lt=at) | Q(at=at, pk__lt=pk))
+    rows = list(entries[: size + 1])
+    older = _cursor(rows[size - 1]) if len(rows) > size else ""
+    return LogPage(entries=rows[:size], older=older, first=not before)
 
 
 def restriction_family_ids(restriction: Restriction) -> list[int]:

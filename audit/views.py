@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,7 +37,7 @@ from audit.permissions import (
     restrictions_visible_to,
 )
 from audit.route_words import entries_in_words
-from audit.selectors import COLUMNS, access_log_rows, access_log_search
+from audit.selectors import COLUMNS, access_log_page, access_log_rows, access_log_search
 from audit.services import week_start
 from cases.access_log import REFUSED, access_log_write, record_read
 from cases.choices import RecordType, Via
@@ -58,16 +57,19 @@ from config.forms import form_add_service_errors
 @require_safe
 def access_log(request):
     require_auditor(request.user)
-    form = AccessLogSearchForm(request.GET or None)
-    page = None
-    if form.is_bound and form.is_valid():
-        page = Paginator(access_log_search(form.cleaned_data), 100).get_page(request.GET.get("page"))
-    elif not form.is_bound:
-        page = Paginator(access_log_search({}), 100).get_page(1)
-    status = 400 if form.is_bound and not form.is_valid() else 200
     query = request.GET.copy()
-    query.pop("page", None)
-    rows = entries_in_words(page.object_list) if page else []
+    before = query.pop("before", [""])[-1]
+    form = AccessLogSearchForm(query if query or before else None)
+    page, status = None, 200
+    if form.is_bound and not form.is_valid():
+        status = 400
+    else:
+        try:
+            page = access_log_page(access_log_search(form.cleaned_data if form.is_bound else {}), before)
+        except (ValueError, OverflowError):
+            form.add_error(None, "That link to older reads is not one of this page's: search again.")
+            status = 400
+    rows = entries_in_words(page.entries) if page else []
     context = {"form": form, "page": page, "rows": rows, "query": query.urlencode(), "refused": REFUSED}
     return render(request, "audit/access_log.html", context, status=status)
 
