@@ -11,9 +11,10 @@ from datetime import date
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
@@ -99,6 +100,22 @@ class Person(models.Model):
             # Fuzzy name matching at the front door (referrals/matching.py) uses these.
             GinIndex(fields=["first_name"], name="person_first_name_trgm", opclasses=["gin_trgm_ops"]),
             GinIndex(fields=["last_name"], name="person_last_name_trgm", opclasses=["gin_trgm_ops"]),
+            # A forename and a surname together (cases/matching.py: both must be close), in one
+            # index scan: on the two indexes above a short forename ("Ed") alone drags in thousands.
+            GinIndex(
+                fields=["first_name", "last_name"],
+                name="person_names_trgm",
+                opclasses=["gin_trgm_ops", "gin_trgm_ops"],
+            ),
+            # Person search (cases/selectors.py) finds each word as typed in any name: Django's
+            # icontains is UPPER(name) LIKE UPPER('%word%'), which only an index on UPPER(name)
+            # answers (without these the search reads all 300,000 people).
+            GinIndex(OpClass(Upper("first_name"), name="gin_trgm_ops"), name="person_first_upper_trgm"),
+            GinIndex(OpClass(Upper("last_name"), name="gin_trgm_ops"), name="person_last_upper_trgm"),
+            GinIndex(
+                OpClass(Upper("preferred_name"), name="gin_trgm_ops"), name="person_preferred_upper_trgm"
+            ),
+            GinIndex(OpClass(Upper("middle_names"), name="gin_trgm_ops"), name="person_middle_upper_trgm"),
         ]
         constraints = [
             models.UniqueConstraint(

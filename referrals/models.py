@@ -6,7 +6,8 @@ referrals/services.py changes it, writing a ContactEvent row each time.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Upper
 from django.urls import reverse
 
 from config.models import HistoryEvent
@@ -180,6 +181,11 @@ class ContactSubject(models.Model):
 
     class Meta:
         ordering = ["contact", "pk"]
+        indexes = [
+            # Earlier contacts about a child by birth date and surname, as typed (iexact:
+            # UPPER(last_name)): referrals.selectors.repeat_contacts.
+            models.Index(F("date_of_birth"), Upper("last_name"), name="contact_subject_born_surname"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(first_name="")

@@ -27,7 +27,9 @@ def contacts_visible_to(user) -> QuerySet[Contact]:
 
 def contact_for_user(user, contact_id, action: str = "view") -> Contact:
     try:
-        contact = contacts_visible_to(user).with_due_times().get(pk=contact_id)
+        contact = (
+            contacts_visible_to(user).with_due_times().select_related("referrer_agency").get(pk=contact_id)
+        )
     except (Contact.DoesNotExist, ValueError, TypeError):
         record_refused(RecordType.CONTACT, contact_id)
         if user.has_perm("cases.view_all_cases"):

@@ -48,21 +48,27 @@ def repeat_contacts(user, contact: Contact, *, months: int = 12, family_ids=()) 
     """Earlier contacts in the last year about the same children (linked, or same name and birth
     date), or about one of `family_ids` (the families the children are known in)."""
     since = contact.received_at - relativedelta(months=months)
-    same = Q(family_id__in=list(family_ids)) if family_ids else Q()
+    about_subject = Q()
     for subject in contact.subjects.all():
         if subject.person_id:
-            same |= Q(subjects__person_id=subject.person_id)
+            about_subject |= Q(person_id=subject.person_id)
         if subject.last_name and subject.date_of_birth:
-            same |= Q(
-                subjects__last_name__iexact=subject.last_name, subjects__date_of_birth=subject.date_of_birth
-            )
-    if not same:
+            about_subject |= Q(last_name__iexact=subject.last_name, date_of_birth=subject.date_of_birth)
+    # Each way of being "the same" is looked up on its own index (the contact's family, the
+    # subject's person, the subject's birth date and surname) and the contact ids are unioned:
+    # one OR across the contact and its subjects could only be answered by reading both tables.
+    branches = []
+    if family_ids:
+        branches.append(Contact.objects.filter(family_id__in=list(family_ids)).order_by().values("pk"))
+    if about_subject:
+        branches.append(ContactSubject.objects.filter(about_subject).order_by().values("contact_id"))
+    if not branches:
         return Contact.objects.none()
+    ids = branches[0].union(*branches[1:]) if len(branches) > 1 else branches[0]
     return (
         contacts_visible_to(user)
-        .filter(same, received_at__gte=since, received_at__lt=contact.received_at)
+        .filter(pk__in=ids, received_at__gte=since, received_at__lt=contact.received_at)
         .exclude(pk=contact.pk)
-        .distinct()
         .order_by("-received_at")
     )
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -489,14 +489,14 @@ def contact_families(contact: Contact, user: User) -> list[Family]:
     person_ids = [subject.person_id for subject in contact.subjects.all() if subject.person_id]
     families = list(
         Family.objects.filter(memberships__person_id__in=person_ids)
-        .annotate(open_cases=Count("cases", filter=Q(cases__state=CaseState.OPEN), distinct=True))
+        .annotate(
+            open_cases=Count("cases", filter=Q(cases__state=CaseState.OPEN), distinct=True),
+            visible=Exists(families_visible_to(user).filter(pk=OuterRef("pk"))),
+        )
         .distinct()
         .order_by("-open_cases", "-pk")
     )
-    visible = set(
-        families_visible_to(user).filter(pk__in=[f.pk for f in families]).values_list("pk", flat=True)
-    )
-    hidden = [family for family in families if family.pk not in visible]
+    hidden = [family for family in families if not family.visible]
     if hidden:
         raise RecordRestricted(RecordType.FAMILY, hidden[0].pk)
     return families
