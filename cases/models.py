@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
@@ -301,6 +301,8 @@ class Case(models.Model):
             ("close_case", "Can close a case"),
         ]
         indexes = [
+            # The case list, newest first (its ordering), a page at a time without sorting them all.
+            models.Index(F("opened_at").desc(), F("id").desc(), name="case_newest_first"),
             models.Index(fields=["team", "state"]),
             models.Index(fields=["key_worker", "state"]),
         ]
