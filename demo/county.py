@@ -12,6 +12,11 @@ tests/demo/test_seed_county.py):
 - clocks run for what is open (contacts waiting for triage or for their letter, early help and
   pathway 3 assessments, ICPCs, plan and CP reviews), with the due time the timescales give and a
   started event; a clock past its due time is breached;
+- each child of a case that reached the pathways that count (settings.CIN_EPISODE_FROM_PATHWAY)
+  has its statutory records as pathways.services writes them (ChildRecords): a CIN episode from
+  that decision, closed with the case (RC8/RC9 only straight after assessment), a section 17
+  assessment, child in need plan periods, at pathway 4 a section 47 enquiry (open while the ICPC
+  clock runs) and, where the ICPC was held, child protection plans with category and reviews;
 - append-only tables are only inserted into; the chronology and the access log are hash-chained
   exactly as their trigger would chain them (the same SQL, config.models.chain_digest_sql), so
   `manage.py history_verify` passes.
@@ -32,9 +37,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.utils import timezone
 from faker import Faker
 
 from accounts.choices import Role, TeamKind
@@ -78,8 +85,28 @@ from pathways.choices import (
     Outcome,
     PlanKind,
 )
-from pathways.codes import PrimaryNeed, ReferralSource
-from pathways.models import Decision, PathwayTransition, Plan, PlanChange
+from pathways.codes import (
+    ASSESSMENT_FACTORS,
+    ICPC_TARGET_DAYS,
+    NO_FACTORS,
+    AbuseCategory,
+    PrimaryNeed,
+    ReferralSource,
+    S47Outcome,
+)
+from pathways.models import (
+    ChildAssessment,
+    CinEpisode,
+    CinPlanPeriod,
+    CpCategoryChange,
+    CpPlan,
+    CpReview,
+    Decision,
+    PathwayTransition,
+    Plan,
+    PlanChange,
+    Section47,
+)
 from referrals.choices import (
     Channel,
     ContactState,
@@ -234,6 +261,206 @@ class Copier:
             if value is not None:
                 defaults[column.column] = value
         return defaults
+
+
+class ChildRecords:
+    """The children's statutory records of the county's cases (CIN census, Annex A), as
+    pathways.services writes them: each child of a case that reaches the pathways that count
+    (settings.CIN_EPISODE_FROM_PATHWAY) has an episode from that decision, with a section 17
+    assessment; a child in need plan period while the family's plan is a child in need plan; at
+    pathway 4 a section 47 enquiry, its outcome and, where held, the ICPC and child protection
+    plans (with their category and review conferences); the episode closes with the case, with
+    the reason that fits what happened in it (RC8 and RC9 only straight after assessment)."""
+
+    FACTORS = [code for code in ASSESSMENT_FACTORS if code != NO_FACTORS]
+
+    def __init__(self, county: County, chron: list, agency_of: dict):
+        self.county, self.rng, self.chron, self.agency_of = county, county.rng, chron, agency_of
+        self.today = county.today
+        self.ids = {
+            model: county._next_id(model, 0)
+            for model in (CinEpisode, ChildAssessment, CinPlanPeriod, Section47, CpPlan)
+        }
+        self.episodes, self.assessments, self.cin_plans, self.s47s, self.cp_plans = [], [], [], [], []
+        self.category_changes, self.cp_reviews = [], []
+        self.cp_count: dict[int, int] = {}  # the child's plans so far (previous_plans)
+
+    def _id(self, model) -> int:
+        self.ids[model] += 1
+        return self.ids[model] - 1
+
+    def _note(self, episode: Episode, child: int, summary: str, author: int, on: date) -> None:
+        first, last, _ = self.county.person_name[child]
+        at = min(datetime.combine(on, datetime.min.time(), tzinfo=UTC).replace(hour=12), self.county.now)
+        self.chron.append(
+            (episode.family, episode.id, child, ChronologyKind.CHILD_RECORD, at, f"{first} {last}: {summary}"[:300],
+             "", author, self.agency_of.get(author))
+        )  # fmt: skip
+
+    def _children(self, family: int, on: date, is_open: bool) -> list[int]:
+        """The family's children at the referral: born by then and under 18 (for an open case,
+        still under 18 today, as case_children counts them)."""
+        children = []
+        for child in self.county.family_children[family]:
+            born = self.county.person_name[child][2]
+            age_at = self.today if is_open else on
+            if born <= on and (age_at - born).days < 18 * 365:
+                children.append(child)
+        return children
+
+    def add(
+        self, episode: Episode, steps, plan_history, held_on, closure: str, manager: int, *, is_open: bool
+    ):
+        rng = self.rng
+        threshold = settings.CIN_EPISODE_FROM_PATHWAY
+        localdate = timezone.localdate
+        # The moves of the case (the pathway after each), the first into the pathways that count.
+        moves, current = [], 1
+        for target, at, decision, _, _ in steps:
+            if target != current:
+                moves.append((target, localdate(at), decision))
+                current = target
+        opening = next((move for move in moves if move[0] >= threshold), None)
+        if opening is None:
+            return
+        _, referral, decision = opening
+        closing = localdate(episode.closed) if episode.closed else None
+        children = self._children(episode.family, referral, is_open)
+        if not children:
+            return
+        source, need = self.county.decision_codes[decision]
+        author = episode.key_worker or manager
+        # The section 17 assessment: authorised by the team manager, mostly within 45 working days;
+        # still open while the pathway-3 clock runs (or the date has not come yet).
+        authorised = working_days_after(
+            referral, rng.randint(8, 45) if rng.random() < 0.85 else rng.randint(46, 70)
+        )
+        if closing is not None:
+            authorised = min(authorised, closing)
+        elif authorised >= self.today or (
+            episode.pathway == 3
+            and referral == localdate(episode.entered_current)
+            and self.county.now - episode.entered_current < timedelta(days=63)
+        ):
+            authorised = None
+        factors = sorted(rng.sample(self.FACTORS, rng.randint(1, 3)))  # 21 (none) would ask for RC8/RC9
+        # The enquiry, when the case came into pathway 4 after the referral.
+        into_4 = next(((on, index) for index, (target, on, _) in enumerate(moves) if target == 4), None)
+        s47 = None
+        if into_4 is not None:
+            started, index = into_4
+            left_4 = moves[index + 1][1] if index + 1 < len(moves) else closing
+            target_on = working_days_after(started, ICPC_TARGET_DAYS)
+            if held_on is not None:
+                decided = min(started + timedelta(days=rng.randint(2, 8)), held_on)
+                s47 = (started, target_on, S47Outcome.HOLD_ICPC, decided, held_on)
+            elif left_4 is not None:
+                # Stepped down or closed before a conference: the concerns were not substantiated.
+                outcome = rng.choice(
+                    [S47Outcome.CONTINUE_CIN, S47Outcome.CONTINUE_CIN, S47Outcome.NO_FURTHER_ACTION]
+                )
+                s47 = (started, target_on, outcome, self._between(started, left_4), None)
+            elif rng.random() < 0.35 and self.today - started > timedelta(days=3):
+                # Open at pathway 4: the ECPP decided to hold a conference that is still to come.
+                s47 = (started, target_on, S47Outcome.HOLD_ICPC, self._between(started, self.today), None)
+            else:
+                s47 = (started, target_on, "", None, None)  # the enquiry goes on (the ICPC clock runs)
+        # The child in need plan: from when the family's plan became one (started or re-typed).
+        cin_from = next(
+            (
+                max(localdate(at), referral)
+                for _, to_kind, _, at, _ in plan_history
+                if to_kind == PlanKind.CHILD_IN_NEED and (closing is None or localdate(at) <= closing)
+            ),
+            None,
+        )
+        cp_children = set()
+        if held_on is not None:
+            cp_children = {child for child in children if rng.random() < 0.85} or {rng.choice(children)}
+        category = rng.choice(AbuseCategory.values[:4] * 3 + [AbuseCategory.MUL])
+        for child in children:
+            episode_id = self._id(CinEpisode)
+            went_further = False
+            self._note(
+                episode, child, "referral: child in need episode and assessment started", author, referral
+            )
+            self.assessments.append(
+                (self._id(ChildAssessment), episode_id, referral, authorised, manager if authorised else None,
+                 factors if authorised else [])
+            )  # fmt: skip
+            cp_start = held_on if child in cp_children else None
+            if cin_from is not None and (cp_start is None or cin_from < cp_start):
+                ends = cp_start - timedelta(days=1) if cp_start else closing
+                self.cin_plans.append((self._id(CinPlanPeriod), episode_id, cin_from, ends))
+                went_further = True
+            if s47 is not None:
+                s47_id = self._id(Section47)
+                self.s47s.append((s47_id, episode_id, *s47))
+                self._note(episode, child, "section 47 enquiry started", episode.ecpp or author, s47[0])
+                went_further = True
+                if cp_start is not None:
+                    cp_id = self._id(CpPlan)
+                    self.cp_plans.append(
+                        (cp_id, episode_id, s47_id, cp_start, closing, category, category, self.cp_count.get(child, 0))
+                    )  # fmt: skip
+                    self.cp_count[child] = self.cp_count.get(child, 0) + 1
+                    at = datetime.combine(cp_start, datetime.min.time(), tzinfo=UTC).replace(hour=15)
+                    self.category_changes.append((cp_id, "", category, cp_start, at, episode.ecpp or author))
+                    self._note(episode, child, f"child protection plan started ({AbuseCategory(category).label})",
+                               episode.ecpp or author, cp_start)  # fmt: skip
+                    # Review conferences: 3 months after the ICPC, then 6-monthly.
+                    review = cp_start + timedelta(days=91)
+                    while review <= (closing or self.today - timedelta(days=1)):
+                        self.cp_reviews.append((cp_id, review))
+                        review += timedelta(days=182)
+            reason = ""
+            if closing is not None:
+                reason = closure
+                if went_further and reason in (ClosureReason.RC8, ClosureReason.RC9):
+                    reason = ClosureReason.RC7  # DfE rule 2990, as pathways.services._close_reason
+                self._note(episode, child, f"child in need episode closed ({ClosureReason(reason).label})",
+                           author, closing)  # fmt: skip
+            self.episodes.append(
+                (episode_id, child, episode.id, decision, referral, source, need, closing, reason)
+            )
+
+    def _between(self, low: date, high: date) -> date:
+        return low + timedelta(days=self.rng.randint(0, max((high - low).days, 0)))
+
+    def copy(self) -> None:
+        copy = self.county.copy
+        copy(
+            CinEpisode,
+            ["id", "child_id", "case_id", "decision_id", "referral_date", "referral_source", "primary_need",
+             "closure_date", "closure_reason"],
+            self.episodes,
+        )  # fmt: skip
+        copy(
+            ChildAssessment,
+            ["id", "episode_id", "started_on", "authorised_on", "authorised_by_id", "factors"],
+            self.assessments,
+        )
+        copy(CinPlanPeriod, ["id", "episode_id", "started_on", "ended_on"], self.cin_plans)
+        copy(
+            Section47,
+            ["id", "episode_id", "started_on", "icpc_target", "outcome", "outcome_on", "icpc_date"],
+            self.s47s,
+        )
+        copy(
+            CpPlan,
+            ["id", "episode_id", "section47_id", "started_on", "ended_on", "initial_category", "latest_category",
+             "previous_plans"],
+            self.cp_plans,
+        )  # fmt: skip
+        copy(CpCategoryChange, ["cp_plan_id", "from_category", "to_category", "on", "at", "by_id"],
+             self.category_changes)  # fmt: skip
+        copy(CpReview, ["cp_plan_id", "held_on"], self.cp_reviews)
+        for model, next_id in self.ids.items():
+            self.county.ids[model._meta.db_table] = next_id
+        self.county._say(
+            f"  {len(self.episodes)} CIN episodes ({sum(1 for e in self.episodes if e[7] is None)} open), "
+            f"{len(self.s47s)} section 47 enquiries, {len(self.cp_plans)} child protection plans"
+        )
 
 
 class County:
@@ -701,6 +928,8 @@ class County:
         self.episodes: list[Episode] = []
         self.triage_decisions: list[tuple] = []
         self.assessment_of: dict[int, int] = {}
+        self.decision_codes: dict[int, tuple[str, str]] = {}
+        records = ChildRecords(self, chron, agency_of)
         case_id = self._next_id(Case, 0)
         decision_id = self._next_id(Decision, 0)
         allocation_id = self._next_id(Allocation, 0)
@@ -770,12 +999,14 @@ class County:
                 decided = at
             rationale = RATIONALES[min(level - 1, 3)] if target else RATIONALES[4]
             needs_codes = target is not None and target >= 3
+            source = rng.choice(ReferralSource.values) if needs_codes else ""
+            need = rng.choice(PrimaryNeed.values[1:]) if needs_codes else ""
+            self.decision_codes[decision_id] = (source, need)
             decisions.append(
                 (decision_id, case, self.assessment_of[family], outcome, from_pathway, DecisionState.RECORDED,
                  rationale, closing_reason, outcome in ("pathway_3", "pathway_4") or rng.random() < 0.5,
                  "Children Act 1989 s47: risk of significant harm." if level == 4 else "", ecpp, proposer, at,
-                 decider, decided, rng.choice(ReferralSource.values) if needs_codes else "",
-                 rng.choice(PrimaryNeed.values[1:]) if needs_codes else "")
+                 decider, decided, source, need)
             )  # fmt: skip
             if level == 4:
                 note(
@@ -890,8 +1121,16 @@ class County:
                             plan_kind = wanted
                 # Pathway 4 some weeks on: the ICPC decided on a child protection plan.
                 icpc_held = current == 4 and (self.now if is_open else end) - entered > timedelta(days=21)
+                held_on = None
                 if icpc_held and plan_kind == PlanKind.CHILD_IN_NEED:
-                    held = entered + timedelta(days=rng.randint(10, 20))
+                    # Most conferences within the 15 working days of the strategy discussion, a
+                    # few late; never on a weekend, never after the episode ended.
+                    s47_on = timezone.localdate(entered)
+                    days = rng.randint(10, 15) if rng.random() < 0.9 else rng.randint(16, 22)
+                    held_on = working_days_after(s47_on, days)
+                    if held_on >= timezone.localdate(end):
+                        held_on = working_days_after(s47_on, 5)
+                    held = datetime.combine(held_on, datetime.min.time(), tzinfo=UTC).replace(hour=11)
                     plan_history.append((plan_kind, PlanKind.CHILD_PROTECTION, None, held, ecpp_holder))
                     plan_kind = PlanKind.CHILD_PROTECTION
                 episode = Episode(
@@ -955,6 +1194,9 @@ class County:
                             ("Plan ended with the case", closed, key_worker, plan_id, plan_kind, "", None)
                         )
                     plan_id += 1
+                records.add(
+                    episode, steps, plan_history, held_on, closure, staff.managers[team].pk, is_open=is_open
+                )
                 cases.append(
                     (case_id, family, CaseState.CLOSED if closed else CaseState.OPEN, current, team, key_worker,
                      ecpp_holder, opened, triager, closed, closure, 1 + 2 * len(steps) + (1 if closed else 0))
@@ -1026,6 +1268,7 @@ class County:
         self.copy(
             StepDownEvent, ["summary", "at", "by_id", "step_down_id", "state", "detail"], step_down_events
         )
+        records.copy()
         self.system_chronology = chron
         self._say(
             f"  {len(cases)} case episodes ({sum(1 for c in cases if c[2] == 'open')} open), {len(decisions)} decisions, "
