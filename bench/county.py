@@ -111,8 +111,15 @@ def targets() -> dict[str, dict[str, list]]:
 
     surnames = list(Person.objects.order_by("?").values_list("last_name", flat=True)[:400])
     people = list(Person.objects.order_by("?").values_list("pk", flat=True)[:400])
+    # The contacts waiting for triage, topped up with the latest triaged ones when few are waiting
+    # (a small county's queue can be empty): the front door opens both.
     waiting = list(
         Contact.objects.filter(state="received").order_by("-pk").values_list("pk", flat=True)[:400]
+    )
+    waiting += (
+        Contact.objects.exclude(state="received")
+        .order_by("-pk")
+        .values_list("pk", flat=True)[: 400 - len(waiting)]
     )
     found = {}
     for role, logins in LOGINS.items():

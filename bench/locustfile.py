@@ -63,9 +63,11 @@ class Worker(HttpUser):
         with self.client.request(
             method, path, json=body, headers=headers, name=name, catch_response=True
         ) as response:
-            if response.status_code >= 400:
+            if not response.status_code:  # no answer at all: the connection failed
+                response.failure(f"{name}: {response.error or 'no response'}")
+            elif response.status_code >= 400:
                 response.failure(f"{name}: {response.status_code}")
-            elif "/accounts/sign-in/" in response.url:
+            elif "/accounts/sign-in/" in (response.url or ""):
                 response.failure(f"{name}: sent to sign in")
 
 

@@ -52,18 +52,26 @@ def case_list(request):
     )
 
 
+# A family's chronology runs to thousands of entries: the case page shows the newest 50, the family
+# page all of them a page of 50 at a time (newest first, so its page 2 follows the case page's).
+CHRONOLOGY_PAGE = 50
+
+
 def _case_page(
     request, case, *, entry_form=None, allocate_form=None, close_form=None, involve_form=None, status=200
 ):
     user = request.user
     members = list(selectors.family_members(case.family, user))
     whole_record = sees_whole_record(user)
+    # The newest page of the family's chronology; older entries are on the family page's next pages.
+    chronology = list(selectors.family_chronology(user, case.family)[: CHRONOLOGY_PAGE + 1])
     context = {
         "panels": case_page.panels(user=user, case=case),
         "case": case,
         "members": members,
         "allocations": selectors.case_allocations(case),
-        "chronology": selectors.family_chronology(user, case.family)[:200],
+        "chronology": chronology[:CHRONOLOGY_PAGE],
+        "chronology_older": len(chronology) > CHRONOLOGY_PAGE,
         "can_add_entry": can(user, "add_chronology", case),
         "can_allocate": can(user, "allocate", case) and case.is_open,
         "can_close": can(user, "close", case) and case.is_open,
@@ -189,10 +197,6 @@ def case_involvement_end(request, pk: int, involvement_pk: int):
     else:
         messages.success(request, f"{involvement.user} is no longer involved with the family.")
     return redirect("cases:case-detail", pk=case.pk)
-
-
-# A family's chronology runs to thousands of entries: its page shows it a page at a time.
-CHRONOLOGY_PAGE = 50
 
 
 @login_required

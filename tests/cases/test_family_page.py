@@ -1,6 +1,7 @@
 """The whole-family page (/families/<id>/) and GET /api/v1/families/<id>/: members, relationships,
 cases past and present and the chronology a page at a time, for whoever may see the family's cases."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -125,3 +126,29 @@ def test_the_api_gives_the_whole_family_and_its_chronology_paged(cast, world, ap
     assert "results" in chronology and chronology["count"] >= 3
     assert api_for(cast.fh_worker_south).get(f"/api/v1/families/{family.pk}/").status_code == 404
     assert api_for(cast.fh_worker_south).get(body["chronology"]).status_code == 404
+
+
+def test_the_case_page_shows_the_newest_page_and_leads_to_the_older_ones(cast, world, client_for):
+    client = client_for(cast.fh_worker)
+    case_url = reverse("cases:case-detail", args=[world.north_case.pk])
+    assert 'id="older-entries"' not in client.get(case_url).content.decode()  # all of it fits
+    family = _family(world)
+    start = timezone.now() - timedelta(days=400)
+    for day in range(CHRONOLOGY_PAGE + 5):
+        services.chronology_entry_add(
+            family=family,
+            case=world.north_case,
+            by=cast.fh_worker,
+            kind=ChronologyKind.NOTE,
+            occurred_at=start + timedelta(days=day),
+            summary=f"Entry number {day:03d}",
+        )
+    page = client.get(case_url).content.decode()
+    assert f"Entry number {CHRONOLOGY_PAGE + 4:03d}" in page and "Entry number 000" not in page
+    assert page.count('class="moj-timeline__item"') == CHRONOLOGY_PAGE
+    older = reverse("cases:family-detail", args=[family.pk]) + "?page=2"
+    assert f'href="{older}#chronology" id="older-entries"' in page
+    # The family's page 2 begins where the case page ended: nothing between them is skipped.
+    second = client.get(older).content.decode()
+    shown = set(re.findall(r"Entry number \d{3}", page))
+    assert "Entry number 000" in second and not shown & set(re.findall(r"Entry number \d{3}", second))
