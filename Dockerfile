@@ -84,7 +84,7 @@ EXPOSE 8000
 # gunicorn takes its number of worker processes from WEB_CONCURRENCY (set above; override it at
 # run time). The access log records the path without the query string: person search puts names,
 # dates of birth and postcodes in the query string, and logs hold events and ids only.
-CMD ["gunicorn", "config.wsgi", \
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi", \
      "--bind", "0.0.0.0:8000", \
      "--threads", "4", \
      "--worker-tmp-dir", "/dev/shm", \

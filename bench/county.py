@@ -254,6 +254,8 @@ def serve(database: str, work: Path):
         [str(bin_dir / "celery"), "-A", "config", "beat", "--loglevel=WARNING", "-s", str(work / "beat")],
         [
             str(bin_dir / "gunicorn"),
+            "-c",
+            "config/gunicorn.py",
             "config.wsgi",
             "--bind",
             f"127.0.0.1:{PORT}",
@@ -335,6 +337,7 @@ def load(targets_file: Path, prefix: Path, *, users: int, duration: int, wait: b
             "--csv",
             str(prefix),
             "--only-summary",
+            "--reset-stats",  # count from when everyone is signed in: the steady day, not the log-on rush
             "--stop-timeout",
             "10",
             "--exit-code-on-error",

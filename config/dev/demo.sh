@@ -84,7 +84,7 @@ step $BIN/python manage.py seed_demo --children "$DEMO_HISTORY_CHILDREN" # also 
 
 start $BIN/celery -A config worker --loglevel=INFO --concurrency=2 >"$LOG_DIR/worker.log" 2>&1
 start $BIN/celery -A config beat --loglevel=INFO >"$LOG_DIR/beat.log" 2>&1
-start $BIN/gunicorn config.wsgi --bind "127.0.0.1:${PORT}" --workers 2 --threads 4 \
+start $BIN/gunicorn -c config/gunicorn.py config.wsgi --bind "127.0.0.1:${PORT}" --workers 2 --threads 4 \
   --access-logfile "$LOG_DIR/web-access.log" --error-logfile "$LOG_DIR/web.log" \
   --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms' # path only: queries can hold names
 
