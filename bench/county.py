@@ -238,6 +238,8 @@ def _service_env(database: str, work: Path) -> dict[str, str]:
         "SECURE_HSTS_SECONDS": "0",
         "REQUIRE_TWO_FACTOR": "0",  # the demo logins sign in with a password alone, as in make demo
         "CELERY_DATA_DIR": str(work / "celery"),
+        # No mail server here: notices are kept in memory, not retried against a refused connection.
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     }
 
 

@@ -20,5 +20,8 @@ def test_the_api_reference_is_readable_by_everyone_and_runs_under_the_csp(journe
     assert_accessible(page)
     page.locator(".opblock-summary-control").first.click()
     page.get_by_role("button", name="Try it out").first.wait_for()
+    # With the pointer still over the operation, as after a click: its copy-path button shows.
+    page.locator(".opblock-summary").first.hover()
+    page.locator(".copy-to-clipboard button").first.wait_for()
     assert_accessible(page)
     assert not errors, errors
