@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,23 @@ from bench.pages import LOGINS, PAGES, WORK
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _live_server_idle(seconds: float = 15) -> None:
+    """Wait until no other connection to the test database is running a query, so the live server
+    has finished every request before the test database is flushed."""
+    from django.db import connection
+
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state NOT IN ('idle')"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.2)
 
 
 def test_the_load_opens_every_page_it_names_for_each_role_and_locust_runs_it_without_failure(
@@ -54,6 +72,7 @@ def test_the_load_opens_every_page_it_names_for_each_role_and_locust_runs_it_wit
             sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
             "--users", "8", "--spawn-rate", "8", "--run-time", "20s", "--host", live_server.url,
             "--csv", str(tmp_path / "run"), "--only-summary", "--exit-code-on-error", "0",
+            "--stop-timeout", "15",  # each person finishes the request they are in before Locust stops
         ],
         cwd=ROOT,
         env={**os.environ, "BENCH_TARGETS": str(targets_file), "BENCH_WAIT": "0"},
@@ -62,6 +81,7 @@ def test_the_load_opens_every_page_it_names_for_each_role_and_locust_runs_it_wit
         timeout=120,
     )  # fmt: skip
     assert ran.returncode == 0, ran.stderr[-3000:]
+    _live_server_idle()
     requests, failures = {}, {}
     with open(tmp_path / "run_stats.csv", newline="") as stats:
         for row in csv.DictReader(stats):  # a row per method and name
