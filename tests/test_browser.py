@@ -44,6 +44,13 @@ def assert_accessible_without_javascript(page, journey):
     page.axe_checked.add(page_key(url))
 
 
+def signed_in(journey, base_url, username):
+    """A new page of the journey, signed in as `username`; the sign-in and home pages checked with axe."""
+    page = journey()
+    sign_in(page, base_url, username)
+    return page
+
+
 def sign_in(page, base_url, username, *, accessible=True):
     """Sign in; `accessible`: check the sign-in page and the home page with axe (JavaScript on)."""
     page.goto(base_url + reverse("home"))

@@ -7,21 +7,9 @@ import pytest
 from django.urls import reverse
 
 from tests.axe import assert_accessible
-from tests.test_browser import PASSWORD
+from tests.test_browser import signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def signed_in(journey, base_url, username):
-    page = journey()
-    page.goto(base_url + reverse("home"))
-    assert_accessible(page)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name=re.compile("Hello")).wait_for()
-    assert_accessible(page)
-    return page
 
 
 def test_a_manager_s_step_down_waits_in_another_manager_s_tray_until_approved(
