@@ -76,7 +76,7 @@ RUN DATABASE_URL=postgresql://build@localhost/build \
 
 # var/ (VAR_DIR) is where the app writes its runtime files: beat's default schedule, and the file
 # cache and filesystem broker when REDIS_URL is unset. The code stays owned by root.
-RUN mkdir -p /app/var && chown continuum:continuum /app/var
+RUN mkdir -p /app/var/exports && chown -R continuum:continuum /app/var
 
 USER continuum
 EXPOSE 8000

@@ -26,6 +26,7 @@ from cases.choices import OPENABLE_RECORDS, RESTRICTABLE_RECORDS, RecordType, Re
 from cases.models import AccessLogEntry, BreakGlass, Restriction
 from cases.permissions import require_restricter, restrictable_for_user, restrictions_covering
 from config.api import OutputSerializer
+from config.db_router import replica_reads
 
 
 class AccessLogOutput(OutputSerializer):
@@ -79,6 +80,11 @@ class AccessLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 }
             )
         return access_log_search(form.cleaned_data if form.is_bound else {})
+
+    def list(self, request, *args, **kwargs):
+        require_auditor(request.user)  # on the primary: a role just taken away is gone
+        with replica_reads():
+            return super().list(request, *args, **kwargs)
 
 
 # --- Restricted records -------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from cases.access_log import access_log_write
 from cases.choices import RecordType, Via
 from cases.models import ChronologyEntry
 from cases.permissions import chronology_visible_to, families_visible_to
+from config.db_router import replica_reads
 
 logger = logging.getLogger(__name__)
 MAX_YEARS = 25
@@ -125,10 +126,11 @@ def chronology_export_build(export_id: int) -> ChronologyExport:
     ChronologyExport.objects.filter(pk=export.pk).update(state=ExportState.RUNNING, progress=1)
     try:
         everything, visible = _entries(export)
-        total = visible.count()
-        left_out = everything.count() - total
         with tempfile.TemporaryDirectory(prefix="chronology-") as scratch:
-            parts, pages = _render_entries(export, visible, total, Path(scratch))
+            with replica_reads():  # the entries; the export row and the access log stay on the primary
+                total = visible.count()
+                left_out = everything.count() - total
+                parts, pages = _render_entries(export, visible, total, Path(scratch))
             made_at = timezone.localtime()
             context = {
                 "export": export,

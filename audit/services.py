@@ -3,23 +3,29 @@ others break glass with a reason (logged, told to the record's managers, listed 
 report). The restriction rows and the rules that apply them to every query are the cases app's
 (cases/models.py, cases/permissions.py); this is the workflow around them."""
 
+import logging
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from psycopg import sql
 
 from accounts.choices import Role
 from cases.access_log import access_log_write
 from cases.choices import RestrictionCategory, RestrictionEventKind
-from cases.models import BreakGlass, Restriction, RestrictionAccess, RestrictionEvent
+from cases.models import AccessLogEntry, BreakGlass, Restriction, RestrictionAccess, RestrictionEvent
 from cases.permissions import require_restricter
-from config.models import lock_current
+from config.models import CHAIN_HEADS, ChainAnchor, lock_current
+from config.partitions import is_partitioned, month_add, month_start, months_ensure, months_made
 from escalation.services import notify
+
+logger = logging.getLogger(__name__)
 
 # --- Restricted records -----------------------------------------------------------------------
 
@@ -224,3 +230,111 @@ def break_glass_report_send(*, today: date | None = None) -> int:
             statutory=False,
         )
     return len(counts)
+
+
+# --- The access log's partitions and its retention ----------------------------------------------
+# The access log is partitioned by month (cases 0016, config/partitions.py). Every day the worker
+# makes the months ahead, so a row never waits in the default partition, and, when
+# ACCESS_LOG_RETENTION_MONTHS is set, drops whole months older than that, leaving an anchor for
+# every kept row whose predecessor in the hash chain went with them (config.models.ChainAnchor).
+
+ACCESS_LOG_MONTHS_AHEAD = 3
+
+
+@dataclass
+class PartitionsReport:
+    made: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # months whose rows already sit in the default
+    dropped: list[str] = field(default_factory=list)
+    anchors: int = 0
+    kept: list[str] = field(default_factory=list)  # past retention but holding the chain's head
+
+
+def _chain_head(cursor, table: str, partition: str | None = None) -> int | None:
+    cursor.execute(
+        sql.SQL("SELECT max(chain_seq) FROM {}").format(sql.Identifier(partition or table)),
+    )
+    return cursor.fetchone()[0]
+
+
+def _anchors_write(cursor, table: str, partition: str, going: list[str], reason: str, now) -> int:
+    """Before `partition` goes (with the rest of `going`): the place and hash of each of its rows
+    whose successor in the chain is kept."""
+    cursor.execute(sql.SQL("SELECT min(chain_seq), max(chain_seq) FROM {}").format(sql.Identifier(partition)))
+    lowest, highest = cursor.fetchone()
+    if lowest is None:
+        return 0
+    cursor.execute(
+        sql.SQL(
+            "SELECT gone.chain_seq, gone.row_hash FROM {table} kept JOIN {partition} gone "
+            "ON gone.chain_seq = kept.chain_seq - 1 "
+            "WHERE kept.chain_seq BETWEEN %s AND %s AND kept.tableoid::regclass::text <> ALL(%s)"
+        ).format(table=sql.Identifier(table), partition=sql.Identifier(partition)),
+        [lowest + 1, highest + 1, going],
+    )
+    anchors = [
+        ChainAnchor(chain=AccessLogEntry._meta.label, seq=seq, row_hash=row_hash, at=now, reason=reason)
+        for seq, row_hash in cursor.fetchall()
+    ]
+    ChainAnchor.objects.bulk_create(anchors)
+    return len(anchors)
+
+
+def access_log_partitions_maintain(
+    *, now: datetime | None = None, since: datetime | None = None, drop: bool = True
+) -> PartitionsReport:
+    """Make this month's (or every month's from `since`'s, for a bulk load of history) and the next
+    ACCESS_LOG_MONTHS_AHEAD months' partitions of the access log; with `drop` and
+    ACCESS_LOG_RETENTION_MONTHS set, drop every month wholly older than that many months before
+    this one. Runs as the tables' owner (the worker when one role does everything;
+    `manage.py access_log_partitions` as DATABASE_OWNER_URL's role otherwise)."""
+    now = now or timezone.now()
+    report = PartitionsReport()
+    table = AccessLogEntry._meta.db_table
+    guard = next(
+        trigger.get_pgid(AccessLogEntry)
+        for trigger in AccessLogEntry._meta.triggers
+        if trigger.name == "access_log_no_truncate"
+    )
+    this_month = month_start(now)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if not is_partitioned(cursor, table):
+            return report
+        # The chain's head row, locked: no row takes its place while months come and go.
+        cursor.execute(f'SELECT 1 FROM "{CHAIN_HEADS}" WHERE chain = %s FOR UPDATE', [table])  # noqa: S608
+        first = min(this_month, month_start(since)) if since else this_month
+        made = months_ensure(
+            cursor, table, first, month_add(this_month, ACCESS_LOG_MONTHS_AHEAD), guard=guard
+        )
+        report.made, report.refused = made.made, made.refused
+        retention = settings.ACCESS_LOG_RETENTION_MONTHS
+        if not (drop and retention):
+            return report
+        # Checks deferred to the commit (the user foreign key) would stop a partition being dropped.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cutoff = month_add(this_month, -retention)
+        head = _chain_head(cursor, table)
+        reason = f"Access log retention: {retention} months"
+        going = []
+        for month, partition in sorted(months_made(cursor, table).items()):
+            if month >= cutoff:
+                break
+            if head is not None and _chain_head(cursor, table, partition) == head:
+                report.kept.append(partition)
+            else:
+                going.append(partition)
+        for partition in going:
+            report.anchors += _anchors_write(cursor, table, partition, going, reason, now)
+        for partition in going:
+            cursor.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(partition)))
+        report.dropped = going
+    if report.dropped or report.refused or report.kept:
+        logger.info(
+            "access log partitions: made %s, dropped %s (anchors %s), refused %s, kept %s",
+            report.made,
+            report.dropped,
+            report.anchors,
+            report.refused,
+            report.kept,
+        )
+    return report

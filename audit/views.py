@@ -50,6 +50,7 @@ from cases.permissions import (
     restrictable_for_user,
     restrictions_covering,
 )
+from config.db_router import pinned, replica_reads
 from config.forms import form_add_service_errors
 
 
@@ -65,11 +66,13 @@ def access_log(request):
         status = 400
     else:
         try:
-            page = access_log_page(access_log_search(form.cleaned_data if form.is_bound else {}), before)
+            with replica_reads():
+                page = access_log_page(access_log_search(form.cleaned_data if form.is_bound else {}), before)
         except (ValueError, OverflowError):
             form.add_error(None, "That link to older reads is not one of this page's: search again.")
             status = 400
-    rows = entries_in_words(page.entries) if page else []
+    with replica_reads():
+        rows = entries_in_words(page.entries) if page else []
     context = {"form": form, "page": page, "rows": rows, "query": query.urlencode(), "refused": REFUSED}
     return render(request, "audit/access_log.html", context, status=status)
 
@@ -88,7 +91,8 @@ def access_log_export(request):
     if form.is_bound and not form.is_valid():
         return render(request, "audit/access_log.html", {"form": form, "page": None}, status=400)
     data = form.cleaned_data if form.is_bound else {}
-    entries = access_log_rows(access_log_search(data))
+    with replica_reads():
+        entries = pinned(access_log_rows(access_log_search(data)))  # read as the response streams
     access_log_write(
         user=request.user,
         record_type=RecordType.ACCESS_LOG,

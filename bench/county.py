@@ -252,7 +252,16 @@ def serve(database: str, work: Path):
     env = _service_env(database, work)
     bin_dir = Path(sys.executable).parent
     commands = [
-        [str(bin_dir / "celery"), "-A", "config", "worker", "--loglevel=WARNING", "--concurrency=2"],
+        [
+            str(bin_dir / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            "celery,sweeps,exports,mail",  # every queue (CELERY_TASK_QUEUES), as config/dev/demo.sh
+            "--loglevel=WARNING",
+            "--concurrency=2",
+        ],
         [str(bin_dir / "celery"), "-A", "config", "beat", "--loglevel=WARNING", "-s", str(work / "beat")],
         [
             str(bin_dir / "gunicorn"),

@@ -469,10 +469,17 @@ class FamilyUserObjectPermission(UserObjectPermissionBase):
 
 class AccessLogEntry(models.Model):
     """Someone read a record (one row per record per request). Append-only, refused at the
-    database level (a trigger)."""
+    database level (a trigger on every partition).
+
+    The table is partitioned by month of `at` (PostgreSQL's declarative partitioning, made by cases
+    0016; audit.services.access_log_partitions_maintain keeps months ahead made and, with
+    ACCESS_LOG_RETENTION_MONTHS set, drops whole months past it). Its primary key in the database
+    is (id, at), as partitioning needs; `id` alone is unique in practice (one sequence)."""
 
     at = models.DateTimeField(db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )  # indexed by (user, at) below
     record_type = models.CharField(max_length=16, choices=RecordType.choices)
     record_id = models.PositiveBigIntegerField()
     family_id = models.PositiveBigIntegerField(
@@ -485,13 +492,14 @@ class AccessLogEntry(models.Model):
     sha256 = models.CharField(
         max_length=64, blank=True, help_text="Of an exported file, to verify a printed copy"
     )
-    chain_seq, row_hash = hash_chain_columns()
+    chain_seq, row_hash = hash_chain_columns(unique=False)
 
     class Meta:
         db_table = "audit_accesslogentry"  # made in audit, moved here (cases 0010)
         ordering = ["-at", "-pk"]
         verbose_name_plural = "access log entries"
         indexes = [
+            models.Index(fields=["chain_seq"], name="access_log_chain_seq"),
             models.Index(fields=["family_id", "at"]),
             models.Index(fields=["record_type", "record_id", "at"]),
             models.Index(fields=["user", "at"]),

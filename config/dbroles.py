@@ -8,9 +8,36 @@ cannot TRUNCATE them, switch their triggers off, or UPDATE and DELETE history ev
 `pgtrigger.ignore` set. With DATABASE_URL alone everything works as one role, and `check --deploy`
 says that history is then not tamper-proof (config/checks.py)."""
 
+from contextlib import contextmanager
+
 import pgtrigger
 from django.apps import apps
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
 from psycopg import sql
+
+OWNER_KEYS = ("USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
+
+
+@contextmanager
+def as_owner():
+    """Within: the default connection is the tables' owner's (DATABASE_OWNER_URL), for work only the
+    owner may do (migrate, the access log's partitions). Yields the application's role's name, or
+    None when one role does everything (no DATABASE_OWNER_URL: nothing changes)."""
+    owner = settings.DATABASE_OWNER
+    if not owner:
+        yield None
+        return
+    connection = connections[DEFAULT_DB_ALIAS]
+    runtime = dict(connection.settings_dict)
+    connection.close()
+    connection.settings_dict.update({key: owner[key] for key in OWNER_KEYS if key in owner})
+    try:
+        yield runtime["USER"]
+    finally:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(runtime)
 
 
 def append_only_tables() -> list[str]:
@@ -39,6 +66,17 @@ def runtime_privileges_grant(cursor, role: str) -> list[str]:
     statements += [
         sql.SQL("REVOKE UPDATE, DELETE ON TABLE {} FROM {}").format(sql.Identifier(table), role_id)
         for table in limited
+    ]
+    # A partitioned history (the access log) is read and written through its parent, whose grants
+    # PostgreSQL checks; its partitions are given nothing, so none can be changed directly.
+    cursor.execute(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent::regclass::text = ANY(%s)",
+        [limited],
+    )
+    statements += [
+        sql.SQL("REVOKE ALL ON TABLE {} FROM {}").format(sql.Identifier(partition), role_id)
+        for (partition,) in cursor.fetchall()
     ]
     for statement in statements:
         cursor.execute(statement)

@@ -3,14 +3,18 @@
 `chain_verify` walks one chained table in chain order and recomputes every link in Python from
 the row contents the database hands back (the same canonical text the trigger hashed), so a row
 edited, deleted or slipped in behind the application's back is found, with its place in the chain.
-It reads through any DB-API cursor: the live database, or a restored backup (config/backup.py)."""
+It reads through any DB-API cursor: the live database, or a restored backup (config/backup.py).
+
+Rows removed by a retention policy (whole months of the access log) leave gaps; each kept row whose
+predecessor was removed has that predecessor's place and hash in `ChainAnchor`, so the walk goes on
+from it. A gap with no anchor is a deletion behind the application's back."""
 
 import hashlib
 from dataclasses import dataclass
 
 from django.apps import apps
 
-from config.models import HashChain, chain_digest_sql
+from config.models import ChainAnchor, HashChain, chain_digest_sql
 
 BATCH = 5_000
 
@@ -22,6 +26,7 @@ class ChainReport:
     head_seq: int | None
     head_hash: str
     problem: str = ""  # the first broken link, in words (ids only, never a record's content)
+    pruned: int = 0  # rows before kept ones that a retention policy removed (gaps bridged by anchors)
 
     @property
     def intact(self) -> bool:
@@ -49,7 +54,12 @@ def chain_verify(cursor, model, trigger: HashChain) -> ChainReport:
     cursor.execute(f'SELECT count(*), count(*) FILTER (WHERE chain_seq IS NULL) FROM "{table}"')  # noqa: S608
     total, unchained = cursor.fetchone()
     digest = chain_digest_sql(model, trigger.fields, "t")
-    previous_seq, previous_hash, rows = 0, "", 0
+    cursor.execute(
+        f'SELECT seq, row_hash FROM "{ChainAnchor._meta.db_table}" WHERE chain = %s',  # noqa: S608
+        [label],
+    )
+    anchors = dict(cursor.fetchall())
+    previous_seq, previous_hash, rows, pruned = 0, "", 0, 0
     while True:
         cursor.execute(
             f'SELECT t.chain_seq, t.id, t.row_hash, {digest} FROM "{table}" t '  # noqa: S608
@@ -58,6 +68,9 @@ def chain_verify(cursor, model, trigger: HashChain) -> ChainReport:
         )
         batch = cursor.fetchall()
         for seq, pk, row_hash, row_digest in batch:
+            if seq != previous_seq + 1 and seq - 1 in anchors:
+                pruned += seq - 1 - previous_seq
+                previous_seq, previous_hash = seq - 1, anchors[seq - 1]
             if seq != previous_seq + 1:
                 problem = (
                     f"places {previous_seq + 1} to {seq - 1} are missing before row {pk}: rows were deleted"
@@ -75,7 +88,7 @@ def chain_verify(cursor, model, trigger: HashChain) -> ChainReport:
             f"{unchained} row(s) have no place in the chain: they were written with the chain switched off"
         )
         return ChainReport(label, total, previous_seq or None, previous_hash, problem)
-    return ChainReport(label, rows, previous_seq or None, previous_hash)
+    return ChainReport(label, rows, previous_seq or None, previous_hash, pruned=pruned)
 
 
 def chain_heads(cursor) -> dict[str, tuple[int, str] | None]:

@@ -44,16 +44,21 @@ def chain_digest_sql(model, fields: tuple[str, ...], alias: str) -> str:
     return f"encode(sha256(convert_to({chain_content_sql(model, fields, alias)}, 'UTF8')), 'hex')"
 
 
+CHAIN_HEADS = "config_chainhead"  # ChainHead's table, named in the trigger's SQL
+
+
 class HashChain(pgtrigger.Trigger):
     """BEFORE INSERT: give the row the next place in its table's chain and hash it together with the
-    previous row's hash. A transaction-scoped advisory lock makes inserts into one table take their
-    places one at a time (held to the end of the inserting transaction); the unique `chain_seq`
-    refuses a fork if that ever failed."""
+    previous row's hash. The chain's head (its newest place and hash) is one row of `ChainHead`:
+    the trigger moves it on with one UPDATE, whose row lock, held to the end of the inserting
+    transaction, makes inserts take their places one at a time; the cost does not grow with the
+    table or its partitions (the access log). Where the head row is missing (a new chain, or a
+    table bulk-loaded with the trigger off) the trigger starts it from the table's last chained
+    row, under an advisory lock so two first writers agree."""
 
     when = pgtrigger.Before
     operation = pgtrigger.Insert
     level = pgtrigger.Row
-    declare = [("previous_seq", "bigint"), ("previous_hash", "text")]
 
     def __init__(self, *, name: str, fields: tuple[str, ...]):
         self.fields = tuple(fields)
@@ -62,22 +67,65 @@ class HashChain(pgtrigger.Trigger):
     def get_func(self, model) -> str:
         table = model._meta.db_table
         digest = chain_digest_sql(model, self.fields, "NEW")
-        return dedent(f"""
-            PERFORM pg_advisory_xact_lock(hashtext('continuum.hash_chain'), hashtext(TG_TABLE_NAME));
-            SELECT chain_seq, row_hash INTO previous_seq, previous_hash FROM "{table}"
-                WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1;
-            NEW.chain_seq := COALESCE(previous_seq, 0) + 1;
-            NEW.row_hash := encode(sha256(convert_to(
-                COALESCE(previous_hash, '') || {digest}, 'UTF8')), 'hex');
-            RETURN NEW;
+        advance = dedent(f"""
+            UPDATE "{CHAIN_HEADS}" SET seq = seq + 1,
+                row_hash = encode(sha256(convert_to(row_hash || {digest}, 'UTF8')), 'hex')
+                WHERE chain = '{table}' RETURNING seq, row_hash INTO NEW.chain_seq, NEW.row_hash;
         """).strip()  # noqa: S608 - names from the model
+        return (
+            advance
+            + "\nIF NOT FOUND THEN\n"
+            + f"    PERFORM pg_advisory_xact_lock(hashtext('continuum.hash_chain'), hashtext('{table}'));\n"
+            + f"    {chain_head_follow_sql(table)} ON CONFLICT (chain) DO NOTHING;\n"
+            + f"    {advance}\n"
+            + "END IF;\nRETURN NEW;"
+        )
 
 
-def hash_chain_columns() -> tuple[models.Field, models.Field]:
-    """The two columns a chained table adds (set by the database, never by the application)."""
+def chain_head_follow_sql(table: str) -> str:
+    """INSERT of `table`'s head as its rows have it (place 0 and no hash when it has none)."""
+    newest = (
+        f'SELECT chain_seq, row_hash FROM "{table}" '  # noqa: S608 - model names
+        "WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1"
+    )
+    return (
+        f"INSERT INTO \"{CHAIN_HEADS}\" (chain, seq, row_hash) SELECT '{table}', "  # noqa: S608 - model names
+        f"COALESCE(max(last.chain_seq), 0), COALESCE(max(last.row_hash), '') FROM ({newest}) last"
+    )
+
+
+def chain_head_follow(cursor, table: str) -> None:
+    """Set `table`'s chain head from its rows: after a bulk load with the trigger off (the county
+    seed) or a migration that rebuilt the table."""
+    cursor.execute(
+        chain_head_follow_sql(table)
+        + " ON CONFLICT (chain) DO UPDATE SET seq = EXCLUDED.seq, row_hash = EXCLUDED.row_hash"
+    )
+
+
+class ChainHead(models.Model):
+    """Each hash chain's newest place and hash, moved on by the chain's trigger (HashChain). Keyed by
+    the chained table's name. Not history itself: `history_verify` walks the rows, and a head set
+    wrong shows there as a gap or a broken link at the next row."""
+
+    chain = models.CharField(max_length=100, primary_key=True, help_text="The chained table")
+    seq = models.BigIntegerField()
+    row_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        db_table = CHAIN_HEADS
+
+    def __str__(self) -> str:
+        return f"{self.chain} head {self.seq}"
+
+
+def hash_chain_columns(*, unique: bool = True) -> tuple[models.Field, models.Field]:
+    """The two columns a chained table adds (set by the database, never by the application). A
+    partitioned table cannot hold a unique `chain_seq` (a unique index there must include the
+    partition key): it passes `unique=False` and indexes the column itself."""
     return (
         models.BigIntegerField(
-            null=True, blank=True, unique=True, editable=False, help_text="Place in the table's hash chain"
+            null=True, blank=True, unique=unique, editable=False, help_text="Place in the table's hash chain"
         ),
         models.CharField(
             max_length=64, blank=True, editable=False, help_text="Hash of this row and the one before"
@@ -127,3 +175,27 @@ def lock_current(instance, expected_version=None, *, what: str | None = None, fi
         error = ValidationError(stale_message(what or f"this {instance._meta.verbose_name}"), code="stale")
         raise ValidationError({field: error}) if field else error
     return current
+
+
+class ChainAnchor(models.Model):
+    """A link of a hash chain whose row a retention policy removed while the row after it was kept
+    (audit.services.access_log_partitions_maintain drops whole months of the access log). Its place
+    and hash let `history_verify` check the kept rows from their first link, and tell a gap left by
+    retention from rows deleted behind the application's back. Append-only."""
+
+    chain = models.CharField(max_length=100, help_text="The chained model's label")
+    seq = models.BigIntegerField(help_text="The removed row's place in the chain")
+    row_hash = models.CharField(max_length=64, help_text="The removed row's hash")
+    at = models.DateTimeField()
+    reason = models.CharField(max_length=200, help_text="What removed it, e.g. the retention period")
+
+    class Meta:
+        ordering = ["chain", "seq"]
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="one_anchor_per_place")]
+        triggers = [
+            pgtrigger.Protect(name="chain_anchor_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            no_truncate("chain_anchor_no_truncate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chain} place {self.seq}"

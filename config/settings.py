@@ -7,6 +7,7 @@ import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from config.env import env_bool, env_choice, env_int, env_list, env_str
 
@@ -154,16 +155,33 @@ if not _database_url:
         "DATABASE_URL must be set, e.g. postgresql://postgres@127.0.0.1:5432/continuum "
         "(`make demo` and `make test` start an embedded PostgreSQL when it is not)."
     )
-try:
-    _database = dj_database_url.parse(_database_url)
-except ValueError as exc:
-    raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
-if _database["ENGINE"] != "django.db.backends.postgresql":
-    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL: it is the only database.")
-# Persistent connections: ~6x the throughput of connecting per request on our machines.
-_database["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60, minimum=0)
-_database["CONN_HEALTH_CHECKS"] = True
+
+
+def _postgresql(name: str, url: str) -> dict:
+    """The connection settings for env var `name`'s URL, which must be PostgreSQL's."""
+    try:
+        database = dj_database_url.parse(url)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not a valid database URL: {exc}") from None
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(f"{name} must point at PostgreSQL: it is the only database.")
+    # Persistent connections: ~6x the throughput of connecting per request on our machines.
+    database["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60, minimum=0)
+    database["CONN_HEALTH_CHECKS"] = True
+    # Behind pgbouncer in transaction mode a connection is the server's only for one transaction,
+    # so the server-side cursors `.iterator()` opens cannot be used (docs/scaling.md).
+    database["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("PGBOUNCER_TRANSACTION_MODE", False)
+    return database
+
+
+_database = _postgresql("DATABASE_URL", _database_url)
 DATABASES = {"default": _database}
+# A streaming replica of DATABASE_URL, read only inside config.db_router.replica_reads(): the
+# auditors' access-log searches and exports, PDF chronologies and statutory returns. Unset: they
+# read the primary. Tests point it at the test database (TEST MIRROR).
+if _replica_url := env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = _postgresql("DATABASE_REPLICA_URL", _replica_url) | {"TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 # The owner of the tables, for `migrate` only (config/dbroles.py); the application itself connects as
 # DATABASE_URL's role, which then holds INSERT and SELECT only on history. Unset: one role does both.
 DATABASE_OWNER = None
@@ -226,17 +244,44 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Work is split by queue, so that a long export or a slow mail server never holds up the sweeps
+# that breach clocks: "celery" (the default: the heartbeat /healthz looks for), "sweeps" (periodic
+# checks), "exports" (PDF chronologies, statutory returns), "mail". A worker started without -Q
+# consumes them all; a deployment may run one worker per queue (docker-compose.yml).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name) for name in ("celery", "sweeps", "exports", "mail")]
+CELERY_TASK_ROUTES = {
+    "config.tasks.heartbeat": {"queue": "celery"},
+    "config.tasks.history_heads_log": {"queue": "sweeps"},
+    "escalation.tasks.clocks_sweep": {"queue": "sweeps"},
+    "stepdown.tasks.consent_checks": {"queue": "sweeps"},
+    "audit.tasks.access_log_partitions_maintain": {"queue": "sweeps"},
+    "audit.tasks.chronology_export_build": {"queue": "exports"},
+    "returns.tasks.return_build": {"queue": "exports"},
+    "escalation.tasks.notifications_send": {"queue": "mail"},
+    "audit.tasks.break_glass_report_send": {"queue": "mail"},
+}
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "config.tasks.heartbeat", "schedule": 60.0},
     "history-heads-log": {"task": "config.tasks.history_heads_log", "schedule": crontab(minute=0, hour=6)},
     "clocks-sweep": {"task": "escalation.tasks.clocks_sweep", "schedule": 60.0},
     "stepdown-consent-checks": {"task": "stepdown.tasks.consent_checks", "schedule": 900.0},
     "notifications-send": {"task": "escalation.tasks.notifications_send", "schedule": 60.0},
+    "access-log-partitions": {
+        "task": "audit.tasks.access_log_partitions_maintain",
+        "schedule": crontab(minute=30, hour=2),
+    },
     "break-glass-weekly-report": {
         "task": "audit.tasks.break_glass_report_send",
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
 }
+
+# --- The access log ---------------------------------------------------------------------------
+# Kept by month (partitions, audit.services.access_log_partitions_maintain). With a number of
+# months set, each night's run drops every whole month older than that (so between N and N+1
+# months are kept); 0 keeps every row for ever. Set it from the council's retention schedule.
+ACCESS_LOG_RETENTION_MONTHS = env_int("ACCESS_LOG_RETENTION_MONTHS", 0, minimum=0)
 
 # --- Accounts and access --------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

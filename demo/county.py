@@ -49,6 +49,7 @@ from accounts.models import Team, User
 from accounts.services import user_create
 from assessments.choices import ConversationKind, Section
 from assessments.models import Assessment, Contribution, Conversation
+from audit.services import access_log_partitions_maintain
 from cases.choices import (
     AllocationRole,
     CaseState,
@@ -73,7 +74,7 @@ from cases.models import (
     Person,
     Relationship,
 )
-from config.models import chain_digest_sql
+from config.models import chain_digest_sql, chain_head_follow
 from escalation.calendar import end_of_working_day, working_days_after
 from escalation.choices import ClockKind, ClockState
 from escalation.models import Clock, ClockEvent
@@ -561,6 +562,8 @@ class County:
                 step()
                 self._timed(f"(step {step.__name__.strip('_')})", began)
             self._sequences_follow()
+            for model in (ChronologyEntry, AccessLogEntry):  # loaded with the chain trigger off
+                chain_head_follow(self.cursor, model._meta.db_table)
             # Triggers and foreign keys back on for the rest of the caller's transaction.
             raw.execute("SET LOCAL session_replication_role = origin")
         return self.timings
@@ -1647,6 +1650,7 @@ class County:
 
     def _access_log(self, chunk: int = 1_000_000) -> None:
         table = AccessLogEntry._meta.db_table
+        access_log_partitions_maintain(now=self.now, since=self.start, drop=False)  # ten years of months
         total = _scaled(ACCESS_LOG, self.scale)
         member = FamilyMember._meta.db_table
         self._sql(

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from cases.access_log import access_log_write
 from cases.choices import RecordType, Via
+from config.db_router import replica_reads
 from returns.annex_a import annex_a_write
 from returns.census import census_write
 from returns.choices import BuildState, ReturnKind
@@ -35,7 +36,7 @@ def return_build_run(build_id: int) -> ReturnBuild:
         def progress(done: int) -> None:
             ReturnBuild.objects.filter(pk=build.pk).update(children_done=done)
 
-        with partial.open("wb") as out:
+        with partial.open("wb") as out, replica_reads():  # pure reads; progress is written to the primary
             if build.kind == ReturnKind.ANNEX_A:
                 counts = annex_a_write(build.end_on, out, months=build.months, progress=progress)
                 written = {"children": sum(counts.values())}

@@ -100,6 +100,49 @@ def test_the_application_role_can_neither_empty_nor_rewrite_history(two_roles, t
         _refused(app, f"DROP TABLE {table}")
 
 
+def test_the_application_role_cannot_reach_the_access_logs_partitions(two_roles):
+    """It reads and writes the access log through its parent; no partition is its to touch."""
+    with _as(two_roles, "app") as app:
+        partitions = [
+            name
+            for (name,) in app.execute(
+                "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                "WHERE i.inhparent = 'audit_accesslogentry'::regclass"
+            ).fetchall()
+        ]
+        assert "audit_accesslogentry_default" in partitions and len(partitions) >= 5
+        for partition in partitions:
+            with pytest.raises(errors.InsufficientPrivilege), app.transaction():
+                app.execute("SELECT set_config('pgtrigger.ignore', '{anything}', true)")
+                app.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(partition)))
+            _refused(app, sql.SQL("TRUNCATE {}").format(sql.Identifier(partition)))
+            _refused(app, sql.SQL("DROP TABLE {}").format(sql.Identifier(partition)))
+
+
+def test_the_owner_makes_the_access_logs_months_and_the_worker_says_it_cannot(two_roles):
+    env = two_roles["env"]
+    with psycopg.connect(**{**_server(), "user": two_roles["owner"]}, dbname=two_roles["name"]) as owner:
+        ahead = owner.execute(
+            "SELECT max(c.relname) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = 'audit_accesslogentry'::regclass AND c.relname LIKE '%%_p%%'"
+        ).fetchone()[0]
+        owner.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(ahead)))
+        owner.commit()
+    task = _manage(
+        "shell",
+        "-c",
+        "from audit.tasks import access_log_partitions_maintain as t; print(t())",
+        env_changes=env,
+    )
+    assert task.returncode == 0, task.stderr[-3000:]
+    assert "insufficient privilege" in task.stdout and "manage.py access_log_partitions" in task.stderr
+    made = _manage("access_log_partitions", env_changes=env)
+    assert made.returncode == 0, made.stderr[-3000:]
+    assert f"Made: {ahead}" in made.stdout
+    with _as(two_roles, "app") as app:
+        _refused(app, sql.SQL("DELETE FROM {}").format(sql.Identifier(ahead)))
+
+
 def test_the_application_role_cannot_turn_triggers_off_for_its_session(two_roles):
     with _as(two_roles, "app") as app:
         _refused(app, "SET session_replication_role = replica")

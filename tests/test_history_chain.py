@@ -191,3 +191,30 @@ def test_the_chain_heads_are_logged_every_day_without_any_record_content(entries
     assert heads["cases.ChronologyEntry"] == list(last)
     assert f"history chain cases.ChronologyEntry head {last[0]} {last[1]}" in caplog.text
     assert "Synthetic" not in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_chain_head_moves_with_every_row_and_is_rebuilt_when_lost(entries, cast):
+    from config.models import ChainHead
+
+    table = ChronologyEntry._meta.db_table
+    newest = ChronologyEntry.objects.order_by("-chain_seq").values_list("chain_seq", "row_hash").first()
+    head = ChainHead.objects.get(chain=table)
+    assert (head.seq, head.row_hash) == newest
+    ChainHead.objects.filter(chain=table).delete()  # lost: the next row starts it from the table
+    (added,) = add_entries(entries[0].family, cast.social_worker, 1)
+    added.refresh_from_db()
+    assert added.chain_seq == newest[0] + 1
+    assert ChainHead.objects.get(chain=table).seq == added.chain_seq
+    ok, output = verify_output()
+    assert ok, output
+
+
+@pytest.mark.django_db
+def test_deleting_the_newest_row_is_found_once_another_follows(entries, cast):
+    """The head remembers the deleted row's place, so the next row leaves the gap showing."""
+    with pgtrigger.ignore(PROTECT), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM cases_chronologyentry WHERE id = %s", [entries[-1].pk])
+    (added,) = add_entries(entries[0].family, cast.social_worker, 1)
+    ok, output = verify_output()
+    assert not ok and f"places 4 to 4 are missing before row {added.pk}" in output

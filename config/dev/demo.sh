@@ -82,7 +82,8 @@ trap 'stop $?' EXIT
 step $BIN/python manage.py migrate --no-input
 step $BIN/python manage.py seed_demo --children "$DEMO_HISTORY_CHILDREN" # also loads the thresholds
 
-start $BIN/celery -A config worker --loglevel=INFO --concurrency=2 >"$LOG_DIR/worker.log" 2>&1
+# One worker for every queue (CELERY_TASK_QUEUES in config/settings.py).
+start $BIN/celery -A config worker -Q celery,sweeps,exports,mail --loglevel=INFO --concurrency=2 >"$LOG_DIR/worker.log" 2>&1
 start $BIN/celery -A config beat --loglevel=INFO >"$LOG_DIR/beat.log" 2>&1
 start $BIN/gunicorn -c config/gunicorn.py config.wsgi --bind "127.0.0.1:${PORT}" --workers 2 --threads 4 \
   --access-logfile "$LOG_DIR/web-access.log" --error-logfile "$LOG_DIR/web.log" \

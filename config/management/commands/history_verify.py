@@ -20,7 +20,8 @@ class Command(BaseCommand):
         for report in reports:
             if report.intact:
                 head = f"head {report.head_seq}:{report.head_hash}" if report.head_seq else "empty"
-                self.stdout.write(f"{report.label}: intact, {report.rows} rows, {head}")
+                pruned = f" ({report.pruned} older rows removed by retention)" if report.pruned else ""
+                self.stdout.write(f"{report.label}: intact, {report.rows} rows, {head}{pruned}")
             else:
                 self.stderr.write(f"{report.label}: BROKEN: {report.problem}")
         if broken:

@@ -1,12 +1,9 @@
 """`migrate`, run as the tables' owner when DATABASE_OWNER_URL is set (config/dbroles.py)."""
 
-from django.conf import settings
 from django.core.management.commands.migrate import Command as DjangoMigrate
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from config.dbroles import runtime_privileges_grant
-
-OWNER_KEYS = ("USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
+from config.dbroles import as_owner, runtime_privileges_grant
 
 
 class Command(DjangoMigrate):
@@ -16,23 +13,16 @@ class Command(DjangoMigrate):
     )
 
     def handle(self, *args, **options):
-        owner = settings.DATABASE_OWNER
-        if not owner or options["database"] != DEFAULT_DB_ALIAS:
+        if options["database"] != DEFAULT_DB_ALIAS:
             return super().handle(*args, **options)
-        connection = connections[DEFAULT_DB_ALIAS]
-        runtime = dict(connection.settings_dict)
-        connection.close()
-        connection.settings_dict.update({key: owner[key] for key in OWNER_KEYS if key in owner})
-        try:
+        with as_owner() as application_role:
             super().handle(*args, **options)
-            with connection.cursor() as cursor:
-                limited = runtime_privileges_grant(cursor, runtime["USER"])
+            if application_role is None:
+                return
+            with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+                limited = runtime_privileges_grant(cursor, application_role)
             if options["verbosity"]:
                 self.stdout.write(
                     f"Granted the application's role its privileges; history tables append-only for it: "
                     f"{len(limited)}."
                 )
-        finally:
-            connection.close()
-            connection.settings_dict.clear()
-            connection.settings_dict.update(runtime)
