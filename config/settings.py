@@ -283,6 +283,11 @@ CELERY_BEAT_SCHEDULE = {
 # months are kept); 0 keeps every row for ever. Set it from the council's retention schedule.
 ACCESS_LOG_RETENTION_MONTHS = env_int("ACCESS_LOG_RETENTION_MONTHS", 0, minimum=0)
 
+# --- The managers' dashboards ----------------------------------------------------------------
+# Figures are counted once per set of teams, period and links and kept this many seconds (the page
+# says when they were counted); 0 counts them on every request.
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 300, minimum=0)
+
 # --- Accounts and access --------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

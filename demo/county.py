@@ -704,7 +704,9 @@ class County:
             def __exit__(self, *exc):
                 started = time.monotonic()
                 for _, definition in self.indexes:
-                    county.cursor.execute(definition)
+                    # A partitioned table's index is listed as made ON ONLY the parent (each
+                    # partition's then attached); made again it must reach every partition.
+                    county.cursor.execute(definition.replace(" ON ONLY ", " ON ", 1))
                 county._timed(f"{table} (indexes)", started)
                 return False
 

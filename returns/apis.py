@@ -16,7 +16,7 @@ from cases.choices import Via
 from returns import services
 from returns.census import census_years_available
 from returns.choices import ReturnKind
-from returns.dashboards import PERIOD_MONTHS, Scope, dashboard
+from returns.dashboards import PERIOD_MONTHS, Scope, dashboard_cached
 from returns.forms import DashboardFilterForm
 from returns.permissions import (
     build_for_user,
@@ -182,6 +182,9 @@ class DashboardOutput(serializers.Serializer):
     team = serializers.IntegerField(allow_null=True, help_text="The team chosen; null for all your teams")
     teams = serializers.ListField(child=serializers.IntegerField(), help_text="The teams counted")
     period = PeriodOutput()
+    as_at = serializers.DateTimeField(
+        help_text="When the figures were counted (kept up to DASHBOARD_CACHE_SECONDS)"
+    )
     figures = FigureOutput(many=True)
 
 
@@ -229,13 +232,14 @@ class DashboardView(APIView):
                 }
             )
         team = form.cleaned_data.get("team") if form.is_bound else None
-        result = dashboard(
+        result = dashboard_cached(
             scope=Scope.of(teams, team), period=form.period, links=dashboard_links(request.user)
         )
         data = {
             "team": team.pk if team else None,
             "teams": list(result.scope.team_ids),
             "period": {"start": result.period.start, "end": result.period.end},
+            "as_at": result.as_at,
             "figures": [_figure_data(figure) for figure in result.figures],
         }
         return Response(DashboardOutput(data).data)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.roles import QUALIFIED_ROLES
 from cases.models import AccessLogEntry, Allocation, Case, ChronologyEntry, Family, Person
+from config.models import ChainHead
 from escalation.calendar import working_days_after
 from escalation.models import Clock, Task
 from pathways.choices import CLOSED, PATHWAY_TRANSITIONS
@@ -47,9 +48,9 @@ def county(settings):
     return out.getvalue()
 
 
-def _scalar(sql: str) -> int:
+def _scalar(sql: str, params=None) -> int:
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(sql, params)
         return cursor.fetchone()[0]
 
 
@@ -273,6 +274,27 @@ def test_people_have_plausible_dates_and_the_history_chains_hold(county):
     out = io.StringIO()
     call_command("history_verify", stdout=out)
     assert out.getvalue().count("intact") == 2, out.getvalue()
+
+
+def test_the_access_log_lands_in_its_months_with_every_index_and_the_chain_heads_follow(county):
+    """Ten years of reads go to their months' partitions (none waits in the default), each partition
+    carries every index of the parent (rebuilt after the load), and the chains' heads are the
+    tables' newest rows, so the next read carries the chain on."""
+    table = AccessLogEntry._meta.db_table
+    assert _scalar(f'SELECT count(*) FROM "{table}_default"') == 0  # noqa: S608
+    assert _scalar(f'SELECT count(DISTINCT tableoid) FROM "{table}"') >= 100  # noqa: S608
+    parent = _scalar("SELECT count(*) FROM pg_indexes WHERE tablename = %s", [table])
+    short = _scalar(
+        "SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent = %s::regclass AND "
+        "(SELECT count(*) FROM pg_index x WHERE x.indrelid = c.oid AND x.indisvalid) <> %s",
+        [table, parent],
+    )
+    assert parent >= 6 and short == 0
+    for model in (AccessLogEntry, ChronologyEntry):
+        newest = model.objects.order_by("-chain_seq").values_list("chain_seq", "row_hash").first()
+        head = ChainHead.objects.get(chain=model._meta.db_table)
+        assert (head.seq, head.row_hash) == newest
 
 
 def test_the_demo_logins_hold_cases_and_the_pages_work(county, client):

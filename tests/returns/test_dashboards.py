@@ -4,7 +4,7 @@ queries not growing with the data."""
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import unescape
 from typing import Any
 
@@ -18,7 +18,7 @@ from escalation.services import clock_meet, clock_start
 from pathways.choices import Outcome
 from pathways.models import CinEpisode
 from pathways.services import DecisionDetails, assessment_authorise, decision_record
-from returns.dashboards import Period, Scope, dashboard
+from returns.dashboards import Period, Scope, dashboard, dashboard_cached
 from returns.permissions import dashboard_links, dashboard_teams
 from stepdown.choices import Route
 from stepdown.models import StepDown
@@ -429,3 +429,57 @@ def test_the_dashboard_passes_axe_with_its_charts_and_with_its_errors(journey, l
     page.goto(live_server.url + reverse("returns:dashboard") + "?months=5")
     page.locator(".govuk-error-summary").wait_for()
     assert_accessible(page)
+
+
+# --- kept for a few minutes ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def kept_five_minutes(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_a_dashboard_is_counted_once_and_kept_saying_when(
+    cast, authority, managers, client_for, api_for, kept_five_minutes, django_assert_num_queries
+):
+    client = client_for(cast.team_manager)
+    first = client.get(URL)
+    assert first.status_code == 200
+    as_at = first.context["dashboard"].as_at
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", unescape(first.content.decode())))
+    assert f"as they stood at {timezone.localtime(as_at):%H:%M}" in text
+    assert "counted again at most every 5 minutes" in text
+    # Opened again (or by the API): the same figures, counted no more.
+    again = client.get(URL)
+    assert again.context["dashboard"].as_at == as_at
+    api_as_at = api_for(cast.team_manager).get(API).json()["as_at"]
+    assert datetime.fromisoformat(api_as_at.replace("Z", "+00:00")) == as_at
+    teams = dashboard_teams(cast.team_manager)
+    scope, period, links = Scope.of(teams), Period.last_months(12), dashboard_links(cast.team_manager)
+    with django_assert_num_queries(0):
+        dashboard_cached(scope=scope, period=period, links=links)
+
+
+def test_each_set_of_teams_and_period_is_kept_apart(cast, authority, managers, kept_five_minutes):
+    def pathway_counts(user, months=12):
+        scope = Scope.of(dashboard_teams(user))
+        kept = dashboard_cached(scope=scope, period=Period.last_months(months), links=dashboard_links(user))
+        return [row.value for row in kept.figures[0].rows]
+
+    assert pathway_counts(managers.north) == [1, 0, 0, 0]
+    assert pathway_counts(cast.team_manager) == [1, 1, 1, 0]  # not North's kept figures
+    assert pathway_counts(managers.north, months=3) == [1, 0, 0, 0]
+
+
+def test_with_no_keeping_every_request_counts_afresh(cast, authority, client_for, settings):
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    client = client_for(cast.team_manager)
+    first, second = client.get(URL), client.get(URL)
+    assert second.context["dashboard"].as_at > first.context["dashboard"].as_at
+    assert "counted again" not in second.content.decode()
