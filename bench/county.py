@@ -360,20 +360,29 @@ def load(targets_file: Path, prefix: Path, *, users: int, duration: int, wait: b
         env={**os.environ, "BENCH_TARGETS": str(targets_file), "BENCH_WAIT": "1" if wait else "0"},
         check=True,
     )
+    return stats_read(Path(f"{prefix}_stats.csv"))
+
+
+def stats_read(path: Path) -> dict:
+    """Locust's stats CSV as {"pages": {name: times, counts}, "rps": ...}."""
     pages, rps = {}, 0.0
-    with open(f"{prefix}_stats.csv", newline="") as stats:
+    with path.open(newline="") as stats:
         for row in csv.DictReader(stats):
             if row["Name"] == "Aggregated":
                 rps = float(row["Requests/s"])
                 continue
-            pages[row["Name"]] = {
-                "p50_ms": float(row["50%"]),
-                "p95_ms": float(row["95%"]),
-                "p99_ms": float(row["99%"]),
+            pages[row["Name"]] = {  # a page nobody reached in a short run has no times: None
+                "p50_ms": _ms(row["50%"]),
+                "p95_ms": _ms(row["95%"]),
+                "p99_ms": _ms(row["99%"]),
                 "requests": int(row["Request Count"]),
                 "failures": int(row["Failure Count"]),
             }
     return {"pages": pages, "rps": round(rps, 1)}
+
+
+def _ms(value: str) -> float | None:
+    return None if value in ("", "N/A") else float(value)
 
 
 def run_scale(scale: float, args) -> dict:
@@ -415,10 +424,11 @@ def _print(label: str, result: dict) -> None:
     print(f"web workers' peak memory {result['peak_rss_mb']} MB")
     print(f"{'page':32} {'p50':>7} {'p95':>7} {'p99':>7} {'reqs':>6} {'fail':>5} {'SQL':>4}")
     for name, page in result["pages"].items():
-        print(
-            f"{name:32} {page['p50_ms']:7.0f} {page['p95_ms']:7.0f} {page['p99_ms']:7.0f} "
-            f"{page['requests']:6d} {page['failures']:5d} {page['queries'] or 0:4d}"
+        times = " ".join(
+            f"{page[key]:7.0f}" if page[key] is not None else f"{'-':>7}"
+            for key in ("p50_ms", "p95_ms", "p99_ms")
         )
+        print(f"{name:32} {times} {page['requests']:6d} {page['failures']:5d} {page['queries'] or 0:4d}")
 
 
 def main(argv=None) -> dict:
@@ -441,7 +451,7 @@ def main(argv=None) -> dict:
     results["ratios"] = {
         name: round(page["p95_ms"] / smallest["pages"][name]["p95_ms"], 2)
         for name, page in largest["pages"].items()
-        if smallest["pages"].get(name, {}).get("p95_ms")
+        if page["p95_ms"] is not None and smallest["pages"].get(name, {}).get("p95_ms")
     }
     _django(f"continuum_county_{scales[-1]:g}".replace(".", "_"))
     timing = django_over_sql(targets())

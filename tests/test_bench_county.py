@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from bench.county import query_counts, targets
+from bench.county import query_counts, stats_read, targets
 from bench.pages import LOGINS, PAGES, WORK
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -93,3 +93,28 @@ def test_the_load_opens_every_page_it_names_for_each_role_and_locust_runs_it_wit
     loaded = {name for (_, name), count in requests.items() if name in PAGES and count}
     # Each role's commonest pages were opened in 20 s (rare ones may not be).
     assert {"case page", "family chronology page", "triage queue", "contact page", "home (tray)"} <= loaded
+
+
+def test_a_page_nobody_reached_in_a_short_run_has_no_times_not_a_crash(tmp_path):
+    """Locust writes N/A for a page with no requests (a short run with few people)."""
+    header = (
+        "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,"
+        "50%,95%,99%,Requests/s"
+    )
+    (tmp_path / "stats.csv").write_text(
+        f"{header}\n"
+        "GET,case page,12,0,80,90,80,200,300,1.2\n"
+        "POST,receive a contact,0,0,0,0.0,N/A,N/A,N/A,0.0\n"
+        ",Aggregated,12,0,80,90,80,200,300,1.2\n"
+    )
+    result = stats_read(tmp_path / "stats.csv")
+    assert result["rps"] == 1.2
+    assert result["pages"]["case page"] == {
+        "p50_ms": 80.0,
+        "p95_ms": 200.0,
+        "p99_ms": 300.0,
+        "requests": 12,
+        "failures": 0,
+    }
+    assert result["pages"]["receive a contact"]["p95_ms"] is None
+    assert result["pages"]["receive a contact"]["requests"] == 0
