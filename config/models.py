@@ -54,7 +54,12 @@ class HashChain(pgtrigger.Trigger):
     transaction, makes inserts take their places one at a time; the cost does not grow with the
     table or its partitions (the access log). Where the head row is missing (a new chain, or a
     table bulk-loaded with the trigger off) the trigger starts it from the table's last chained
-    row, under an advisory lock so two first writers agree."""
+    row, under an advisory lock so two first writers agree.
+
+    One transaction that inserts a great many chained rows slows as it goes (each update of the
+    head walks that transaction's earlier versions of it: 200,000 rows in one statement took ten
+    minutes). A bulk load switches the trigger off, chains its rows itself and then calls
+    `chain_head_follow`, as seed_county does."""
 
     when = pgtrigger.Before
     operation = pgtrigger.Insert

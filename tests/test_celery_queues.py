@@ -15,6 +15,7 @@ import yaml
 from django.conf import settings
 
 from config.celery import app
+from tests.test_celery_worker import worker_stop
 
 ROOT = Path(__file__).resolve().parent.parent
 QUEUES = {queue.name for queue in settings.CELERY_TASK_QUEUES}
@@ -148,12 +149,7 @@ def worker_on_the_named_queues(db):
         yield process, log
     finally:
         app.conf.task_always_eager = eager
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.unlink(missing_ok=True)
+        worker_stop(process, log)
 
 
 @pytest.mark.worker

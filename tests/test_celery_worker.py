@@ -54,12 +54,17 @@ def worker_queue():
     try:
         yield queue, process, log
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.unlink(missing_ok=True)
+        worker_stop(process, log)
+
+
+def worker_stop(process: subprocess.Popen, log: Path) -> None:
+    """End a worker started by a test (killed if it does not stop in 20 s) and remove its log."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.unlink(missing_ok=True)
 
 
 @pytest.fixture
