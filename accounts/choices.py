@@ -16,6 +16,7 @@ class TeamKind(models.TextChoices):
     EARLY_HELP_HUB = "early_help_hub", "Early Help Hub"
     CHILD_PROTECTION = "child_protection", "Expert child protection practitioners"
     QUALITY_ASSURANCE = "quality_assurance", "Quality assurance"
+    FAMILY_GROUP_CONFERENCE = "family_group_conference", "Family group conference service"
     PARTNER = "partner", "Partner agency team"
     ADMINISTRATION = "administration", "System administration"
 
@@ -30,5 +31,6 @@ class Role(models.TextChoices):
     TEAM_MANAGER = "team_manager", "Team manager"
     HEAD_OF_SERVICE = "head_of_service", "Head of service"
     PARTNER_PRACTITIONER = "partner_practitioner", "Partner agency practitioner"
+    FGC_COORDINATOR = "fgc_coordinator", "Family group conference coordinator"
     AUDITOR = "auditor", "Auditor"
     ADMINISTRATOR = "administrator", "Administrator"

@@ -20,6 +20,7 @@ _PRACTICE = [
     "stepdown.add_consent",
     "stepdown.change_consent",
     "stepdown.add_stepdown",
+    "fgc.add_fgcreferral",
 ]
 _DECIDE_1_2 = ["pathways.decide_pathway_1", "pathways.decide_pathway_2"]
 _DECIDE_1_3 = [*_DECIDE_1_2, "pathways.decide_pathway_3"]
@@ -53,6 +54,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "stepdown.approve_stepdown",
         "stepdown.view_stepdown_audit",
         "stepdown.record_audit_finding",
+        "stepdown.review_drift",
+        "pathways.record_supervision",
         "returns.make_returns",
         "returns.view_dashboard",
         *_PRACTICE,
@@ -64,6 +67,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cases.view_all_cases",
         "escalation.change_clock_due",
         "stepdown.view_stepdown_audit",
+        "stepdown.review_drift",
         "returns.make_returns",
         "returns.view_dashboard",
     ],
@@ -71,6 +75,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cases.add_chronologyentry",
         "assessments.add_contribution",
         "referrals.add_contact",
+    ],
+    # A family group conference coordinator sees the families referred to the service (an
+    # involvement, made when they take a referral up), holds the conference and records the
+    # family's own plan; they decide no pathway.
+    Role.FGC_COORDINATOR: [
+        "fgc.coordinate_fgc",
+        "cases.add_chronologyentry",
     ],
     Role.AUDITOR: [
         "cases.view_all_cases",
@@ -100,6 +111,7 @@ ROLE_PRIORITY = [
     Role.ECPP,
     Role.SOCIAL_WORKER,
     Role.FAMILY_HELP_WORKER,
+    Role.FGC_COORDINATOR,
     Role.PARTNER_PRACTITIONER,
 ]
 
@@ -109,4 +121,4 @@ CASE_HOLDING_ROLES = frozenset({Role.FAMILY_HELP_WORKER, Role.SOCIAL_WORKER, Rol
 QUALIFIED_ROLES = frozenset({Role.SOCIAL_WORKER, Role.ECPP, Role.TEAM_MANAGER})
 # Who may be involved with a family. Auditors and administrators never are: involvement would
 # hand them case content outside their role.
-PRACTICE_ROLES = CASE_HOLDING_ROLES | {Role.MASH_MANAGER, Role.PARTNER_PRACTITIONER}
+PRACTICE_ROLES = CASE_HOLDING_ROLES | {Role.MASH_MANAGER, Role.PARTNER_PRACTITIONER, Role.FGC_COORDINATOR}

@@ -15,5 +15,10 @@ router.register(
 
 urlpatterns = [
     path("thresholds/indicators/", apis.IndicatorListView.as_view(), name="api-indicators"),
+    path(
+        "families/<int:family_pk>/assessment/scaling/",
+        apis.ScalingView.as_view(),
+        name="api-assessment-scaling",
+    ),
     *router.urls,
 ]

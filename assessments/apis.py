@@ -1,12 +1,13 @@
 """REST API for the living assessment and threshold indicators."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments import selectors, services
-from assessments.choices import ConversationKind, Section
+from assessments.choices import ConversationKind, GatheredBy, ScaledBy, Section
 from assessments.models import Assessment, Contribution, Conversation, ThresholdDocument, ThresholdIndicator
 from assessments.permissions import assessment_family_for_user, restrict_to_viewer
 from cases.models import Person
@@ -23,10 +24,53 @@ class IndicatorSerializer(OutputSerializer):
         fields = ["id", "code", "level", "level_name", "domain", "dimension", "text", "immediate_referral"]
 
 
+class PersonBrief(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+def _person(person) -> dict | None:
+    return {"id": person.pk, "name": person.display_name} if person else None
+
+
+SCALE_ERRORS = {
+    key: "Give the scale as a whole number from 0 (the child will be harmed) to 10 (safe enough to close)."
+    for key in ("invalid", "min_value", "max_value", "max_string_length")
+}
+
+
+def scale_field() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=0, max_value=10, error_messages=SCALE_ERRORS
+    )
+
+
+def scaled_by_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=ScaledBy.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Whose scale it is (required with section how_worried, else empty)",
+    )
+
+
+def gathered_by_field() -> serializers.ChoiceField:
+    # All of GatheredBy (one enum in the schema); the service refuses "not_recorded" for new words.
+    return serializers.ChoiceField(
+        choices=GatheredBy.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="How the child's words were gathered (required with section voice_of_child, else empty)",
+    )
+
+
 class ContributionOutput(OutputSerializer):
     author = serializers.CharField(source="author.__str__")
     author_agency = serializers.StringRelatedField()
     child = serializers.SerializerMethodField()
+    scaled_by_person = serializers.SerializerMethodField()
     indicators = IndicatorSerializer(many=True)
     superseded = serializers.BooleanField(source="is_superseded", default=False)
 
@@ -37,7 +81,10 @@ class ContributionOutput(OutputSerializer):
             "section",
             "text",
             "scale",
+            "scaled_by",
+            "scaled_by_person",
             "child",
+            "gathered_by",
             "indicators",
             "supersedes",
             "superseded",
@@ -46,16 +93,28 @@ class ContributionOutput(OutputSerializer):
             "recorded_at",
         ]
 
+    @extend_schema_field(PersonBrief(allow_null=True))
     def get_child(self, contribution) -> dict | None:
-        child = contribution.child
-        return {"id": child.pk, "name": child.display_name} if child else None
+        return _person(contribution.child)
+
+    @extend_schema_field(PersonBrief(allow_null=True))
+    def get_scaled_by_person(self, contribution) -> dict | None:
+        return _person(contribution.scaled_by_person)
 
 
 class ContributionInput(serializers.Serializer):
     section = serializers.ChoiceField(choices=Section.choices)
     text = serializers.CharField(max_length=services.MAX_TEXT)
     child_id = serializers.IntegerField(required=False, allow_null=True, default=None)
-    scale = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0, max_value=10)
+    scale = scale_field()
+    scaled_by = scaled_by_field()
+    scaled_by_person_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="For the family's or the child's scale: the member of the family who gave it",
+    )
+    gathered_by = gathered_by_field()
     indicator_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     supersedes_id = serializers.IntegerField(required=False, allow_null=True, default=None)
 
@@ -100,6 +159,15 @@ class ContributionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewse
             )
             if child is None:
                 errors["child_id"] = ["Choose a child in this family."]
+        scaled_by_person = None
+        if values["scaled_by_person_id"] is not None:
+            scaled_by_person = (
+                Person.objects.restrict(request.user)
+                .filter(pk=values["scaled_by_person_id"], memberships__family=family)
+                .first()
+            )
+            if scaled_by_person is None:
+                errors["scaled_by_person_id"] = ["Choose a member of this family."]
         indicators = list(ThresholdIndicator.objects.filter(pk__in=values["indicator_ids"]))
         if len(indicators) != len(set(values["indicator_ids"])):
             errors["indicator_ids"] = ["Some of these indicators do not exist."]
@@ -114,16 +182,27 @@ class ContributionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewse
                 errors["supersedes_id"] = ["No such contribution in this family's assessment."]
         if errors:
             raise serializers.ValidationError(errors)
-        contribution = services.contribution_add(
-            family=family,
-            by=request.user,
-            section=values["section"],
-            text=values["text"],
-            child=child,
-            scale=values["scale"],
-            indicators=indicators,
-            supersedes=supersedes,
-        )
+        try:
+            contribution = services.contribution_add(
+                family=family,
+                by=request.user,
+                section=values["section"],
+                text=values["text"],
+                child=child,
+                scale=values["scale"],
+                scaled_by=values["scaled_by"],
+                scaled_by_person=scaled_by_person,
+                gathered_by=values["gathered_by"],
+                indicators=indicators,
+                supersedes=supersedes,
+            )
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(
+                {
+                    ("scaled_by_person_id" if field == "scaled_by_person" else field): messages
+                    for field, messages in exc.message_dict.items()
+                }
+            ) from None
         contribution = selectors.contributions_of(contribution.assessment).get(pk=contribution.pk)
         return Response(ContributionOutput(contribution).data, status=status.HTTP_201_CREATED)
 
@@ -145,7 +224,9 @@ class ContributionDraftInput(serializers.Serializer):
     section = serializers.ChoiceField(choices=Section.choices)
     text = serializers.CharField(max_length=services.MAX_TEXT)
     child_id = serializers.IntegerField(required=False, allow_null=True, default=None)
-    scale = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0, max_value=10)
+    scale = scale_field()
+    scaled_by = scaled_by_field()
+    gathered_by = gathered_by_field()
     indicator_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
 
 
@@ -239,6 +320,8 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewse
                     text=draft["text"],
                     child=child,
                     scale=draft["scale"],
+                    scaled_by=draft["scaled_by"],
+                    gathered_by=draft["gathered_by"],
                     indicators=indicators,
                 )
             )
@@ -254,3 +337,39 @@ class ConversationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewse
             **values,
         )
         return Response(ConversationOutput(conversation).data, status=status.HTTP_201_CREATED)
+
+
+class ScalePointOutput(serializers.Serializer):
+    contribution_id = serializers.IntegerField()
+    at = serializers.DateTimeField(
+        help_text="When the scale was given (the conversation's time, else when written)"
+    )
+    scale = serializers.IntegerField(min_value=0, max_value=10)
+    person = serializers.SerializerMethodField()
+    author = serializers.CharField()
+
+    @extend_schema_field(PersonBrief(allow_null=True))
+    def get_person(self, point) -> dict | None:
+        return _person(point.person)
+
+
+class ScaleSeriesOutput(serializers.Serializer):
+    scaled_by = serializers.ChoiceField(choices=ScaledBy.choices)
+    label = serializers.CharField()
+    points = ScalePointOutput(many=True)
+
+
+class ScalingOutput(serializers.Serializer):
+    series = ScaleSeriesOutput(many=True)
+
+
+class ScalingView(APIView):
+    @extend_schema(
+        summary="The Signs of Safety scale over time: one series per whose scale it is, oldest first",
+        responses=ScalingOutput,
+    )
+    def get(self, request, family_pk: int):
+        family = assessment_family_for_user(request.user, family_pk)
+        assessment = Assessment.objects.filter(family=family).first()
+        series = selectors.scaling_series(assessment, request.user)
+        return Response(ScalingOutput({"series": series}).data)

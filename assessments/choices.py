@@ -103,3 +103,35 @@ class ConversationKind(models.TextChoices):
     OFFICE_VISIT = "office_visit", "Office or centre visit"
     SCHOOL_VISIT = "school_visit", "Visit at school or nursery"
     PHONE_OR_VIDEO = "phone_or_video", "Phone or video call"
+
+
+class ScaledBy(models.TextChoices):
+    """Whose number a Signs of Safety scale is: each person's view is scaled, and kept, apart."""
+
+    PRACTITIONER = "practitioner", "Practitioner"
+    FAMILY = "family", "Family (parent or carer)"
+    CHILD = "child", "Child"
+
+
+class GatheredBy(models.TextChoices):
+    """How the child's own words and wishes were gathered (the voice of the child)."""
+
+    THREE_HOUSES = "three_houses", "Three houses"
+    WIZARDS_AND_FAIRIES = "wizards_and_fairies", "Wizards and fairies"
+    WORDS_AND_PICTURES = "words_and_pictures", "Words and pictures"
+    DIRECT_CONVERSATION = "direct_conversation", "A direct conversation"
+    DRAWING_OR_PLAY = "drawing_or_play", "Drawing or play"
+    LETTER_OR_MESSAGE = "letter_or_message", "A letter or message from the child"
+    ADVOCATE = "advocate", "Through an advocate"
+    OTHER = "other", "Another way"
+    # Only for the voice recorded before the app asked how it was gathered (assessments 0003):
+    # nobody may choose it now.
+    NOT_RECORDED = "not_recorded", "Not recorded (written before the app asked)"
+
+
+# The ways a practitioner may say the child's words were gathered now.
+GATHERED_BY_CHOICES = [
+    (value, label) for value, label in GatheredBy.choices if value != GatheredBy.NOT_RECORDED
+]
+# Whose scale names a person of the family, and which kind of member that person is.
+SCALED_BY_PERSON_KINDS = {ScaledBy.FAMILY: "adult", ScaledBy.CHILD: "child"}

@@ -1,12 +1,22 @@
 from django import forms
 from django.utils import timezone
 
-from assessments.choices import SECTION_GROUPS, ConversationKind, Section, SectionGroup
+from assessments.choices import (
+    GATHERED_BY_CHOICES,
+    SECTION_GROUPS,
+    ConversationKind,
+    ScaledBy,
+    Section,
+    SectionGroup,
+)
 from assessments.models import ThresholdIndicator
 from config.forms import CheckboxPicker, DateTimeInput, PickerGroup
 from config.limits import LONG_TEXT
 
 IMMEDIATE_REFERRAL = "Requires an immediate referral to social care"
+SCALE_MESSAGE = (
+    "Give the scale as a whole number from 0 (the child will be harmed) to 10 (safe enough to close)."
+)
 
 
 def indicator_groups(indicators) -> list:
@@ -69,6 +79,30 @@ class ContributionForm(forms.Form):
         max_value=10,
         label="How worried are we? (0-10)",
         help_text="Only for 'How worried are we?': 0 means the child will be harmed, 10 safe to close",
+        error_messages={
+            "invalid": SCALE_MESSAGE,
+            "min_value": SCALE_MESSAGE,
+            "max_value": SCALE_MESSAGE,
+        },
+    )
+    scaled_by = forms.ChoiceField(
+        required=False,
+        choices=ScaledBy.choices,
+        widget=forms.RadioSelect,
+        label="Whose scale is it?",
+        help_text="Only for 'How worried are we?': each person's number is kept apart",
+    )
+    scaled_by_person = forms.ChoiceField(
+        required=False,
+        label="Who in the family gave it (optional)",
+        help_text="Only for the family's or the child's own scale",
+    )
+    gathered_by = forms.ChoiceField(
+        required=False,
+        choices=GATHERED_BY_CHOICES,
+        widget=forms.RadioSelect,
+        label="How were the child's words gathered?",
+        help_text="Only for the voice of the child: say which child above",
     )
     indicators = indicator_field("Threshold indicators this evidences")
     supersedes = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -77,6 +111,13 @@ class ContributionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["child"].choices = [("", "The whole family")] + [
             (str(m.person_id), str(m.person)) for m in members if m.person.is_child
+        ]
+        self.fields["scaled_by_person"].choices = [("", "Not named")] + [
+            (
+                str(m.person_id),
+                f"{m.person} ({'child' if m.person.is_child else m.get_role_display().lower()})",
+            )
+            for m in members
         ]
         self.fields["indicators"].choices = indicator_choices(document)
         self.document = document
@@ -145,6 +186,13 @@ class ConversationForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="What this adds to the assessment",
+    )
+    contribution_gathered_by = forms.ChoiceField(
+        required=False,
+        choices=GATHERED_BY_CHOICES,
+        widget=forms.RadioSelect,
+        label="How were the child's words gathered?",
+        help_text="Only for the voice of the child",
     )
 
     def __init__(self, *args, members=(), **kwargs):

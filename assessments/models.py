@@ -12,7 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from assessments.choices import ConversationKind, Domain, Section
+from assessments.choices import ConversationKind, Domain, GatheredBy, ScaledBy, Section
 from cases.choices import Pathway
 from config.visibility import RestrictedQuerySet
 
@@ -101,8 +101,34 @@ class Contribution(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(10)],
         help_text="How worried are we: 0 (the child will be harmed) to 10 (safe enough to close)",
     )
+    scaled_by = models.CharField(
+        "whose scale",
+        max_length=16,
+        choices=ScaledBy.choices,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The practitioner's, the family's or the child's own number (the scale only)",
+    )
+    scaled_by_person = models.ForeignKey(
+        "cases.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="For the family's or the child's scale, which member of the family gave it",
+    )
     child = models.ForeignKey(
         "cases.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="contributions"
+    )
+    gathered_by = models.CharField(
+        "how the child's words were gathered",
+        max_length=32,
+        choices=GatheredBy.choices,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The voice of the child only",
     )
     indicators = models.ManyToManyField(ThresholdIndicator, blank=True, related_name="contributions")
     supersedes = models.OneToOneField(
@@ -136,6 +162,21 @@ class Contribution(models.Model):
             models.CheckConstraint(
                 condition=Q(scale__gte=0, scale__lte=10) | Q(scale__isnull=True),
                 name="contribution_scale_0_10",
+            ),
+            models.CheckConstraint(
+                condition=Q(section=Section.HOW_WORRIED, scaled_by__in=ScaledBy.values)
+                | (~Q(section=Section.HOW_WORRIED) & Q(scaled_by="")),
+                name="contribution_scaled_by_only_for_how_worried",
+            ),
+            models.CheckConstraint(
+                condition=Q(scaled_by_person__isnull=True)
+                | Q(scaled_by__in=[ScaledBy.FAMILY, ScaledBy.CHILD]),
+                name="contribution_scaled_by_person_family_or_child",
+            ),
+            models.CheckConstraint(
+                condition=Q(section=Section.VOICE_OF_CHILD, gathered_by__in=GatheredBy.values)
+                | (~Q(section=Section.VOICE_OF_CHILD) & Q(gathered_by="")),
+                name="contribution_gathered_by_only_for_voice_of_child",
             ),
         ]
         triggers = [

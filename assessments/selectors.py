@@ -1,12 +1,14 @@
-"""Reads of the living assessment: the current picture, each section's history, and what the
-cited indicators suggest."""
+"""Reads of the living assessment: the current picture, each section's history, what the cited
+indicators suggest, the Signs of Safety scales over time and each child's own words."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
-from assessments.choices import SECTION_GROUPS, Section, SectionGroup
+from assessments.choices import SECTION_GROUPS, ScaledBy, Section, SectionGroup
 from assessments.models import Assessment, Contribution, ThresholdIndicator, ThresholdLevel
 from assessments.permissions import restrict_to_viewer
 
@@ -18,7 +20,9 @@ def contributions_of(assessment: Assessment, viewer=None) -> QuerySet[Contributi
         queryset = restrict_to_viewer(viewer, queryset)
     return (
         queryset.annotate(is_superseded=Exists(Contribution.objects.filter(supersedes=OuterRef("pk"))))
-        .select_related("author", "author_agency", "child", "supersedes")
+        .select_related(
+            "author", "author_agency", "child", "child__merged_into", "scaled_by_person", "supersedes"
+        )
         .prefetch_related(Prefetch("indicators", queryset=ThresholdIndicator.objects.select_related("level")))
     )
 
@@ -108,3 +112,124 @@ def assessment_snapshot(assessment: Assessment) -> dict:
             }
         )
     return {Section(section).label: entries for section, entries in sections.items()}
+
+
+# --- the Signs of Safety scale over time --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScalePoint:
+    contribution_id: int
+    at: datetime  # when the scale was given: the conversation's time, else when it was written
+    scale: int
+    person: object | None  # the member of the family who gave it, when named
+    author: str
+
+
+@dataclass
+class ScaleSeries:
+    scaled_by: str
+    label: str
+    points: list[ScalePoint] = field(default_factory=list)
+
+    @property
+    def latest(self) -> ScalePoint | None:
+        return self.points[-1] if self.points else None
+
+
+def _given_at(contribution: Contribution) -> datetime:
+    conversation = contribution.conversation
+    return conversation.occurred_at if conversation is not None else contribution.recorded_at
+
+
+def scaling_series(assessment: Assessment | None, viewer=None) -> list[ScaleSeries]:
+    """The 0-10 scales, one series per kind of contributor (practitioner, family, child; always all
+    three, in that order), each oldest first. A corrected scale gives way to its correction, which
+    keeps the time the first was given: a correction mends a number, it is not a new one."""
+    series = {value: ScaleSeries(value, label) for value, label in ScaledBy.choices}
+    if assessment is None:
+        return list(series.values())
+    queryset = Contribution.objects.filter(assessment=assessment, section=Section.HOW_WORRIED)
+    if viewer is not None:
+        queryset = restrict_to_viewer(viewer, queryset)
+    scales = {
+        contribution.pk: contribution
+        for contribution in queryset.select_related("author", "conversation", "scaled_by_person")
+    }
+    corrected = {contribution.supersedes_id for contribution in scales.values()}
+    for contribution in scales.values():
+        if contribution.pk in corrected or contribution.scaled_by not in series:
+            continue
+        first = contribution
+        while first.supersedes_id in scales:
+            first = scales[first.supersedes_id]
+        series[contribution.scaled_by].points.append(
+            ScalePoint(
+                contribution_id=contribution.pk,
+                at=_given_at(first),
+                scale=contribution.scale,
+                person=contribution.scaled_by_person,
+                author=str(contribution.author),
+            )
+        )
+    for one in series.values():
+        one.points.sort(key=lambda point: (point.at, point.contribution_id))
+    return list(series.values())
+
+
+# --- the child's own words ----------------------------------------------------------------------
+
+
+@dataclass
+class ChildVoice:
+    """One child's words as the assessment holds them now: the latest first."""
+
+    child: object
+    words: list[Contribution] = field(default_factory=list)
+    last_seen_alone: datetime | None = None
+
+    @property
+    def latest(self) -> Contribution | None:
+        return self.words[0] if self.words else None
+
+    @property
+    def earlier(self) -> list[Contribution]:
+        return self.words[1:]
+
+
+def voice_of_child_current(family, viewer) -> QuerySet[Contribution]:
+    """The child's voice now (nothing superseded), as the viewer may read it, newest first."""
+    queryset = restrict_to_viewer(
+        viewer, Contribution.objects.filter(assessment__family=family, section=Section.VOICE_OF_CHILD)
+    )
+    return (
+        queryset.exclude(Exists(Contribution.objects.filter(supersedes=OuterRef("pk"))))
+        .select_related("author", "author_agency", "child", "child__merged_into")
+        .order_by("-recorded_at", "-pk")
+    )
+
+
+def child_voices(contributions: Iterable[Contribution], members: Iterable) -> list[ChildVoice]:
+    """Each child's words, newest first: the family's children in the family's order (with when
+    each was last seen alone), then any child the words name who is no longer in the family.
+    `members` are the family members the viewer may see named, with `is_restricted` and
+    `last_seen_alone` as cases.selectors.family_members annotates them; words annotated
+    `child_restricted` (cases.permissions.behind_restriction) are left out."""
+    members = list(members)
+    voices = {
+        member.person_id: ChildVoice(member.person, last_seen_alone=getattr(member, "last_seen_alone", None))
+        for member in members
+        if member.person.is_child and not getattr(member, "is_restricted", False)
+    }
+    hidden = {member.person_id for member in members if getattr(member, "is_restricted", False)}
+    ordered = sorted(contributions, key=lambda c: (c.recorded_at, c.pk), reverse=True)
+    for contribution in ordered:
+        child = contribution.child
+        if child is None or getattr(contribution, "child_restricted", False):
+            continue
+        if child.merged_into_id:  # a duplicate record merged away: its words are the kept child's
+            child = child.merged_into
+        if child.pk in hidden:
+            continue
+        voices.setdefault(child.pk, ChildVoice(child)).words.append(contribution)
+    return list(voices.values())

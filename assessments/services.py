@@ -11,7 +11,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from assessments.choices import SCALE_SECTION, ConversationKind, Domain, Section
+from assessments.choices import (
+    GATHERED_BY_CHOICES,
+    SCALE_SECTION,
+    SCALED_BY_PERSON_KINDS,
+    ConversationKind,
+    Domain,
+    ScaledBy,
+    Section,
+)
 from assessments.models import (
     Assessment,
     Contribution,
@@ -131,12 +139,19 @@ def contribution_add(
     text: str,
     child: Person | None = None,
     scale: int | None = None,
+    scaled_by: str = "",
+    scaled_by_person: Person | None = None,
+    gathered_by: str = "",
     indicators: list[ThresholdIndicator] = (),
     supersedes: Contribution | None = None,
     conversation: Conversation | None = None,
 ) -> Contribution:
     """Add what a practitioner has learned to the family's assessment. To correct an earlier
-    contribution, pass it as `supersedes`: it stays in the history, no longer in the picture."""
+    contribution, pass it as `supersedes`: it stays in the history, no longer in the picture.
+
+    A scale ('How worried are we?') says whose it is (`scaled_by`: the practitioner's, the family's
+    or the child's) and may name the member of the family who gave it (`scaled_by_person`). The
+    voice of the child names the child and says how their words were gathered (`gathered_by`)."""
     errors: dict[str, str] = {}
     text = (text or "").strip()
     if section not in Section.values:
@@ -145,11 +160,29 @@ def contribution_add(
         errors["text"] = "Write what you have learned or observed."
     elif len(text) > MAX_TEXT:
         errors["text"] = f"Keep a contribution under {MAX_TEXT:,} characters: split it into several."
+    scaled_by = scaled_by or ""
+    gathered_by = gathered_by or ""
     if section == SCALE_SECTION:
-        if scale is None or not 0 <= scale <= 10:
-            errors["scale"] = "Give a number from 0 (the child will be harmed) to 10 (safe enough to close)."
-    elif scale is not None:
-        errors["scale"] = "Only 'How worried are we?' takes a 0-10 scale."
+        if not _whole_number(scale) or not 0 <= scale <= 10:
+            errors["scale"] = (
+                "Give a whole number from 0 (the child will be harmed) to 10 (safe enough to close)."
+            )
+        if scaled_by not in ScaledBy.values:
+            errors["scaled_by"] = "Say whose scale this is: the practitioner's, the family's or the child's."
+        elif scaled_by_person is not None:
+            error = _scaled_by_person_error(family, scaled_by, scaled_by_person)
+            if error:
+                errors["scaled_by_person"] = error
+    else:
+        if scale is not None:
+            errors["scale"] = "Only 'How worried are we?' takes a 0-10 scale."
+        if scaled_by or scaled_by_person is not None:
+            errors["scaled_by"] = "Only 'How worried are we?' says whose scale it is."
+    if section == Section.VOICE_OF_CHILD:
+        if gathered_by not in dict(GATHERED_BY_CHOICES):
+            errors["gathered_by"] = "Say how the child's words were gathered."
+    elif gathered_by:
+        errors["gathered_by"] = "Only the voice of the child says how the child's words were gathered."
     if child is not None:
         is_child_member = FamilyMember.objects.filter(
             family=family, person=child, person__kind__in=["child", "unborn"]
@@ -180,7 +213,10 @@ def contribution_add(
                 section=section,
                 text=text,
                 scale=scale,
+                scaled_by=scaled_by,
+                scaled_by_person=scaled_by_person,
                 child=child,
+                gathered_by=gathered_by,
                 supersedes=supersedes,
                 conversation=conversation,
                 author=by,
@@ -204,6 +240,24 @@ def contribution_add(
     return contribution
 
 
+def _whole_number(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _scaled_by_person_error(family: Family, scaled_by: str, person: Person) -> str:
+    """Why this person cannot be named as giving the scale, or "" if they can."""
+    kind = SCALED_BY_PERSON_KINDS.get(scaled_by)
+    if kind is None:
+        return "Name a person only for the family's or the child's own scale."
+    members = FamilyMember.objects.filter(family=family, person=person)
+    if kind == "child":
+        if not members.filter(person__kind__in=["child", "unborn"]).exists():
+            return "Choose a child in this family."
+    elif not members.exclude(person__kind__in=["child", "unborn"]).exists():
+        return "Choose a parent, carer or other adult in this family."
+    return ""
+
+
 # --- conversations and visits -----------------------------------------------------------------
 
 CONVERSATION_CHRONOLOGY_KIND = {
@@ -223,6 +277,9 @@ class ContributionDraft:
     child: Person | None = None
     scale: int | None = None
     indicators: tuple[ThresholdIndicator, ...] = ()
+    scaled_by: str = ""
+    scaled_by_person: Person | None = None
+    gathered_by: str = ""
 
 
 @transaction.atomic
@@ -302,6 +359,9 @@ def conversation_record(
                 text=draft.text,
                 child=draft.child,
                 scale=draft.scale,
+                scaled_by=draft.scaled_by,
+                scaled_by_person=draft.scaled_by_person,
+                gathered_by=draft.gathered_by,
                 indicators=list(draft.indicators),
                 conversation=conversation,
             )

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments import selectors, services
+from assessments.charts import scale_chart
 from assessments.choices import Section
 from assessments.forms import ContributionForm, ConversationForm
 from assessments.models import Assessment, Contribution, ThresholdDocument
@@ -38,10 +39,18 @@ def _page(request, family, *, form=None, status=200):
         contribution for _, sections in picture for section in sections for contribution in section.current
     ]
     document = _document()
+    voice = next(
+        (part for _, sections in picture for part in sections if part.section == Section.VOICE_OF_CHILD), None
+    )
+    series = selectors.scaling_series(assessment, viewer)
     context = {
         "family": family,
         "assessment": assessment,
         "picture": picture,
+        "child_voices": selectors.child_voices(voice.current if voice else [], members),
+        "voice_corrected": voice.corrected if voice else 0,
+        "scale_series": series,
+        "scale_chart": scale_chart(series),
         "summary": selectors.indicator_summary(current),
         "open_case": family.cases.filter(state="open").first(),
         "can_contribute": can_contribute(request.user),
@@ -67,6 +76,9 @@ def assessment_detail(request, family_pk: int):
                 "section": earlier.section,
                 "text": earlier.text,
                 "scale": earlier.scale,
+                "scaled_by": earlier.scaled_by,
+                "scaled_by_person": str(earlier.scaled_by_person_id or ""),
+                "gathered_by": "" if earlier.gathered_by == "not_recorded" else earlier.gathered_by,
                 "child": str(earlier.child_id or ""),
                 "indicators": [indicator.pk for indicator in earlier.indicators.all()],
                 "supersedes": earlier.pk,
@@ -90,6 +102,11 @@ def section_history(request, family_pk: int, section: str):
         "assessments/section_history.html",
         {"family": family, "section": Section(section), "history": history},
     )
+
+
+def _member(members, person_id: str) -> Person | None:
+    """The family member the form chose (its choices are the members the user may name)."""
+    return next((m.person for m in members if str(m.person_id) == person_id), None) if person_id else None
 
 
 @login_required
@@ -116,8 +133,11 @@ def contribution_add(request, family_pk: int):
                 by=request.user,
                 section=data["section"],
                 text=data["text"],
-                child=Person.objects.filter(pk=data["child"]).first() if data["child"] else None,
+                child=_member(members, data["child"]),
                 scale=data["scale"],
+                scaled_by=data["scaled_by"],
+                scaled_by_person=_member(members, data["scaled_by_person"]),
+                gathered_by=data["gathered_by"],
                 indicators=form.cleaned_indicators(),
                 supersedes=supersedes,
             )
@@ -150,6 +170,7 @@ def conversation_add(request, family_pk: int):
                         section=data["section"],
                         text=data["contribution"],
                         child=children.get(data["contribution_child"]),
+                        gathered_by=data["contribution_gathered_by"],
                     )
                 )
             try:
@@ -171,7 +192,7 @@ def conversation_add(request, family_pk: int):
                     contributions=drafts,
                 )
             except ValidationError as exc:
-                form_add_service_errors(form, exc)
+                form_add_service_errors(form, _draft_errors_on_fields(exc))
             else:
                 messages.success(request, "Conversation recorded in the chronology.")
                 if case:
@@ -183,4 +204,21 @@ def conversation_add(request, family_pk: int):
         "assessments/conversation_form.html",
         {"family": family, "case": case, "form": form},
         status=status,
+    )
+
+
+# The conversation form's one contribution: the service's errors about it, on the form's fields.
+DRAFT_FIELDS = {
+    "contributions.1.section": "section",
+    "contributions.1.text": "contribution",
+    "contributions.1.child": "contribution_child",
+    "contributions.1.gathered_by": "contribution_gathered_by",
+}
+
+
+def _draft_errors_on_fields(error: ValidationError) -> ValidationError:
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError(
+        {DRAFT_FIELDS.get(field, field): messages for field, messages in error.message_dict.items()}
     )

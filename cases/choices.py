@@ -159,6 +159,10 @@ class ChronologyKind(models.TextChoices):
     PERSON_DETAILS = "person_details", "Person's details updated"
     CHILD_RECORD = "child_record", "Child's statutory record"
     FAMILY_FEEDBACK = "family_feedback", "Family's feedback on the help they got"
+    SUPERVISION = "supervision", "Case supervised"
+    FGC_REFERRAL = "fgc_referral", "Referred for a family group conference"
+    FGC_CONFERENCE = "fgc_conference", "Family group conference"
+    CASE_REVIEWED = "case_reviewed", "Case reviewed for drift"
     # Recorded by practitioners.
     NOTE = "note", "Case note"
     HOME_VISIT = "home_visit", "Home visit"
@@ -198,6 +202,10 @@ SYSTEM_CHRONOLOGY_KINDS = frozenset(
         ChronologyKind.STEP_DOWN,
         ChronologyKind.PERSON_DETAILS,
         ChronologyKind.CHILD_RECORD,
+        ChronologyKind.SUPERVISION,
+        ChronologyKind.FGC_REFERRAL,
+        ChronologyKind.FGC_CONFERENCE,
+        ChronologyKind.CASE_REVIEWED,
         ChronologyKind.FAMILY_FEEDBACK,
     }
 )

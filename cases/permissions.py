@@ -64,6 +64,8 @@ PARTNER_VISIBLE_KINDS = [
     ChronologyKind.FAMILY_MEMBER_ADDED,
     ChronologyKind.CASE_TRANSFERRED,
     ChronologyKind.STEP_DOWN,
+    # Only "Case supervised on <date>": what was said stays with the supervision record.
+    ChronologyKind.SUPERVISION,
 ]
 
 # Actions a manager may take only on cases held by a team they manage.

@@ -74,3 +74,23 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={value!r} is not one of {', '.join(sorted(choices))}.")
     return value
+
+
+def env_by_pathway(name: str, default: str) -> dict[int, int]:
+    """A number per pathway, as `2:8,3:4,4:4` (pathway:number, comma-separated). A pathway left
+    out has no number (the rule or clock does not apply to it)."""
+    value = _raw(name)
+    text = default if value is None or value.strip() == "" else value
+    found: dict[int, int] = {}
+    for item in (part.strip() for part in text.split(",") if part.strip()):
+        pathway, _, number = item.partition(":")
+        try:
+            key, amount = int(pathway), int(number)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not pathway:number, as in {default!r}."
+            ) from None
+        if key not in (1, 2, 3, 4) or amount < 1:
+            raise ImproperlyConfigured(f"{name}: {item!r} needs a pathway 1 to 4 and a number of at least 1.")
+        found[key] = amount
+    return found

@@ -9,7 +9,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
-from config.env import env_bool, env_choice, env_int, env_list, env_str
+from config.env import env_bool, env_by_pathway, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -60,6 +60,18 @@ BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 8, minimum=1)
 FEEDBACK_LINK_DAYS = env_int("FEEDBACK_LINK_DAYS", 28, minimum=1)
 # How many step-downs and step-ups the monthly audit samples (seeds/003_40fab6e510133f40.txt, 5.8).
 STEPDOWN_AUDIT_SAMPLE_SIZE = env_int("STEPDOWN_AUDIT_SAMPLE_SIZE", 5, minimum=1)
+# How often a case is supervised, in weeks, by pathway (pathway:weeks, comma-separated; a pathway
+# left out is not timed): the SUPERVISION clock (pathways/services.py).
+SUPERVISION_WEEKS = env_by_pathway("SUPERVISION_WEEKS", "2:8,3:4,4:4")
+# Drift review (stepdown/drift.py): when an open case counts as drifting. Each rule has a default
+# a council may change; see docs/practice-and-oversight.md.
+DRIFT_OPEN_MONTHS = env_int("DRIFT_OPEN_MONTHS", 9, minimum=1)  # at pathway 3 open longer than...
+DRIFT_PLAN_STILL_MONTHS = env_int("DRIFT_PLAN_STILL_MONTHS", 3, minimum=1)  # ...with no plan change in
+# The statutory (or local) visiting interval, in days, by pathway: no visit in it is drift.
+DRIFT_VISIT_DAYS = env_by_pathway("DRIFT_VISIT_DAYS", "2:42,3:28,4:14")
+DRIFT_CP_PLAN_MONTHS = env_int("DRIFT_CP_PLAN_MONTHS", 18, minimum=1)
+# A child at pathway 3 or 4 not seen alone in this many days.
+DRIFT_SEEN_ALONE_DAYS = env_int("DRIFT_SEEN_ALONE_DAYS", 42, minimum=1)
 EXPORT_DIR = Path(env_str("EXPORT_DIR", str(VAR_DIR / "exports")))
 # How long before a clock is due its holder is reminded (hours).
 CLOCK_WARNING_HOURS = env_int("CLOCK_WARNING_HOURS", 24, minimum=0)
@@ -101,6 +113,7 @@ INSTALLED_APPS = [
     "assessments",
     "referrals",
     "stepdown",
+    "fgc",
     "escalation",
     "disagreements",
     "audit",
@@ -428,6 +441,11 @@ SPECTACULAR_SETTINGS = {
         "OpenableRecordEnum": "cases.choices.OPENABLE_RECORDS",
         "StepDownStateEnum": "stepdown.choices.StepDownState",
         "StepDownRouteEnum": "stepdown.choices.Route",
+        "ReviewOutcomeEnum": "stepdown.choices.ReviewOutcome",
+        "DriftReasonEnum": "stepdown.choices.DriftReason",
+        "FgcStateEnum": "fgc.choices.FgcState",
+        "ScaledByEnum": "assessments.choices.ScaledBy",
+        "GatheredByEnum": "assessments.choices.GatheredBy",
         "CaseStepDownRouteEnum": "stepdown.choices.CASE_ROUTE_CHOICES",
         "ConsentMethodEnum": "stepdown.choices.ConsentMethod",
         "HubActionEnum": "stepdown.choices.HubAction",

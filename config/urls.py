@@ -23,6 +23,7 @@ APPS = [
     "pathways",
     "referrals",
     "stepdown",
+    "fgc",
     "disagreements",
     "audit",
     "returns",

@@ -47,7 +47,7 @@ from faker import Faker
 from accounts.choices import Role, TeamKind
 from accounts.models import Team, User
 from accounts.services import user_create
-from assessments.choices import ConversationKind, Section
+from assessments.choices import ConversationKind, GatheredBy, ScaledBy, Section
 from assessments.models import Assessment, Contribution, Conversation
 from audit.services import access_log_partitions_maintain
 from cases.choices import (
@@ -1629,9 +1629,11 @@ class County:
         ] * 3
         contributed = self._sql(
             contribution,
-            f'INSERT INTO "{contribution}" (assessment_id, section, text, scale, conversation_id, author_id, '
-            "author_agency_id, recorded_at) "
+            f'INSERT INTO "{contribution}" (assessment_id, section, text, scale, scaled_by, gathered_by, '
+            "conversation_id, author_id, author_agency_id, recorded_at) "
             "SELECT assessment_id, section, text, CASE WHEN section = %(worried)s THEN (random() * 10)::int END, "
+            "CASE WHEN section = %(worried)s THEN %(practitioner)s ELSE '' END, "
+            "CASE WHEN section = %(voice)s THEN %(conversation)s ELSE '' END, "
             "conversation_id, author_id, author_agency_id, recorded_at FROM ("
             "SELECT a.id AS assessment_id, c.id AS conversation_id, c.author_id, c.author_agency_id, c.recorded_at, "
             "(%(sections)s::text[])[1 + floor(random() * %(nsections)s)::int] AS section, "
@@ -1640,6 +1642,9 @@ class County:
             "CROSS JOIN LATERAL generate_series(1, 1 + (c.id %% 3)::int) AS n) AS rows",
             {
                 "worried": Section.HOW_WORRIED,
+                "practitioner": ScaledBy.PRACTITIONER,
+                "voice": Section.VOICE_OF_CHILD,
+                "conversation": GatheredBy.DIRECT_CONVERSATION,
                 "sections": sections,
                 "nsections": len(sections),
                 "texts": CONTRIBUTIONS,

@@ -14,6 +14,8 @@ class ClockKind(models.TextChoices):
     ESCALATION_STAGE_HIGH_RISK = "escalation_stage_high_risk", "Escalation stage (high risk)"
     STEPDOWN_APPROVAL = "stepdown_approval", "Step-down approval"
     STEPDOWN_CONSENT = "stepdown_consent", "Step-down waiting for the family's consent"
+    SUPERVISION = "supervision", "Case supervision"
+    FGC_CONFERENCE = "fgc_conference", "Family group conference to be held"
 
 
 class ClockState(models.TextChoices):
@@ -53,6 +55,12 @@ class TaskKind(models.TextChoices):
     AUDIT_FINDINGS = "audit_findings", "Record a case audit's findings"
     LEAD_PROFESSIONAL = "lead_professional", "Take up a family as lead professional"
     ACCOUNT_ROLE = "account_role", "Give an account its role"
+    SUPERVISION_DUE = "supervision_due", "Supervise a case"
+    SUPERVISION_ACTION = "supervision_action", "Carry out an action from supervision"
+    FGC_REFERRAL = "fgc_referral", "Take up a family group conference referral"
+    FGC_REVIEW = "fgc_review", "Review a family's own plan"
+    REVIEW_OUTCOME = "review_outcome", "Record a case review outcome"
+    DECISION_ASKED = "decision_asked", "Make the pathway decision a case review asked for"
 
 
 class TaskState(models.TextChoices):

@@ -27,6 +27,9 @@ DEFAULTS: dict[str, str] = {
     ClockKind.ESCALATION_STAGE_HIGH_RISK: "4wh",  # "same day, a few hours"
     ClockKind.STEPDOWN_APPROVAL: "2wd",
     ClockKind.STEPDOWN_CONSENT: "5wd",  # local: ask the family within a working week
+    # The next supervision: by pathway (settings.SUPERVISION_WEEKS), so this is only the fallback.
+    ClockKind.SUPERVISION: "28d",
+    ClockKind.FGC_CONFERENCE: "42d",  # local: referral to conference within six weeks
 }
 
 

@@ -26,5 +26,8 @@ urlpatterns = [
         "cases/<int:case_pk>/child-records/cp-plans/<int:cp_plan_pk>/category/", apis.CpCategoryView.as_view()
     ),
     path("cases/<int:case_pk>/child-records/cp-plans/<int:cp_plan_pk>/end/", apis.CpEndView.as_view()),
+    path("cases/<int:case_pk>/supervisions/", apis.CaseSupervisionsView.as_view(), name="api-supervisions"),
+    path("supervisions/<int:supervision_pk>/reflections/", apis.SupervisionReflectionView.as_view()),
+    path("supervision-actions/<int:action_pk>/done/", apis.SupervisionActionDoneView.as_view()),
     *router.urls,
 ]

@@ -9,10 +9,11 @@ from rest_framework.views import APIView
 
 from accounts.models import Agency, User
 from assessments.models import ThresholdIndicator
-from cases.apis import PersonRefSerializer
+from cases.apis import PersonRefSerializer, UserRefSerializer
 from cases.choices import ClosureReason
+from cases.models import Person
 from cases.permissions import family_for_user
-from config.api import OutputSerializer
+from config.api import OutputSerializer, VisibleRelatedField
 from config.limits import LONG_TEXT
 from pathways import services
 from pathways.choices import DECISION_OUTCOMES, ActionStatus
@@ -32,15 +33,21 @@ from pathways.models import (
     PlanReview,
     ReferralPackage,
     Section47,
+    Supervision,
+    SupervisionAction,
+    SupervisionReflection,
 )
 from pathways.permissions import (
     case_for_decisions,
     case_for_plan,
+    case_for_supervision,
     cp_plan_on_case,
     decision_for_user,
     packages_visible_to,
+    supervision_action_for_user,
+    supervision_for_user,
 )
-from pathways.selectors import child_records
+from pathways.selectors import case_supervisions, child_records
 
 
 class DecisionOutput(OutputSerializer):
@@ -267,7 +274,7 @@ class PlanOutcomeSerializer(serializers.ModelSerializer):
 class PlanActionSerializer(OutputSerializer):
     class Meta:
         model = PlanAction
-        fields = ["id", "outcome", "what", "who", "by_when", "status"]
+        fields = ["id", "outcome", "what", "who", "by_when", "status", "source"]
 
 
 class PlanReviewSerializer(OutputSerializer):
@@ -674,3 +681,158 @@ CpEndView = _census_step(
     CpEndInput,
     services.cp_plan_end,
 )
+
+
+# --- case supervision ----------------------------------------------------------------------------
+
+
+class SupervisionActionOutput(OutputSerializer):
+    owner = UserRefSerializer()
+    done_by = UserRefSerializer(allow_null=True)
+
+    class Meta:
+        model = SupervisionAction
+        fields = ["id", "what", "owner", "by_when", "done_at", "done_by", "version"]
+
+
+class SupervisionReflectionOutput(OutputSerializer):
+    by = UserRefSerializer()
+
+    class Meta:
+        model = SupervisionReflection
+        fields = ["id", "by", "text", "recorded_at"]
+
+
+class SupervisionOutput(OutputSerializer):
+    practitioner = UserRefSerializer()
+    manager = UserRefSerializer()
+    children = PersonRefSerializer(many=True)
+    actions = SupervisionActionOutput(many=True)
+    reflections = SupervisionReflectionOutput(many=True)
+
+    class Meta:
+        model = Supervision
+        fields = [
+            "id",
+            "case",
+            "held_on",
+            "practitioner",
+            "manager",
+            "children",
+            "what_changed",
+            "child_voice",
+            "plan_progress",
+            "discussion",
+            "direction",
+            "actions",
+            "reflections",
+            "recorded_at",
+        ]
+
+
+class SupervisionActionInput(serializers.Serializer):
+    what = serializers.CharField(max_length=LONG_TEXT)
+    owner_id = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), source="owner", help_text="Who will do it"
+    )
+    by_when = serializers.DateField()
+
+
+def _text(help_text: str = "", **kwargs):
+    return serializers.CharField(
+        max_length=LONG_TEXT, required=False, allow_blank=True, default="", help_text=help_text, **kwargs
+    )
+
+
+class SupervisionInput(serializers.Serializer):
+    practitioner_id = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        source="practitioner",
+        help_text="The worker supervised: someone allocated to the case (key worker, ECPP, co-worker)",
+    )
+    held_on = serializers.DateField(required=False, allow_null=True, default=None, help_text="Default: today")
+    children_ids = VisibleRelatedField(
+        Person,
+        many=True,
+        required=False,
+        default=list,
+        source="children",
+        help_text="The children discussed (the family's children); none given means all of them",
+    )
+    what_changed = _text("What has changed since the last supervision")
+    child_voice = _text("The child's voice and direct work seen")
+    plan_progress = _text("The plan's progress")
+    discussion = serializers.CharField(max_length=LONG_TEXT)
+    direction = serializers.CharField(max_length=LONG_TEXT, help_text="The management direction")
+    actions = SupervisionActionInput(many=True, required=False, default=list)
+    late_reason = _text("Needed when the supervision was held after it was due")
+
+
+class SupervisionReflectionInput(serializers.Serializer):
+    text = serializers.CharField(max_length=LONG_TEXT)
+
+
+class SupervisionActionDoneInput(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="The action's version you read"
+    )
+
+
+def _supervision_output(supervision: Supervision) -> dict:
+    return SupervisionOutput(case_supervisions(supervision.case).get(pk=supervision.pk)).data
+
+
+class CaseSupervisionsView(APIView):
+    @extend_schema(
+        summary="The case's supervisions, newest first, with their actions and reflections",
+        responses=SupervisionOutput(many=True),
+    )
+    def get(self, request, case_pk):
+        case = case_for_supervision(request.user, case_pk)
+        return Response(SupervisionOutput(case_supervisions(case), many=True).data)
+
+    @extend_schema(
+        summary="Record a case supervision (a manager of the case's team who does not hold it)",
+        request=SupervisionInput,
+        responses={201: SupervisionOutput},
+    )
+    def post(self, request, case_pk):
+        case = case_for_supervision(request.user, case_pk, "record")
+        data = SupervisionInput(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        actions = [services.SupervisionActionDetails(**row) for row in values.pop("actions")]
+        supervision = services.supervision_record(case=case, by=request.user, actions=actions, **values)
+        return Response(_supervision_output(supervision), status=status.HTTP_201_CREATED)
+
+
+class SupervisionReflectionView(APIView):
+    @extend_schema(
+        summary="Add the supervised practitioner's reflection (never changes the manager's record)",
+        request=SupervisionReflectionInput,
+        responses={201: SupervisionOutput},
+    )
+    def post(self, request, supervision_pk):
+        supervision = supervision_for_user(request.user, supervision_pk, "reflect")
+        data = SupervisionReflectionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.supervision_reflect(
+            supervision=supervision, by=request.user, text=data.validated_data["text"]
+        )
+        return Response(_supervision_output(supervision), status=status.HTTP_201_CREATED)
+
+
+class SupervisionActionDoneView(APIView):
+    @extend_schema(
+        summary="Mark a supervision action done (its owner or a manager of the case)",
+        request=SupervisionActionDoneInput,
+        responses=SupervisionActionOutput,
+    )
+    def post(self, request, action_pk):
+        action = supervision_action_for_user(request.user, action_pk)
+        data = SupervisionActionDoneInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        action = services.supervision_action_done(
+            action=action, by=request.user, expected_version=data.validated_data["version"]
+        )
+        return Response(SupervisionActionOutput(action).data)

@@ -81,6 +81,13 @@ PLAN_REVIEW_DAYS = {
 }
 
 
+class ActionSource(models.TextChoices):
+    """Where an action in the one living plan came from."""
+
+    PLAN = "plan", "The plan"
+    FAMILY_PLAN = "family_plan", "The family's own plan (family group conference)"
+
+
 class ActionStatus(models.TextChoices):
     NOT_STARTED = "not_started", "Not started"
     IN_PROGRESS = "in_progress", "In progress"

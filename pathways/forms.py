@@ -289,3 +289,131 @@ class CpEndForm(forms.Form):
         label="Why the plan ends",
         error_messages={"required": "Record why the conference ended the plan."},
     )
+
+
+# --- case supervision --------------------------------------------------------------------------
+
+ACTION_ROWS = 3  # blank action rows on the supervision form; more can be added after
+
+
+class SupervisionForm(forms.Form):
+    """A manager's case supervision: the services decide what it must say (supervision_record)."""
+
+    prefix = "supervision"
+    practitioner = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Practitioner supervised",
+        help_text="Someone allocated to the case: its key worker, ECPP or a co-worker",
+        error_messages={"required": "Choose the practitioner you supervised."},
+    )
+    held_on = forms.DateField(
+        widget=DateInput,
+        label="Date the supervision was held",
+        error_messages={"required": "Enter the date it was held.", "invalid": "Enter a real date."},
+    )
+    children = forms.TypedMultipleChoiceField(
+        required=False,
+        coerce=int,
+        choices=[],
+        widget=forms.CheckboxSelectMultiple,
+        label="Children discussed",
+        help_text="Leave all unticked for every child of the family",
+    )
+    what_changed = forms.CharField(
+        max_length=LONG_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What has changed since the last supervision",
+    )
+    child_voice = forms.CharField(
+        max_length=LONG_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="The child's voice and direct work seen",
+        help_text="What the children said, showed or drew, and the direct work done with them",
+    )
+    plan_progress = forms.CharField(
+        max_length=LONG_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="The plan's progress",
+    )
+    discussion = forms.CharField(
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Discussion",
+        error_messages={"required": "Record what was discussed."},
+    )
+    direction = forms.CharField(
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Management direction",
+        help_text="What is to happen next, as you direct it",
+        error_messages={"required": "Record the management direction: what is to happen next."},
+    )
+    late_reason = forms.CharField(
+        max_length=LONG_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why it is late (only when after it was due)",
+    )
+
+    def __init__(self, *args, practitioners=None, children=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if practitioners is not None:
+            self.fields["practitioner"].queryset = practitioners
+        self.fields["children"].choices = [(child.pk, str(child)) for child in children]
+
+
+class SupervisionActionForm(forms.Form):
+    """One action row: left blank, it is no action."""
+
+    what = forms.CharField(max_length=LONG_TEXT, required=False, label="What will be done")
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Who will do it")
+    by_when = forms.DateField(
+        widget=DateInput, required=False, label="By when", error_messages={"invalid": "Enter a real date."}
+    )
+
+    def __init__(self, *args, owners=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if owners is not None:
+            self.fields["owner"].queryset = owners
+
+    def clean(self):
+        """A row with anything in it is an action: it says what, whose and by when (checked with the
+        rest of the page, so every error shows at once; the service checks again)."""
+        data = super().clean()
+        if not self.has_changed():
+            return data
+        needed = {
+            "what": "Say what will be done.",
+            "owner": "Choose who will do it.",
+            "by_when": "Say by when.",
+        }
+        for field, message in needed.items():
+            if not data.get(field) and field not in self.errors:
+                self.add_error(field, message)
+        return data
+
+    @property
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", None) or {}
+        return not self.has_changed() or not (data.get("what") or data.get("owner") or data.get("by_when"))
+
+
+SupervisionActionFormSet = forms.formset_factory(SupervisionActionForm, extra=ACTION_ROWS)
+
+
+def supervision_action_formset(data=None, *, owners=None):
+    return SupervisionActionFormSet(data, prefix="actions", form_kwargs={"owners": owners})
+
+
+class SupervisionReflectionForm(forms.Form):
+    prefix = "reflection"
+    text = forms.CharField(
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Your reflection",
+        help_text="Your own words beside the manager's record, which stays as written",
+        error_messages={"required": "Write your reflection."},
+    )

@@ -19,6 +19,7 @@ from pathways.choices import (
     CLOSING_OUTCOMES,
     OUTCOME_PATHWAY,
     STATUTORY_REQUIREMENT,
+    ActionSource,
     ActionStatus,
     DecisionState,
     Outcome,
@@ -243,6 +244,12 @@ class PlanAction(models.Model):
     who = models.CharField(max_length=200, help_text="Who will do it: a practitioner, the family, an agency")
     by_when = models.DateField()
     status = models.CharField(max_length=16, choices=ActionStatus.choices, default=ActionStatus.NOT_STARTED)
+    source = models.CharField(
+        max_length=16,
+        choices=ActionSource.choices,
+        default=ActionSource.PLAN,
+        help_text="The family's own plan from a family group conference joins the plan as its own actions",
+    )
     added_at = models.DateTimeField()
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
@@ -488,3 +495,113 @@ class CpReview(models.Model):
 
     def __str__(self) -> str:
         return f"Review conference {self.held_on:%d %b %Y}"
+
+
+class Supervision(models.Model):
+    """A manager's case supervision with a practitioner: what was discussed and the management
+    direction. Append-only: the manager's words are never edited (the practitioner answers with a
+    reflection of their own). Recorded only by pathways/services.py supervision_record."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="supervisions")
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="supervisions_received",
+        help_text="The worker supervised",
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="supervisions_given",
+        help_text="The manager who supervised and recorded it",
+    )
+    held_on = models.DateField()
+    children = models.ManyToManyField(
+        "cases.Person", related_name="supervisions", help_text="The children discussed"
+    )
+    what_changed = models.TextField("what has changed", blank=True)
+    child_voice = models.TextField("the child's voice and direct work seen", blank=True)
+    plan_progress = models.TextField("the plan's progress", blank=True)
+    discussion = models.TextField()
+    direction = models.TextField("management direction")
+    recorded_at = models.DateTimeField()
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+        permissions = [("record_supervision", "Can record case supervision (a manager of the case's team)")]
+        indexes = [models.Index(fields=["case", "-held_on"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(discussion=""), name="supervision_has_discussion"),
+            models.CheckConstraint(condition=~Q(direction=""), name="supervision_has_direction"),
+            models.CheckConstraint(
+                condition=~Q(practitioner=models.F("manager")), name="supervision_not_of_oneself"
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="supervision_append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
+
+    def __str__(self) -> str:
+        return f"Supervision on {self.held_on:%d %b %Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("pathways:supervision", args=[self.pk])
+
+
+class SupervisionAction(models.Model):
+    """An action set in supervision: what, who owns it, by when. A task in the owner's tray until
+    it is marked done (supervision_action_done)."""
+
+    supervision = models.ForeignKey(Supervision, on_delete=models.PROTECT, related_name="actions")
+    what = models.TextField()
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    by_when = models.DateField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["by_when", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(what=""), name="supervision_action_says_what"),
+            models.CheckConstraint(
+                condition=Q(done_at__isnull=True, done_by__isnull=True)
+                | Q(done_at__isnull=False, done_by__isnull=False),
+                name="supervision_action_done_by_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.what[:80]
+
+    def get_absolute_url(self) -> str:
+        return reverse("pathways:supervision", args=[self.supervision_id])
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+
+class SupervisionReflection(models.Model):
+    """The supervised practitioner's own reflection on a supervision. Append-only."""
+
+    supervision = models.ForeignKey(Supervision, on_delete=models.PROTECT, related_name="reflections")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="supervision_reflection_has_text")]
+        triggers = [
+            pgtrigger.Protect(
+                name="supervision_reflection_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Reflection of {self.recorded_at:%d %b %Y}"

@@ -9,6 +9,12 @@ practitioners move a case into, within or out of pathway 4, and make the child p
 proposal (`confirm_refusal`). Seeing follows the case (cases/permissions.py); partner agencies see
 a decision's outcome only through the referral packages the family agreed to share with them.
 The services call these functions, so the UI and the API get the same answer.
+
+Case supervision: recorded by a manager of the case's team (`pathways.record_supervision`, and
+they manage or belong to the team that holds the case), never by someone who holds the case
+themselves (`supervision_refusal`). What was said is children's services' record: partners see
+none of it, only the chronology's "Case supervised on <date>". The practitioner supervised adds
+reflections; an action's owner, or a manager of the case, marks it done.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +23,7 @@ from django.http import Http404
 
 from cases.access_log import record_read
 from cases.choices import RecordType
-from cases.models import Case
+from cases.models import Allocation, Case
 from cases.permissions import (
     RecordRestricted,
     case_for_user,
@@ -27,7 +33,7 @@ from cases.permissions import (
 )
 from config.visibility import visibility_rule
 from pathways.choices import OUTCOME_PATHWAY
-from pathways.models import CpPlan, Decision, ReferralPackage
+from pathways.models import CpPlan, Decision, ReferralPackage, Supervision, SupervisionAction
 
 DECIDE_PERMISSIONS = [f"pathways.decide_pathway_{level}" for level in (1, 2, 3, 4)]
 
@@ -175,3 +181,117 @@ def cp_plan_on_case(case: Case, cp_plan_id) -> CpPlan:
         return CpPlan.objects.select_related("episode__child").get(pk=int(cp_plan_id), episode__case=case)
     except (CpPlan.DoesNotExist, ValueError, TypeError):
         raise Http404("No such child protection plan on this case.") from None
+
+
+# --- case supervision --------------------------------------------------------------------------
+
+SUPERVISION_VIEW_REFUSAL = (
+    "Supervision is children's services' record: partners see only that the case was supervised."
+)
+
+
+def _manages_team_of(user, case: Case, in_team: bool | None = None) -> bool:
+    """A manager of the team holding the case: its named manager, or a member of it (`in_team`,
+    when the caller has already asked)."""
+    if user.is_superuser or case.team.manager_id == user.pk:
+        return True
+    return user.teams.filter(pk=case.team_id).exists() if in_team is None else in_team
+
+
+def _holds(user, case: Case, allocated: bool | None = None) -> bool:
+    """The case's key worker, or anyone allocated to it now (`allocated`, when the caller has
+    already asked): they are supervised, never supervise."""
+    if case.key_worker_id == user.pk or case.ecpp_id == user.pk:
+        return True
+    if allocated is None:
+        return Allocation.objects.filter(case=case, user=user, ended_at__isnull=True).exists()
+    return allocated
+
+
+def supervision_refusal(
+    user, case: Case, *, in_team: bool | None = None, allocated: bool | None = None
+) -> str | None:
+    """Why `user` may not record a supervision of `case` (None if they may)."""
+    if not user.has_perm("pathways.record_supervision"):
+        return "Only a team manager can record case supervision."
+    if not _manages_team_of(user, case, in_team):
+        return f"Only a manager of {case.team} can record supervision of this case."
+    if _holds(user, case, allocated):
+        return "You hold this case yourself: another manager must supervise it."
+    return None
+
+
+def may_supervise(user, case: Case) -> bool:
+    return supervision_refusal(user, case) is None
+
+
+def case_for_supervision(user, case_id, action: str = "view") -> Case:
+    """The case whose supervisions the user reads (`view`: children's services staff and auditors
+    who see the case) or records (`record`: supervision_refusal). 404 for a case they cannot see,
+    403 otherwise."""
+    case = case_for_user(user, case_id)
+    if not sees_whole_record(user):
+        raise PermissionDenied(SUPERVISION_VIEW_REFUSAL)
+    if action == "record":
+        refusal = supervision_refusal(user, case)
+        if refusal:
+            raise PermissionDenied(refusal)
+    return case
+
+
+@visibility_rule(Supervision)
+def supervisions_visible_to(user, *, restricted: bool = True) -> QuerySet[Supervision]:
+    if not sees_whole_record(user):
+        return Supervision.objects.none()
+    return Supervision.objects.filter(case__in=cases_visible_to(user, restricted=restricted))
+
+
+def supervision_for_user(user, supervision_id, action: str = "view") -> Supervision:
+    """A supervision the user may read (else 404); `reflect` is for the practitioner supervised
+    only (else 403)."""
+    try:
+        supervision = (
+            supervisions_visible_to(user)
+            .select_related("case__family", "case__team", "practitioner", "manager")
+            .get(pk=supervision_id)
+        )
+    except (Supervision.DoesNotExist, ValueError, TypeError):
+        if str(supervision_id).isdigit():
+            hidden = supervisions_visible_to(user, restricted=False).filter(pk=supervision_id)
+            case_id = hidden.values_list("case_id", flat=True).first()
+            if case_id:
+                raise RecordRestricted(RecordType.CASE, case_id) from None
+        raise Http404("No such supervision.") from None
+    record_read(RecordType.CASE, supervision.case_id, supervision.case.family_id)
+    if action == "reflect" and supervision.practitioner_id != user.pk:
+        raise PermissionDenied("Only the practitioner supervised can add a reflection.")
+    return supervision
+
+
+def may_mark_done(user, action: SupervisionAction, *, manages: bool | None = None) -> bool:
+    """An action's owner, the manager who set it, or a manager who may supervise the case
+    (`manages`, when the caller already knows)."""
+    supervision = action.supervision
+    if user.pk in (action.owner_id, supervision.manager_id):
+        return True
+    return may_supervise(user, supervision.case) if manages is None else manages
+
+
+def supervision_action_for_user(user, action_id) -> SupervisionAction:
+    """An action of a supervision the user may read (else 404) that they may mark done (else 403)."""
+    try:
+        action = SupervisionAction.objects.select_related(
+            "supervision__case__family", "supervision__case__team", "owner"
+        ).get(pk=action_id, supervision__in=supervisions_visible_to(user))
+    except (SupervisionAction.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such supervision action.") from None
+    record_read(RecordType.CASE, action.supervision.case_id, action.supervision.case.family_id)
+    if not may_mark_done(user, action):
+        raise PermissionDenied("Only the action's owner or a manager of the case can mark it done.")
+    return action
+
+
+def supervision_controls(user, case: Case) -> dict[str, bool | str]:
+    """Whether the supervision page offers the record form (the services check again on submit)."""
+    refusal = supervision_refusal(user, case) if case.is_open else "The case is closed."
+    return {"can_record": refusal is None, "record_refusal": refusal or ""}

@@ -2,18 +2,33 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from accounts.choices import Role
+from accounts.models import Team
 from assessments.models import Contribution
-from cases.choices import FamilyRole, PersonKind
-from cases.models import Case, Person
-from cases.panels import home_sections
+from cases.choices import CaseState, FamilyRole, PersonKind
+from cases.models import Allocation, Case, Person
+from cases.panels import HOME_LIST_SIZE, home_sections
 from cases.permissions import cases_visible_to, sees_whole_record
+from escalation.choices import ClockKind, ClockState
+from escalation.models import Clock
+from escalation.selectors import open_clock
 from pathways.choices import DecisionState
 from pathways.codes import AbuseCategory, S47Outcome
-from pathways.models import ChildAssessment, CinEpisode, CpPlan, Decision, Section47
-from pathways.permissions import packages_visible_to
+from pathways.models import (
+    ChildAssessment,
+    CinEpisode,
+    CpPlan,
+    Decision,
+    Section47,
+    Supervision,
+    SupervisionAction,
+    SupervisionReflection,
+)
+from pathways.permissions import packages_visible_to, supervision_refusal
 
 
 def cases_needing_ecpp(user) -> QuerySet[Case]:
@@ -184,3 +199,141 @@ def assessment_packages_panel(*, user, family) -> dict | None:
         return None
     packages = packages_visible_to(user).filter(family=family).order_by("-version")[:10]
     return {"packages": packages} if packages else None
+
+
+# --- case supervision --------------------------------------------------------------------------
+
+
+def case_supervisions(case: Case) -> QuerySet[Supervision]:
+    """The case's supervisions, newest first, with their actions and reflections, in a fixed
+    number of queries (the caller has checked pathways/permissions.py case_for_supervision)."""
+    return (
+        Supervision.objects.filter(case=case)
+        .select_related("practitioner", "manager")
+        .prefetch_related(
+            "children",
+            Prefetch("actions", queryset=SupervisionAction.objects.select_related("owner", "done_by")),
+            Prefetch("reflections", queryset=SupervisionReflection.objects.select_related("by")),
+        )
+    )
+
+
+def last_supervised_on(case: Case):
+    return Supervision.objects.filter(case=case).aggregate(last=Max("held_on"))["last"]
+
+
+def _overdue_clock(now) -> Q:
+    """A SUPERVISION clock still open whose due time has passed (breached by the sweep, or not yet)."""
+    return Q(state=ClockState.BREACHED) | Q(state=ClockState.RUNNING, due_at__lt=now)
+
+
+def _overdue_supervision_clocks(now):
+    return Clock.objects.filter(
+        _overdue_clock(now),
+        kind=ClockKind.SUPERVISION,
+        content_type=ContentType.objects.get_for_model(Case),
+        object_id=OuterRef("pk"),
+    )
+
+
+def supervision_status(case: Case, now=None) -> dict:
+    """The case's supervision at a glance: when it was last supervised, when next due, overdue."""
+    now = now or timezone.now()
+    clock = open_clock(case, ClockKind.SUPERVISION)
+    overdue = clock is not None and (clock.state == ClockState.BREACHED or clock.due_at < now)
+    return {
+        "last": last_supervised_on(case),
+        "clock": clock,
+        "next_due": clock and clock.due_at,
+        "overdue": overdue,
+    }
+
+
+def supervision_teams(user) -> QuerySet[Team]:
+    """The teams whose supervision a manager answers for: those they manage or belong to."""
+    return Team.objects.filter(Q(manager=user) | Q(members=user)).distinct()
+
+
+def cases_overdue_for_supervision(user, *, teams=None, now=None) -> QuerySet[Case]:
+    """Open cases of the user's teams (or of `teams`) the user may see whose next supervision is
+    overdue, longest overdue first. One query, whatever the number of cases."""
+    now = now or timezone.now()
+    team_ids = (teams if teams is not None else supervision_teams(user)).values("pk")
+    due = Clock.objects.filter(
+        kind=ClockKind.SUPERVISION,
+        content_type=ContentType.objects.get_for_model(Case),
+        object_id=OuterRef("pk"),
+        state__in=[ClockState.RUNNING, ClockState.BREACHED],
+    ).values("due_at")[:1]
+    return (
+        cases_visible_to(user)
+        .filter(state=CaseState.OPEN, team_id__in=team_ids)
+        .filter(Exists(_overdue_supervision_clocks(now)))
+        .annotate(supervision_due_at=due)
+        .select_related("family", "team", "key_worker", "ecpp")
+        .order_by("supervision_due_at", "pk")
+    )
+
+
+def supervision_overdue_by_team(team_ids, now=None) -> dict[int, int]:
+    """How many open cases of each team are overdue for supervision: one grouped query, for the
+    managers' dashboard (figures, never a family)."""
+    now = now or timezone.now()
+    rows = (
+        Case.objects.filter(state=CaseState.OPEN, team_id__in=list(team_ids))
+        .filter(Exists(_overdue_supervision_clocks(now)))
+        .values("team")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["team"]: row["n"] for row in rows}
+
+
+def supervision_home_panel(*, user) -> dict | None:
+    """A team manager's home starts with their teams' cases overdue for supervision."""
+    if not user.has_perm("pathways.record_supervision"):
+        return None
+    cases = cases_overdue_for_supervision(user)
+    return {"cases": cases[:HOME_LIST_SIZE], "total": cases.count()}
+
+
+def supervision_case_panel(*, user, case) -> dict | None:
+    """The case page: last supervised, next due, overdue, and the way to the supervisions, in one
+    query. Partners see nothing of it here (only the chronology's line)."""
+    if not sees_whole_record(user):
+        return None
+    clocks = Clock.objects.filter(
+        kind=ClockKind.SUPERVISION,
+        content_type=ContentType.objects.get_for_model(Case),
+        object_id=OuterRef("pk"),
+        state__in=[ClockState.RUNNING, ClockState.PAUSED, ClockState.BREACHED],
+    ).order_by("due_at")
+    asked = {
+        "last": Subquery(
+            Supervision.objects.filter(case=OuterRef("pk")).order_by("-held_on").values("held_on")[:1]
+        ),
+        "next_due": Subquery(clocks.values("due_at")[:1]),
+        "clock_state": Subquery(clocks.values("state")[:1]),
+    }
+    may_record = case.is_open and user.has_perm("pathways.record_supervision")
+    if may_record:
+        asked["in_team"] = Exists(Team.objects.filter(pk=OuterRef("team_id"), members=user))
+        asked["allocated"] = Exists(
+            Allocation.objects.filter(case=OuterRef("pk"), user=user, ended_at__isnull=True)
+        )
+    row = Case.objects.filter(pk=case.pk).annotate(**asked).values(*asked).get()
+    can_record = may_record and (
+        supervision_refusal(user, case, in_team=row["in_team"], allocated=row["allocated"]) is None
+    )
+    if row["last"] is None and row["next_due"] is None and not can_record:
+        return None
+    overdue = row["next_due"] is not None and (
+        row["clock_state"] == ClockState.BREACHED or row["next_due"] < timezone.now()
+    )
+    return {
+        "case": case,
+        "last": row["last"],
+        "next_due": row["next_due"],
+        "overdue": overdue,
+        "can_record": can_record,
+    }

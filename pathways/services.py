@@ -21,13 +21,22 @@ from assessments.selectors import assessment_snapshot
 from assessments.services import assessment_of
 from cases.choices import AllocationRole, CaseState, ChronologyKind, ClosureReason, Pathway
 from cases.models import Allocation, Case, Person
+from cases.permissions import cases_visible_to, sees_whole_record
 from cases.services import RC9_IS_A_STEP_DOWN, case_allocate, case_close, chronology_write
 from config.models import lock_current
 from escalation.calendar import end_of_working_day, working_days_after
 from escalation.choices import ClockKind, TaskKind, TaskState
 from escalation.models import Task
 from escalation.selectors import open_clock, tray
-from escalation.services import case_clock, clock_cancel, clock_meet, clock_start, task_open, tasks_close
+from escalation.services import (
+    case_clock,
+    clock_cancel,
+    clock_is_late,
+    clock_meet,
+    clock_start,
+    task_open,
+    tasks_close,
+)
 from pathways.choices import (
     CLOSED,
     CLOSING_OUTCOMES,
@@ -37,6 +46,7 @@ from pathways.choices import (
     PATHWAY_TRANSITIONS,
     PLAN_REVIEW_DAYS,
     STATUTORY_REQUIREMENT,
+    ActionSource,
     ActionStatus,
     DecisionState,
     Outcome,
@@ -67,6 +77,9 @@ from pathways.models import (
     PlanReview,
     ReferralPackage,
     Section47,
+    Supervision,
+    SupervisionAction,
+    SupervisionReflection,
 )
 from pathways.permissions import (
     confirm_refusal,
@@ -74,8 +87,15 @@ from pathways.permissions import (
     decision_level,
     may_return,
     require_cp_decider,
+    supervision_refusal,
 )
-from pathways.selectors import assessments_awaiting, case_children, enquiries_awaiting_outcome, icpc_awaiting
+from pathways.selectors import (
+    assessments_awaiting,
+    case_children,
+    enquiries_awaiting_outcome,
+    icpc_awaiting,
+    last_supervised_on,
+)
 from pathways.signals import decision_settled
 
 DEFAULT_CLOSURE_REASON = {
@@ -432,7 +452,9 @@ def _decision_confirm_wait(decision: Decision, case: Case) -> None:
 
 def _returned_tasks_close(case: Case, by: User | None, state: str = TaskState.DONE) -> None:
     """The case has moved on from a returned proposal (a new proposal or decision, or it closed):
-    the proposer's 'proposal returned' task is done."""
+    the proposer's 'proposal returned' task is done, and so is a drift review's request for a
+    pathway decision (stepdown/services.py review_outcome_record, outcome escalate)."""
+    tasks_close(target=case, kind=TaskKind.DECISION_ASKED, by=by, state=state)
     waiting = Task.objects.filter(
         kind=TaskKind.PROPOSAL_RETURNED,
         state=TaskState.OPEN,
@@ -487,6 +509,7 @@ def case_tasks_close_with_case(*, case: Case, by: User | None) -> None:
     tasks_close(target=case, kind=TaskKind.ICPC_HOLD, by=by, state=TaskState.CANCELLED)
     for plan in Plan.objects.filter(case=case):
         tasks_close(target=plan, kind=TaskKind.REVIEW_DUE, by=by, state=TaskState.CANCELLED)
+    supervision_tasks_close_with_case(case=case, by=by)
 
 
 def _apply(decision: Decision, case: Case, by: User) -> None:
@@ -542,6 +565,7 @@ def _apply(decision: Decision, case: Case, by: User) -> None:
         tasks_close(target=case, kind=TaskKind.ICPC_HOLD, by=by, state=TaskState.CANCELLED)
     _records_follow_move(case, decision, from_pathway, target, by)
     _plan_follow_pathway(case, decision, by)
+    supervision_clock_follow(case=case, by=by)
     if target == Pathway.PREVENT_HARM:
         _ensure_ecpp(case, decision, by)
         enquiry = (
@@ -769,8 +793,17 @@ def plan_outcome_add(*, plan: Plan, by: User, text: str) -> PlanOutcome:
 
 @transaction.atomic
 def plan_action_add(
-    *, plan: Plan, by: User, what: str, who: str, by_when: date, outcome: PlanOutcome | None = None
+    *,
+    plan: Plan,
+    by: User,
+    what: str,
+    who: str,
+    by_when: date,
+    outcome: PlanOutcome | None = None,
+    source: str = ActionSource.PLAN,
 ) -> PlanAction:
+    """An action joins the plan. `source` says where it came from: the family's own plan from a
+    family group conference joins as its own actions (fgc/services.py)."""
     plan = _open_plan(plan, None)
     errors = {}
     if not what.strip():
@@ -791,6 +824,7 @@ def plan_action_add(
         what=what.strip(),
         who=who.strip(),
         by_when=by_when,
+        source=source,
         added_at=timezone.now(),
         added_by=by,
     )
@@ -1403,3 +1437,318 @@ def decision_tasks_backfill() -> None:
         clock = open_clock(plan, kind)
         if clock is not None:
             _review_task(plan, clock)
+
+
+# --- case supervision --------------------------------------------------------------------------
+# A manager of the case's team supervises the work with a practitioner allocated to it. Each
+# supervision goes on the chronology as "Case supervised on <date>" and nothing more (partners see
+# that line: pathways/permissions.py), meets the case's SUPERVISION clock and starts the next one,
+# due by the pathway's interval (settings.SUPERVISION_WEEKS; a pathway not named is not timed).
+# Its actions wait in their owners' trays until marked done.
+
+
+@dataclass(frozen=True)
+class SupervisionActionDetails:
+    """An action set in supervision, as the manager entered it."""
+
+    what: str
+    owner: User | None
+    by_when: date | None
+
+
+def supervision_weeks(pathway: int | None) -> int | None:
+    """How often a case at `pathway` is supervised, in weeks (None: not timed)."""
+    return getattr(settings, "SUPERVISION_WEEKS", {}).get(pathway)
+
+
+def _noon(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(12, 0)))
+
+
+def _met_at(held_on: date) -> datetime:
+    """When a supervision held on a day counts as held: midday, or now if that is still to come."""
+    return min(_noon(held_on), timezone.now())
+
+
+def _long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _supervisors(case: Case) -> list[User]:
+    """Who is asked to supervise the case: the team's manager and the team managers in it, each
+    only if they may (never one who holds the case)."""
+    team = case.team
+    candidates = [team.manager] if team.manager_id else []
+    candidates += User.objects.filter(teams=team, groups__name=Role.TEAM_MANAGER, is_active=True).order_by(
+        "pk"
+    )
+    return [
+        user
+        for user in dict.fromkeys(candidates)
+        if user.is_active and supervision_refusal(user, case) is None
+    ]
+
+
+def _supervision_due_wait(case: Case, clock) -> None:
+    """The next supervision waits on the case team's managers, timed by the SUPERVISION clock."""
+    weeks = supervision_weeks(clock.pathway)
+    task_open(
+        kind=TaskKind.SUPERVISION_DUE,
+        target=case,
+        summary=f"Supervise case {case.reference}",
+        why=f"A case at pathway {clock.pathway} is supervised every {weeks} weeks: you manage {case.team}",
+        url=reverse("pathways:supervisions", args=[case.pk]),
+        users=_supervisors(case),
+        family=case.family,
+        clock=clock,
+    )
+
+
+def _supervision_clock_start(case: Case, by: User | None, *, since: date | None):
+    """Start the case's next SUPERVISION clock: due `SUPERVISION_WEEKS[pathway]` weeks after the
+    last supervision (`since`), or after now when it has never been supervised. After a
+    supervision the next one waits in the managers' trays (SUPERVISION_DUE); before the first, the
+    clock alone times it (the managers' overdue list and dashboard, and the sweep's reminder)."""
+    weeks = supervision_weeks(case.pathway)
+    if not weeks or not case.is_open:
+        return None
+    started_at = _met_at(since) if since else timezone.now()
+    due_at = end_of_working_day(timezone.localdate(started_at) + timedelta(weeks=weeks))
+    clock = clock_start(
+        target=case,
+        kind=ClockKind.SUPERVISION,
+        by=by,
+        holder=case.team.manager,
+        team=case.team,
+        family=case.family,
+        pathway=case.pathway,
+        started_at=started_at,
+        due_at=max(due_at, started_at),
+    )
+    if since is not None:
+        _supervision_due_wait(case, clock)
+    return clock
+
+
+def supervision_clock_follow(*, case: Case, by: User | None):
+    """Keep the case's SUPERVISION clock in step with its pathway: start one when the case is (or
+    comes) into a timed pathway, re-time it when the pathway's interval changes, stop it when the
+    case leaves the timed pathways or closes. Called when the pathway changes (_apply) and by the
+    backfill; a case opened at pathway 2 is timed from its first supervision or the backfill (cases
+    tells nobody when a case opens). Returns the open clock, if any."""
+    clock = open_clock(case, ClockKind.SUPERVISION)
+    weeks = supervision_weeks(case.pathway) if case.is_open else None
+    if clock is not None and (not weeks or supervision_weeks(clock.pathway) != weeks):
+        reason = (
+            f"Pathway {case.pathway}: supervised every {weeks} weeks now"
+            if weeks
+            else "The case is no longer on a pathway whose supervision is timed"
+        )
+        clock_cancel(target=case, kind=ClockKind.SUPERVISION, by=by, reason=reason)
+        tasks_close(target=case, kind=TaskKind.SUPERVISION_DUE, by=by, state=TaskState.CANCELLED)
+        clock = None
+    if not weeks:
+        return None
+    last = last_supervised_on(case)
+    if clock is None:
+        return _supervision_clock_start(case, by, since=last)
+    if last is not None:
+        _supervision_due_wait(case, clock)  # opens nothing when the task is already there
+    return clock
+
+
+def supervision_tasks_close_with_case(*, case: Case, by: User | None) -> None:
+    """A closed case is supervised no more (its clock stops with the case's, escalation's
+    receiver), and its supervision actions leave their owners' trays."""
+    tasks_close(target=case, kind=TaskKind.SUPERVISION_DUE, by=by, state=TaskState.CANCELLED)
+    for action in SupervisionAction.objects.filter(supervision__case=case, done_at__isnull=True):
+        tasks_close(target=action, kind=TaskKind.SUPERVISION_ACTION, by=by, state=TaskState.CANCELLED)
+
+
+def _supervision_action_wait(action: SupervisionAction, case: Case) -> None:
+    task_open(
+        kind=TaskKind.SUPERVISION_ACTION,
+        target=action,
+        summary=f"Supervision action on case {case.reference}: {action.what[:200]}",
+        why=f"Set in supervision on {_long_date(action.supervision.held_on)}: yours by "
+        f"{_long_date(action.by_when)}",
+        url=action.get_absolute_url(),
+        users=[action.owner],
+        family=case.family,
+        due_at=end_of_working_day(action.by_when),
+    )
+
+
+def _may_own_action(user: User, case: Case) -> bool:
+    """An action goes to someone in children's services who can open the case (and so the
+    supervision it links to)."""
+    return user.is_active and sees_whole_record(user) and cases_visible_to(user).filter(pk=case.pk).exists()
+
+
+def supervision_action_errors(actions, *, case: Case, held_on: date | None) -> dict[str, str]:
+    """Each action says what, whose and by when (on or after the supervision): errors keyed
+    `actions.<row>.<field>`, rows counted from 1."""
+    errors = {}
+    for row, action in enumerate(actions, start=1):
+        key = f"actions.{row}."
+        if not (action.what or "").strip():
+            errors[key + "what"] = "Say what will be done."
+        if action.owner is None:
+            errors[key + "owner"] = "Choose who will do it."
+        elif not _may_own_action(action.owner, case):
+            errors[key + "owner"] = (
+                f"{action.owner} cannot open this case: give the action to someone who works on it."
+            )
+        if action.by_when is None:
+            errors[key + "by_when"] = "Say by when."
+        elif held_on is not None and action.by_when < held_on:
+            errors[key + "by_when"] = "The date cannot be before the supervision."
+    return errors
+
+
+@transaction.atomic
+def supervision_record(
+    *,
+    case: Case,
+    by: User,
+    practitioner: User | None,
+    held_on: date | None = None,
+    children=(),
+    what_changed: str = "",
+    child_voice: str = "",
+    plan_progress: str = "",
+    discussion: str = "",
+    direction: str = "",
+    actions=(),
+    late_reason: str = "",
+) -> Supervision:
+    """A manager of the case's team records a supervision with a practitioner allocated to the
+    case: the children discussed (all the family's children when none are named), what has
+    changed, the child's voice and direct work seen, the plan's progress, the discussion, the
+    management direction and actions with owners and dates. Met after the SUPERVISION clock was
+    due, it needs `late_reason`."""
+    case = _lock_for_records(case)
+    refusal = supervision_refusal(by, case)
+    if refusal:
+        raise ValidationError(refusal, code="not_entitled")
+    today = timezone.localdate()
+    held_on = held_on or today
+    errors = {}
+    last = last_supervised_on(case)
+    if held_on > today:
+        errors["held_on"] = "A supervision cannot be in the future: enter the date it was held."
+    elif held_on < timezone.localdate(case.opened_at):
+        errors["held_on"] = (
+            f"The case opened on {_long_date(timezone.localdate(case.opened_at))}: check the date."
+        )
+    elif last is not None and held_on < last:
+        errors["held_on"] = (
+            f"This case was last supervised on {_long_date(last)}: a supervision cannot go before it."
+        )
+    elif clock_is_late(case, ClockKind.SUPERVISION, at=_met_at(held_on)) and not late_reason.strip():
+        errors["late_reason"] = "This supervision was held after it was due: say why it is late."
+    if practitioner is None:
+        errors["practitioner"] = "Choose the practitioner you supervised."
+    elif practitioner.pk == by.pk:
+        errors["practitioner"] = (
+            "You cannot record supervision of yourself: choose the practitioner supervised."
+        )
+    elif not Allocation.objects.filter(case=case, user=practitioner, ended_at__isnull=True).exists():
+        errors["practitioner"] = (
+            f"{practitioner} is not allocated to this case: choose its key worker, ECPP or a co-worker."
+        )
+    family_children = list(case_children(case))
+    wanted = [getattr(child, "pk", child) for child in children]
+    known = {child.pk for child in family_children}
+    unknown = sorted({int(pk) for pk in wanted} - known)
+    if unknown:
+        errors["children"] = f"Person P{unknown[0]} is not a child of this family."
+    elif not family_children:
+        errors["children"] = "The family has no children on record: add them to the family first."
+    if not (discussion or "").strip():
+        errors["discussion"] = "Record what was discussed."
+    if not (direction or "").strip():
+        errors["direction"] = "Record the management direction: what is to happen next."
+    actions = list(actions)
+    errors.update(
+        supervision_action_errors(actions, case=case, held_on=held_on if "held_on" not in errors else None)
+    )
+    if errors:
+        raise ValidationError(errors)
+    supervision = Supervision.objects.create(
+        case=case,
+        practitioner=practitioner,
+        manager=by,
+        held_on=held_on,
+        what_changed=(what_changed or "").strip(),
+        child_voice=(child_voice or "").strip(),
+        plan_progress=(plan_progress or "").strip(),
+        discussion=discussion.strip(),
+        direction=direction.strip(),
+        recorded_at=timezone.now(),
+    )
+    supervision.children.set([int(pk) for pk in wanted] or known)
+    for details in actions:
+        action = SupervisionAction.objects.create(
+            supervision=supervision, what=details.what.strip(), owner=details.owner, by_when=details.by_when
+        )
+        _supervision_action_wait(action, case)
+    clock_meet(
+        target=case,
+        kind=ClockKind.SUPERVISION,
+        by=by,
+        late_reason=late_reason,
+        at=_met_at(held_on),
+    )
+    tasks_close(target=case, kind=TaskKind.SUPERVISION_DUE, by=by)
+    _supervision_clock_start(case, by, since=held_on)
+    chronology_write(
+        family=case.family,
+        case=case,
+        kind=ChronologyKind.SUPERVISION,
+        summary=f"Case supervised on {_long_date(held_on)}",
+        occurred_at=_met_at(held_on),
+        author=by,
+    )
+    return supervision
+
+
+@transaction.atomic
+def supervision_action_done(
+    *, action: SupervisionAction, by: User, expected_version: int | None = None
+) -> SupervisionAction:
+    """The action's owner (or a manager of the case) says it is done: it leaves the owner's tray."""
+    action = lock_current(action, expected_version, what="this action")
+    if action.done_at is not None:
+        raise ValidationError(
+            f"This action was marked done on {_long_date(timezone.localdate(action.done_at))}.", code="done"
+        )
+    action.done_at, action.done_by = timezone.now(), by
+    action.version += 1
+    action.save(update_fields=["done_at", "done_by", "version"])
+    tasks_close(target=action, kind=TaskKind.SUPERVISION_ACTION, by=by)
+    return action
+
+
+@transaction.atomic
+def supervision_reflect(*, supervision: Supervision, by: User, text: str) -> SupervisionReflection:
+    """The practitioner supervised adds their own reflection; the manager's record stays as written."""
+    if supervision.practitioner_id != by.pk:
+        raise ValidationError("Only the practitioner supervised can add a reflection.", code="not_entitled")
+    if not (text or "").strip():
+        raise ValidationError({"text": "Write your reflection."})
+    return SupervisionReflection.objects.create(
+        supervision=supervision, by=by, text=text.strip(), recorded_at=timezone.now()
+    )
+
+
+def supervision_clocks_backfill() -> None:
+    """Every open case on a timed pathway has its SUPERVISION clock, and once supervised its next
+    supervision is in the managers' trays (manage.py tray_backfill; for cases open before
+    supervision was recorded). Running it again changes nothing."""
+    timed = list(getattr(settings, "SUPERVISION_WEEKS", {}))
+    cases = Case.objects.filter(state=CaseState.OPEN, pathway__in=timed).select_related(
+        "team__manager", "family", "key_worker__line_manager"
+    )
+    for case in cases.order_by("pk"):
+        supervision_clock_follow(case=case, by=None)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pathways import plan_views, views
+from pathways import plan_views, supervision_views, views
 
 app_name = "pathways"
 
@@ -20,4 +20,22 @@ urlpatterns = [
         name="plan-action-status",
     ),
     path("cases/<int:case_pk>/plan/reviews/", plan_views.plan_review_add, name="plan-review-add"),
+    path("cases/<int:case_pk>/supervisions/", supervision_views.supervisions_page, name="supervisions"),
+    path(
+        "cases/<int:case_pk>/supervisions/record/",
+        supervision_views.supervision_record,
+        name="supervision-record",
+    ),
+    path("supervisions/overdue/", supervision_views.supervisions_overdue, name="supervisions-overdue"),
+    path("supervisions/<int:pk>/", supervision_views.supervision_page, name="supervision"),
+    path(
+        "supervisions/<int:pk>/reflections/",
+        supervision_views.supervision_reflect,
+        name="supervision-reflect",
+    ),
+    path(
+        "supervision-actions/<int:pk>/done/",
+        supervision_views.supervision_action_done,
+        name="supervision-action-done",
+    ),
 ]

@@ -37,6 +37,7 @@ from escalation.models import Clock
 from escalation.timescales import timescales
 from pathways.codes import ICPC_TARGET_DAYS
 from pathways.models import CinEpisode, PathwayTransition
+from pathways.selectors import supervision_overdue_by_team
 from referrals.choices import TriageOutcome
 from referrals.models import Contact
 from returns.charts import BarChart, bar_chart
@@ -401,6 +402,39 @@ def timeliness(scope: Scope, period: Period, links: dict, now: datetime) -> Figu
     )
 
 
+# --- management oversight --------------------------------------------------------------------------
+
+
+def supervision_overdue(scope: Scope, now: datetime) -> Figure:
+    """Open cases whose next supervision is overdue (their SUPERVISION clock has passed its due
+    time), by team: one grouped query (pathways.selectors.supervision_overdue_by_team)."""
+    counts = supervision_overdue_by_team(scope.team_ids, now)
+    url = reverse("pathways:supervisions-overdue")
+    rows = [
+        Row(
+            label=team.name,
+            value=counts.get(team.pk, 0),
+            text=str(counts.get(team.pk, 0)),
+            cells=[counts.get(team.pk, 0)],
+            url=url,
+        )
+        for team in scope.teams
+    ]
+    return Figure(
+        key="supervision-overdue",
+        title="Cases overdue for supervision",
+        about=(
+            "Open cases whose next case supervision was due and has not been recorded, by the team "
+            "holding them."
+        ),
+        label_header="Team",
+        columns=["Cases overdue"],
+        rows=rows,
+        url=url,
+        url_text="See the cases overdue for supervision",
+    )
+
+
 # --- the front door --------------------------------------------------------------------------------
 
 
@@ -570,6 +604,7 @@ def dashboard(*, scope: Scope, period: Period, links: dict, now: datetime | None
         flow(scope, period, links),
         rereferrals(scope, period, links),
         timeliness(scope, period, links, now),
+        supervision_overdue(scope, now),
         front_door(scope, period, links),
         *stepdowns_waiting(scope, links, now),
         disagreements_by_stage(scope, links, now),

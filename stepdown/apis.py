@@ -1,27 +1,44 @@
 """REST API for consents, step-downs (every route and action) and the monthly audit. The same
 services and permissions as the pages."""
 
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.choices import TeamKind
 from accounts.models import Agency, Team, User
-from cases.models import Person
+from cases.access_log import record_read
+from cases.choices import ClosureReason, RecordType
+from cases.models import Case, Person
 from config.api import OutputSerializer, VisibleRelatedField
 from config.limits import LONG_TEXT
-from stepdown import selectors, services
-from stepdown.choices import CASE_ROUTE_CHOICES, AuditRating, ConsentMethod, HubAction
-from stepdown.models import AuditSampleItem, Consent, StepDown, StepDownEvent
+from stepdown import drift, selectors, services
+from stepdown.choices import (
+    CASE_ROUTE_CHOICES,
+    AuditRating,
+    ConsentMethod,
+    DriftReason,
+    HubAction,
+    ReviewOutcome,
+)
+from stepdown.models import AuditSampleItem, Consent, ReviewItem, ReviewSet, StepDown, StepDownEvent
 from stepdown.permissions import (
     audit_item_for_user,
     case_for_stepdown,
     consent_for_user,
     consent_of_family,
     consents_visible_to,
+    drift_teams_for,
     family_for_consent,
     require_audit_reader,
+    require_drift_reviewer,
+    review_item_for_user,
+    review_items_visible,
+    review_refusal,
+    review_set_for_user,
     stepdown_for_user,
     stepdown_to_take_up,
     stepdowns_visible_to,
@@ -53,6 +70,7 @@ class ConsentOutput(OutputSerializer):
             "early_help",
             "share_with",
             "referral_agency",
+            "family_group_conference",
             "purposes",
             "method",
             "recorded_where",
@@ -74,6 +92,7 @@ class ConsentInput(serializers.Serializer):
     referral_agency_id = serializers.PrimaryKeyRelatedField(
         queryset=Agency.objects.all(), required=False, allow_null=True, default=None, source="referral_agency"
     )
+    family_group_conference = serializers.BooleanField(default=False)
     method = serializers.ChoiceField(choices=ConsentMethod.choices)
     recorded_where = serializers.CharField(max_length=300)
     given_on = serializers.DateField()
@@ -535,3 +554,224 @@ class StepDownAuditViewSet(viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         item = services.audit_finding_record(item=item, by=request.user, **data.validated_data)
         return Response(AuditItemOutput(item).data)
+
+
+# --- drift review and review sets ---------------------------------------------------------------
+
+
+class DriftReasonOutput(serializers.Serializer):
+    code = serializers.ChoiceField(choices=DriftReason.choices)
+    text = serializers.CharField()
+
+
+class DriftCaseOutput(serializers.Serializer):
+    case = serializers.IntegerField(source="case.pk", help_text="The case's id")
+    reference = serializers.CharField(source="case.reference")
+    pathway = serializers.IntegerField(source="case.pathway")
+    team = serializers.CharField(source="case.team.name")
+    reasons = DriftReasonOutput(many=True)
+
+
+class DriftFilterInput(serializers.Serializer):
+    team = serializers.IntegerField(required=False, help_text="Only this team's cases")
+    reason = serializers.ChoiceField(choices=DriftReason.choices, required=False)
+
+
+class DriftViewSet(viewsets.GenericViewSet):
+    serializer_class = DriftCaseOutput
+    queryset = ReviewItem.objects.none()
+
+    @extend_schema(
+        summary="Drifting cases you may see, each with the reasons (drift rules) that flag it",
+        parameters=[
+            OpenApiParameter("team", int, description="Only this team's cases"),
+            OpenApiParameter(
+                "reason", str, description="Only cases flagged for this reason", enum=DriftReason.values
+            ),
+        ],
+        responses=DriftCaseOutput(many=True),
+    )
+    def list(self, request):
+        require_drift_reviewer(request.user)
+        filters = DriftFilterInput(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        team = None
+        if "team" in filters.validated_data:
+            team = drift_teams_for(request.user).filter(pk=filters.validated_data["team"]).first()
+            if team is None:
+                raise serializers.ValidationError({"team": ["No team whose drift you may read has that id."]})
+        rows = drift.drifting_cases(request.user, team=team, reason=filters.validated_data.get("reason"))
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(DriftCaseOutput(page, many=True).data)
+
+
+class ReviewItemOutput(OutputSerializer):
+    reference = serializers.CharField(source="case.reference")
+    reasons = DriftReasonOutput(many=True)
+    decided_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = ReviewItem
+        fields = [
+            "id",
+            "case",
+            "reference",
+            "reasons",
+            "outcome",
+            "outcome_reason",
+            "step_down",
+            "decided_by",
+            "decided_at",
+            "version",
+        ]
+
+
+class ReviewTallyOutput(serializers.Serializer):
+    label = serializers.CharField()
+    audited = serializers.IntegerField()
+    closed = serializers.IntegerField()
+    stepped_down = serializers.IntegerField()
+    continued = serializers.IntegerField()
+    escalated = serializers.IntegerField()
+    waiting = serializers.IntegerField()
+
+
+class ReviewReportOutput(serializers.Serializer):
+    teams = ReviewTallyOutput(many=True)
+    total = ReviewTallyOutput()
+
+
+class ReviewSetSummaryOutput(OutputSerializer):
+    created_by = serializers.StringRelatedField()
+    audited = serializers.IntegerField(help_text="Cases in the set")
+    waiting = serializers.IntegerField(help_text="Cases waiting for an outcome")
+
+    class Meta:
+        model = ReviewSet
+        fields = ["id", "reference", "name", "created_by", "created_at", "closed_at", "audited", "waiting"]
+
+
+class ReviewSetOutput(OutputSerializer):
+    created_by = serializers.StringRelatedField()
+    items = ReviewItemOutput(many=True, source="visible_items")
+    report = ReviewReportOutput()
+
+    class Meta:
+        model = ReviewSet
+        fields = ["id", "reference", "name", "created_by", "created_at", "closed_at", "items", "report"]
+
+
+class ReviewSetInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200, allow_blank=True)
+    case_ids = VisibleRelatedField(Case, many=True, source="cases")
+
+
+class ReviewOutcomeInput(serializers.Serializer):
+    case_id = serializers.IntegerField()
+    outcome = serializers.ChoiceField(choices=ReviewOutcome.choices)
+    reason = serializers.CharField(max_length=LONG_TEXT, allow_blank=True, default="")
+    route = serializers.ChoiceField(
+        choices=CASE_ROUTE_CHOICES, required=False, allow_blank=True, default="", help_text="For a step-down"
+    )
+    needs = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
+    receiving_team_id = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.filter(kind=TeamKind.EARLY_HELP_HUB),
+        required=False,
+        allow_null=True,
+        default=None,
+        source="receiving_team",
+    )
+    receiving_agency_id = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        source="receiving_agency",
+    )
+    lead_professional_id = serializers.PrimaryKeyRelatedField(
+        queryset=_users(), required=False, allow_null=True, default=None, source="lead_professional"
+    )
+    cin_meeting_on = serializers.DateField(required=False, allow_null=True, default=None)
+    agreement = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
+    closure_reason = serializers.ChoiceField(
+        choices=ClosureReason.choices, required=False, allow_blank=True, default="", help_text="For closing"
+    )
+    version = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+def _review_set_output(user, review_set):
+    items = list(
+        review_items_visible(user, review_set).select_related("case__team", "decided_by").order_by("pk")
+    )
+    for item in items:
+        record_read(RecordType.CASE, item.case_id, item.case.family_id)
+    review_set.visible_items = items
+    review_set.report = selectors.review_set_report(items)
+    return ReviewSetOutput(review_set).data
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Review sets you may read, with how many cases wait for an outcome"),
+    retrieve=extend_schema(summary="One review set: its cases, their reasons and outcomes, and the report"),
+)
+class ReviewSetViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = ReviewSetSummaryOutput
+    queryset = ReviewSet.objects.none()
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ReviewSet.objects.none()
+        require_drift_reviewer(self.request.user)
+        return selectors.review_sets_listed(self.request.user)
+
+    @extend_schema(responses=ReviewSetOutput)
+    def retrieve(self, request, pk=None):
+        review_set = review_set_for_user(request.user, pk)
+        return Response(_review_set_output(request.user, review_set))
+
+    @extend_schema(
+        summary="Put cases in a new review set (each waits for an outcome)",
+        request=ReviewSetInput,
+        responses={201: ReviewSetOutput},
+    )
+    def create(self, request):
+        require_drift_reviewer(request.user)
+        data = ReviewSetInput(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        review_set = services.review_set_create(by=request.user, **data.validated_data)
+        return Response(_review_set_output(request.user, review_set), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Record a case's outcome: continue, step down (waits for consent), close or escalate",
+        request=ReviewOutcomeInput,
+        responses=ReviewItemOutput,
+    )
+    @action(detail=True, methods=["post"])
+    def outcomes(self, request, pk=None):
+        review_set = review_set_for_user(request.user, pk)
+        data = ReviewOutcomeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        item = review_item_for_user(request.user, review_set, values.pop("case_id"))
+        refusal = review_refusal(request.user, item.case)
+        if refusal:
+            raise PermissionDenied(refusal)
+        item = services.review_outcome_record(
+            item=item,
+            by=request.user,
+            outcome=values["outcome"],
+            reason=values["reason"],
+            step_down=services.StepDownChoice(
+                route=values["route"],
+                needs=values["needs"],
+                receiving_team=values["receiving_team"],
+                receiving_agency=values["receiving_agency"],
+                lead_professional=values["lead_professional"],
+                cin_meeting_on=values["cin_meeting_on"],
+                agreement=values["agreement"],
+            ),
+            closure_reason=values["closure_reason"],
+            expected_version=values["version"],
+        )
+        return Response(ReviewItemOutput(item).data)

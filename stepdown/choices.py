@@ -125,3 +125,35 @@ class AuditRating(models.TextChoices):
 class SampleKind(models.TextChoices):
     STEP_DOWN = "step_down", "Step-down"
     STEP_UP = "step_up", "Step-up"
+
+
+# --- drift review (issue 18: cases that have stopped moving) ------------------------------------
+
+
+class DriftReason(models.TextChoices):
+    """Why a case is drifting: one rule each, thresholds in settings (DRIFT_*), see stepdown/drift.py."""
+
+    PLAN_STILL = "plan_still", "Open long at pathway 3 with no plan change"
+    NO_VISIT = "no_visit", "No visit within the visiting interval"
+    SUPERVISION = "supervision", "Supervision not on time"
+    ACTIONS_OVERDUE = "actions_overdue", "Every open plan action overdue"
+    CP_PLAN_LONG = "cp_plan_long", "Child protection plan open too long"
+    NOT_SEEN_ALONE = "not_seen_alone", "A child not seen alone"
+
+
+class ReviewOutcome(models.TextChoices):
+    """What a manager decides for a case in a review set (as Stockton's audit of every open CIN case)."""
+
+    CONTINUE = "continue", "Continue, with a reason"
+    STEP_DOWN = "step_down", "Step down to early help"
+    CLOSE = "close", "Close the case"
+    ESCALATE = "escalate", "Escalate: the pathway needs a decision"
+
+    @property
+    def past_tense(self) -> str:
+        return {
+            "continue": "continued",
+            "step_down": "stepped down",
+            "close": "closed",
+            "escalate": "escalated",
+        }[self.value]

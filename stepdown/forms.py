@@ -6,11 +6,20 @@ from django.db.models import Q
 
 from accounts.choices import AgencyKind, Role, TeamKind
 from accounts.models import Agency, Team, User
-from cases.models import Person
+from cases.choices import ClosureReason
+from cases.models import Case, Person
 from config.forms import DateInput
 from config.limits import LONG_TEXT
-from stepdown.choices import AuditRating, ConsentMethod, HubAction, Route
-from stepdown.models import Consent
+from stepdown.choices import (
+    CASE_ROUTE_CHOICES,
+    AuditRating,
+    ConsentMethod,
+    DriftReason,
+    HubAction,
+    ReviewOutcome,
+    Route,
+)
+from stepdown.models import Consent, ReviewSet
 
 
 def _required(message: str) -> dict[str, str]:
@@ -34,6 +43,7 @@ class ConsentForm(forms.Form):
     referral_agency = forms.ModelChoiceField(
         queryset=Agency.objects.none(), required=False, label="To a referral to a single agency"
     )
+    family_group_conference = forms.BooleanField(required=False, label="To a family group conference")
     method = forms.ChoiceField(
         choices=ConsentMethod.choices,
         widget=forms.RadioSelect,
@@ -317,3 +327,130 @@ class FindingForm(forms.Form):
         required=False,
         label="Learning for the workforce",
     )
+
+
+# --- drift review -------------------------------------------------------------------------------
+
+
+class DriftFilterForm(forms.Form):
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, label="Team", empty_label="All"
+    )
+    reason = forms.ChoiceField(choices=[("", "Any"), *DriftReason.choices], required=False, label="Reason")
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+
+
+class PutInSetForm(forms.Form):
+    """The drift page's "put in a review set": the cases ticked, and a new set's name or an open set."""
+
+    cases = forms.ModelMultipleChoiceField(
+        queryset=Case.objects.none(),
+        widget=forms.MultipleHiddenInput,
+        error_messages={
+            "required": "Tick at least one case to put in a review set.",
+            "invalid_choice": "You cannot review one of the cases you ticked.",
+            "invalid_pk_value": "Tick cases from the list.",
+        },
+    )
+    name = forms.CharField(
+        max_length=200,
+        required=False,
+        label="A new review set named",
+        help_text="For example: North, open CIN cases, December",
+    )
+    review_set = forms.ModelChoiceField(
+        queryset=ReviewSet.objects.none(),
+        required=False,
+        label="Or add them to an open set",
+        empty_label="Choose a set",
+    )
+
+    def __init__(self, *args, cases, sets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].queryset = cases
+        self.fields["review_set"].queryset = sets
+
+    def clean(self):
+        data = super().clean()
+        name, review_set = (data.get("name") or "").strip(), data.get("review_set")
+        if bool(name) == bool(review_set):
+            self.add_error("name", "Name a new review set, or choose an open one (not both).")
+        return data
+
+
+class ReviewOutcomeForm(forms.Form):
+    """One case's outcome in a review set; the step-down and closing fields are for those outcomes."""
+
+    outcome = forms.ChoiceField(
+        choices=ReviewOutcome.choices,
+        widget=forms.RadioSelect,
+        label="Outcome",
+        error_messages=_required("Choose an outcome: continue, step down, close or escalate."),
+    )
+    reason = forms.CharField(
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Reason",
+        help_text="Why the case continues, steps down, closes or needs a decision; "
+        "for a step-down this is why early help, not social care, is right now",
+        error_messages=_required("Give the reason for the outcome."),
+    )
+    route = forms.ChoiceField(
+        # Route (e) needs the CIN meeting's agreement and lead professional: propose it from the case.
+        choices=[("", "Choose a route"), *[c for c in CASE_ROUTE_CHOICES if c[0] != Route.CIN_PLAN]],
+        required=False,
+        label="If stepping down: the route",
+        help_text="To step down from a child in need plan to a team around the family, propose it "
+        "from the case's step-down page",
+    )
+    needs = forms.CharField(
+        max_length=LONG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="If stepping down: the needs identified for early help",
+    )
+    receiving_team = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        required=False,
+        label="If stepping down by route (b) or (c): the Early Help Hub",
+    )
+    receiving_agency = forms.ModelChoiceField(
+        queryset=Agency.objects.none(), required=False, label="If referring to a single agency: the agency"
+    )
+    closure_reason = forms.ChoiceField(
+        choices=[("", "Choose a reason"), *[c for c in ClosureReason.choices if c[0] != ClosureReason.RC9]],
+        required=False,
+        label="If closing: the reason for closing",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, choices: dict | None = None, **kwargs):
+        """`choices` (review_outcome_choices()): the hubs' and agencies' options, read once for a page
+        holding a form per case."""
+        super().__init__(*args, **kwargs)
+        self.fields["receiving_team"].queryset = _hubs()
+        self.fields["receiving_agency"].queryset = _partner_agencies()
+        for name, options in (choices or {}).items():
+            self.fields[name].choices = options
+
+
+def _hubs():
+    return Team.objects.filter(kind=TeamKind.EARLY_HELP_HUB).order_by("name")
+
+
+def _partner_agencies():
+    return Agency.objects.exclude(kind=AgencyKind.LA_CHILDRENS_SERVICES).order_by("name")
+
+
+def review_outcome_choices() -> dict[str, list]:
+    """The select options of ReviewOutcomeForm, read once (two queries) for a whole review set."""
+    return {
+        "receiving_team": [("", "---------"), *[(team.pk, str(team)) for team in _hubs()]],
+        "receiving_agency": [
+            ("", "---------"),
+            *[(agency.pk, str(agency)) for agency in _partner_agencies()],
+        ],
+    }

@@ -1,4 +1,4 @@
-"""Consent, step-downs with their history, and the monthly audit sample.
+"""Consent, step-downs with their history, the monthly audit sample, and drift review sets.
 
 State machine: stepdown.choices.STEPDOWN_TRANSITIONS. A step-down changes state only in
 stepdown/services.py, and each change writes a StepDownEvent (and, where it matters to the family,
@@ -19,6 +19,7 @@ from stepdown.choices import (
     ConsentCapacity,
     ConsentMethod,
     HubAction,
+    ReviewOutcome,
     Route,
     SampleKind,
     StepDownState,
@@ -49,6 +50,11 @@ class Consent(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name="referral to a single agency",
+    )
+    family_group_conference = models.BooleanField(
+        "to a family group conference",
+        default=False,
+        help_text="The family agrees to be referred to the family group conference service",
     )
     method = models.CharField("how it was given", max_length=16, choices=ConsentMethod.choices)
     recorded_where = models.CharField(
@@ -105,6 +111,8 @@ class Consent(models.Model):
             said.append("sharing the assessment with " + ", ".join(sorted(agencies)))
         if self.referral_agency_id:
             said.append(f"a referral to {self.referral_agency}")
+        if self.family_group_conference:
+            said.append("a family group conference")
         return said
 
 
@@ -273,3 +281,92 @@ class AuditSampleItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of family F{self.family_id}"
+
+
+class ReviewSet(models.Model):
+    """A set of drifting cases a manager reviews together, as Stockton audited every open CIN case:
+    each gets an outcome (ReviewItem). It closes when the last outcome is recorded."""
+
+    name = models.CharField(max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        permissions = [("review_drift", "Can review drifting cases and keep review sets")]
+        triggers = [pgtrigger.Protect(name="review_set_never_deleted", operation=pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("stepdown:review-set", args=[self.pk])
+
+    @property
+    def reference(self) -> str:
+        return f"RS{self.pk:05d}" if self.pk else "RS(new)"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class ReviewItem(models.Model):
+    """One case in a review set: why it was drifting when it was added, and its outcome once decided
+    (then final). Waiting (no outcome) -> continued | stepped down | closed | escalated; history in
+    ReviewItemEvent. A step-down outcome points at the step-down it proposed."""
+
+    review_set = models.ForeignKey(ReviewSet, on_delete=models.PROTECT, related_name="items")
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="review_items")
+    reasons = models.JSONField(default=list, help_text="The drift reasons when added: [{code, text}]")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField()
+    outcome = models.CharField(max_length=16, choices=ReviewOutcome.choices, blank=True)
+    outcome_reason = models.TextField(blank=True)
+    step_down = models.ForeignKey(
+        StepDown, null=True, blank=True, on_delete=models.PROTECT, related_name="review_items"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["review_set", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["review_set", "case"], name="review_item_case_once_per_set"),
+            models.CheckConstraint(
+                condition=Q(outcome="", decided_at__isnull=True)
+                | (~Q(outcome="") & Q(decided_at__isnull=False, decided_by__isnull=False)),
+                name="review_item_outcome_complete",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome=ReviewOutcome.STEP_DOWN) | Q(step_down__isnull=False),
+                name="review_item_step_down_linked",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="review_item_never_deleted", operation=pgtrigger.Delete),
+            pgtrigger.Protect(
+                name="review_item_final_once_decided",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__decided_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Case C{self.case_id:06d} in {self.review_set}"
+
+    @property
+    def is_waiting(self) -> bool:
+        return not self.outcome
+
+
+class ReviewItemEvent(HistoryEvent):
+    """History of a review item: added to the set, its outcome recorded. Append-only."""
+
+    item = models.ForeignKey(ReviewItem, on_delete=models.PROTECT, related_name="events")
+    outcome = models.CharField(max_length=16, choices=ReviewOutcome.choices, blank=True)
+    detail = models.TextField(blank=True)

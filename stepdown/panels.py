@@ -1,6 +1,9 @@
 """What stepdown adds to other apps' pages (registered in apps.py)."""
 
+from django.db.models import Count, Q
+
 from cases.permissions import sees_whole_record
+from stepdown.models import ReviewSet
 from stepdown.permissions import may_step_down, stepdowns_to_take_up
 from stepdown.selectors import current_stepdown
 
@@ -15,3 +18,16 @@ def case_panel(*, user, case) -> dict | None:
     if not (step_down or can_step_down or to_take_up):
         return None
     return {"case": case, "step_down": step_down, "can_step_down": can_step_down, "to_take_up": to_take_up}
+
+
+def drift_home_panel(*, user) -> dict | None:
+    """The home page of those who review drift (team managers, heads of service): the way into the
+    drift review, and their own review sets still waiting for outcomes (one query)."""
+    if not user.has_perm("stepdown.review_drift"):
+        return None
+    waiting = list(
+        ReviewSet.objects.filter(created_by=user, closed_at__isnull=True)
+        .annotate(waiting=Count("items", filter=Q(items__outcome="")))
+        .order_by("-created_at")[:5]
+    )
+    return {"review_sets": waiting}

@@ -13,21 +13,23 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from accounts.choices import TeamKind
+from accounts.choices import AgencyKind, Role, TeamKind
 from accounts.models import Team, User
 from cases.access_log import record_read
 from cases.choices import RecordType
 from cases.models import Case, Family
 from cases.permissions import (
     RecordRestricted,
+    can,
     case_for_user,
+    cases_visible_to,
     families_visible_to,
     family_for_user,
     sees_whole_record,
 )
 from config.visibility import visibility_rule
 from stepdown.choices import Route, StepDownState
-from stepdown.models import AuditSampleItem, Consent, StepDown
+from stepdown.models import AuditSampleItem, Consent, ReviewItem, ReviewSet, StepDown
 
 # Action -> (permission needed, what to tell someone who lacks it).
 STEPDOWN_ACTIONS: dict[str, tuple[str | None, str]] = {
@@ -282,3 +284,121 @@ def audit_item_for_user(user, item_id) -> AuditSampleItem:
     if not user.has_perm("stepdown.record_audit_finding"):
         raise PermissionDenied("Only auditors and team managers record case audit findings.")
     return item
+
+
+# --- drift review and review sets ------------------------------------------------------------------
+# Team managers review their own teams' drifting cases and record outcomes; a head of service reads
+# every team's drift and every set's report. Nobody records an outcome on a case they hold.
+
+DRIFT_READS_EVERY_TEAM = frozenset({Role.HEAD_OF_SERVICE})
+DRIFT_REFUSAL = "Drift review is for team managers and heads of service."
+
+
+def may_review_drift(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm("stepdown.review_drift"))
+
+
+def require_drift_reviewer(user) -> None:
+    if not may_review_drift(user):
+        raise PermissionDenied(DRIFT_REFUSAL)
+
+
+def drift_reads_every_team(user) -> bool:
+    return bool(user.roles & DRIFT_READS_EVERY_TEAM)
+
+
+def _own_teams(user) -> QuerySet[Team]:
+    return Team.objects.filter(Q(members=user) | Q(manager=user))
+
+
+def drift_teams_for(user) -> QuerySet[Team]:
+    """The teams whose drift the user reads (the drift page's team filter)."""
+    if not may_review_drift(user):
+        return Team.objects.none()
+    teams = Team.objects.filter(agency__kind=AgencyKind.LA_CHILDRENS_SERVICES)
+    if not drift_reads_every_team(user):
+        teams = teams.filter(pk__in=_own_teams(user).values("pk"))
+    return teams.order_by("name", "pk")
+
+
+def drift_cases_for(user) -> QuerySet[Case]:
+    """The cases whose drift the user may see: a head of service every case they can see; a team
+    manager those of the teams they are in or manage."""
+    if not may_review_drift(user):
+        return Case.objects.none()
+    cases = cases_visible_to(user)
+    if drift_reads_every_team(user):
+        return cases
+    return cases.filter(team__in=_own_teams(user).values("pk"))
+
+
+def reviewable_cases_for(user) -> QuerySet[Case]:
+    """The cases the user may put in a review set and record outcomes on: their own teams' (for a
+    team manager; a head of service reads, and leaves outcomes to the teams' managers)."""
+    if not may_review_drift(user):
+        return Case.objects.none()
+    return cases_visible_to(user).filter(team__in=_own_teams(user).values("pk"))
+
+
+def review_refusal(user, case: Case) -> str | None:
+    """Why the user may not record an outcome on this case (None if they may)."""
+    if not reviewable_cases_for(user).filter(pk=case.pk).exists():
+        return f"Only a manager of {case.team} can review this case."
+    if case.key_worker_id == user.pk:
+        return "You hold this case: another manager must review it."
+    return None
+
+
+def may_close_for_review(user, case: Case) -> bool:
+    return can(user, "close", case)
+
+
+def review_sets_visible_to(user) -> QuerySet[ReviewSet]:
+    """A head of service sees every set; a team manager the sets they made and those holding a case
+    of their teams."""
+    if not may_review_drift(user):
+        return ReviewSet.objects.none()
+    if drift_reads_every_team(user):
+        return ReviewSet.objects.all()
+    own = ReviewItem.objects.filter(case__team__in=_own_teams(user).values("pk")).values("review_set_id")
+    return ReviewSet.objects.filter(Q(created_by=user) | Q(pk__in=own))
+
+
+def review_set_for_user(user, review_set_id) -> ReviewSet:
+    require_drift_reviewer(user)
+    try:
+        return review_sets_visible_to(user).select_related("created_by").get(pk=review_set_id)
+    except (ReviewSet.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such review set.") from None
+
+
+def review_items_visible(user, review_set: ReviewSet) -> QuerySet[ReviewItem]:
+    """The set's items whose cases the user may see (a restricted family's stays hidden)."""
+    return review_set.items.filter(case__in=cases_visible_to(user))
+
+
+def review_item_for_user(user, review_set: ReviewSet, case_id) -> ReviewItem:
+    """The set's item for the case, if the user may see the case (else 404); the read is logged."""
+    try:
+        item = (
+            review_items_visible(user, review_set)
+            .select_related("case__family", "case__team", "case__key_worker", "review_set")
+            .get(case_id=case_id)
+        )
+    except (ReviewItem.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such case in this review set.") from None
+    record_read(RecordType.CASE, item.case_id, item.case.family_id)
+    return item
+
+
+def review_controls(user, items) -> dict[int, bool]:
+    """Item id -> whether the page offers its outcome form (the service checks again)."""
+    reviewable = set(
+        reviewable_cases_for(user)
+        .filter(pk__in=[item.case_id for item in items])
+        .values_list("pk", flat=True)
+    )
+    return {
+        item.pk: item.is_waiting and item.case_id in reviewable and item.case.key_worker_id != user.pk
+        for item in items
+    }

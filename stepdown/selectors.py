@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Case as SqlCase
-from django.db.models import QuerySet, Value, When
+from django.db.models import Count, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from cases.choices import Pathway
@@ -13,9 +13,14 @@ from cases.models import Case
 from cases.permissions import families_visible_to
 from pathways.models import PathwayTransition
 from referrals.models import Contact
-from stepdown.choices import OPEN_STATES, StepDownState
-from stepdown.models import AuditSample, StepDown
-from stepdown.permissions import hub_teams_of, stepdowns_to_approve, stepdowns_visible_to
+from stepdown.choices import OPEN_STATES, ReviewOutcome, StepDownState
+from stepdown.models import AuditSample, ReviewSet, StepDown
+from stepdown.permissions import (
+    hub_teams_of,
+    review_sets_visible_to,
+    stepdowns_to_approve,
+    stepdowns_visible_to,
+)
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
@@ -124,3 +129,96 @@ def audit_report(user, month: date) -> AuditReport:
             )
         )
     return report
+
+
+# --- drift review sets: the report, as Stockton's tables counted their audit of open CIN cases ------
+
+
+@dataclass
+class ReviewTally:
+    """One row of a review set's report: a team's cases (or all of them) by outcome."""
+
+    label: str
+    audited: int = 0
+    continued: int = 0
+    stepped_down: int = 0
+    closed: int = 0
+    escalated: int = 0
+    waiting: int = 0
+
+    def add(self, outcome: str) -> None:
+        self.audited += 1
+        field_name = {
+            ReviewOutcome.CONTINUE: "continued",
+            ReviewOutcome.STEP_DOWN: "stepped_down",
+            ReviewOutcome.CLOSE: "closed",
+            ReviewOutcome.ESCALATE: "escalated",
+        }.get(outcome, "waiting")
+        setattr(self, field_name, getattr(self, field_name) + 1)
+
+    def share(self, count: int) -> int:
+        """`count` as a whole percentage of the cases audited."""
+        return round(100 * count / self.audited) if self.audited else 0
+
+    @property
+    def closed_share(self) -> int:
+        return self.share(self.closed)
+
+    @property
+    def stepped_down_share(self) -> int:
+        return self.share(self.stepped_down)
+
+    @property
+    def continued_share(self) -> int:
+        return self.share(self.continued)
+
+    @property
+    def escalated_share(self) -> int:
+        return self.share(self.escalated)
+
+    @property
+    def waiting_share(self) -> int:
+        return self.share(self.waiting)
+
+    def as_dict(self) -> dict:
+        return {
+            "audited": self.audited,
+            "continued": self.continued,
+            "stepped_down": self.stepped_down,
+            "closed": self.closed,
+            "escalated": self.escalated,
+            "waiting": self.waiting,
+        }
+
+
+@dataclass
+class ReviewReport:
+    teams: list[ReviewTally]
+    total: ReviewTally
+
+
+def review_set_report(items) -> ReviewReport:
+    """Counts per team of the case (its team now) and in total, from the set's items as loaded
+    (with case__team); no query of its own."""
+    teams: dict[str, ReviewTally] = {}
+    total = ReviewTally("Total")
+    for item in items:
+        name = str(item.case.team)
+        teams.setdefault(name, ReviewTally(name)).add(item.outcome)
+        total.add(item.outcome)
+    return ReviewReport(teams=[teams[name] for name in sorted(teams)], total=total)
+
+
+def open_review_sets(user) -> QuerySet[ReviewSet]:
+    """The open sets the user made (the drift page's "add them to an open set")."""
+    return ReviewSet.objects.filter(created_by=user, closed_at__isnull=True).order_by("-created_at", "-pk")
+
+
+def review_sets_listed(user) -> QuerySet[ReviewSet]:
+    """The sets the user may read, with how many cases each holds and how many wait."""
+    return (
+        review_sets_visible_to(user)
+        .select_related("created_by")
+        .annotate(audited=Count("items"), waiting=Count("items", filter=Q(items__outcome="")))
+        .order_by("-created_at", "-pk")
+    )

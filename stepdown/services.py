@@ -30,6 +30,7 @@ from cases.choices import AllocationRole, CaseState, ChronologyKind, FamilyRole,
 from cases.models import Case, Family, FamilyMember, Person, Relationship
 from cases.services import (
     case_allocate,
+    case_close,
     case_open,
     case_transfer,
     chronology_write,
@@ -55,13 +56,25 @@ from stepdown.choices import (
     ConsentCapacity,
     ConsentMethod,
     HubAction,
+    ReviewOutcome,
     Route,
     SampleKind,
     StepDownState,
 )
-from stepdown.models import AuditSample, AuditSampleItem, Consent, StepDown, StepDownEvent
-from stepdown.permissions import stepdown_approvers
+from stepdown.drift import drift_for
+from stepdown.models import (
+    AuditSample,
+    AuditSampleItem,
+    Consent,
+    ReviewItem,
+    ReviewItemEvent,
+    ReviewSet,
+    StepDown,
+    StepDownEvent,
+)
+from stepdown.permissions import may_close_for_review, review_refusal, stepdown_approvers
 from stepdown.selectors import month_bounds, month_step_downs, month_step_ups
+from stepdown.signals import consent_withdrawn
 
 NO_CONSENT = (
     "The family has not consented to this step-down: record their consent (who gave it, to what, "
@@ -119,6 +132,7 @@ def consent_record(
     early_help: bool = False,
     share_with: list[Agency] | tuple = (),
     referral_agency: Agency | None = None,
+    family_group_conference: bool = False,
 ) -> Consent:
     errors: dict[str, str] = {}
     today = timezone.localdate()
@@ -130,9 +144,10 @@ def consent_record(
         errors["given_on"] = "Enter the date the consent was given."
     elif given_on > today:
         errors["given_on"] = "Consent cannot be given in the future: enter the date it was given."
-    if not early_help and not share_with and referral_agency is None:
+    if not early_help and not share_with and referral_agency is None and not family_group_conference:
         errors["early_help"] = (
-            "Say what the family consented to: early help, sharing the assessment, or a referral."
+            "Say what the family consented to: early help, sharing the assessment, a referral, "
+            "or a family group conference."
         )
     if errors:
         raise ValidationError(errors)
@@ -143,6 +158,7 @@ def consent_record(
         capacity=capacity,
         early_help=early_help,
         referral_agency=referral_agency,
+        family_group_conference=family_group_conference,
         method=method,
         recorded_where=recorded_where.strip(),
         given_on=given_on,
@@ -202,6 +218,7 @@ def consent_withdraw(*, consent: Consent, by: User, withdrawn_on: date, note: st
         _consent_wait(step_down, _consent_clock(step_down, by))
         step_down.consent = None
         step_down.save(update_fields=["consent"])
+    consent_withdrawn.send(sender=Consent, consent=consent, by=by)
     return consent
 
 
@@ -1354,3 +1371,264 @@ def stepdown_tasks_backfill() -> None:
         clock = open_clock(step_down, kind)
         if clock is not None:
             wait(step_down, clock)
+
+
+# --- drift review sets (issue 18) -----------------------------------------------------------------
+# A manager puts drifting cases in a review set and records an outcome for each: continue (with a
+# reason), step down (proposed through stepdown_propose, so it waits for the family's consent and a
+# manager's approval like any other), close (through cases.services.case_close), or escalate (the
+# key worker is told the case needs a pathway decision). Each outcome goes on the chronology.
+
+OUTCOME_CHRONOLOGY = {
+    ReviewOutcome.CONTINUE: "continues",
+    ReviewOutcome.STEP_DOWN: "step-down to early help proposed",
+    ReviewOutcome.CLOSE: "closed",
+    ReviewOutcome.ESCALATE: "escalated for a pathway decision",
+}
+
+
+def _review_item_url(item: ReviewItem) -> str:
+    return f"{reverse('stepdown:review-set', args=[item.review_set_id])}#item-{item.pk}"
+
+
+def _review_wait(item: ReviewItem) -> None:
+    """An item waits for its outcome in the tray of whoever made the set."""
+    task_open(
+        kind=TaskKind.REVIEW_OUTCOME,
+        target=item,
+        summary=f"Record the review outcome for case {item.case.reference} ({item.review_set.reference})",
+        why="You put this drifting case in a review set",
+        url=_review_item_url(item),
+        users=[item.review_set.created_by],
+        family=item.case.family,
+    )
+
+
+def _reasons_now(cases: list[Case]) -> dict[int, list[dict]]:
+    """Each case's drift reasons as they stand (one query for them all)."""
+    drifting = drift_for(Case.objects.filter(pk__in=[case.pk for case in cases]))
+    return {
+        row.case.pk: [{"code": str(reason.code), "text": reason.text} for reason in row.reasons]
+        for row in drifting
+    }
+
+
+def _current(cases) -> list[Case]:
+    """The cases as they stand now (who holds them, whether open), in the order given, once each."""
+    ids = list(dict.fromkeys(case.pk for case in cases))
+    found = Case.objects.select_related("team", "family").in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
+def _item_add(review_set: ReviewSet, case: Case, by: User, reasons: list[dict]) -> ReviewItem:
+    refusal = review_refusal(by, case)
+    if refusal:
+        raise ValidationError({"cases": f"Case {case.reference}: {refusal}"}, code="not_reviewer")
+    if not case.is_open:
+        raise ValidationError({"cases": f"Case {case.reference} is closed: there is nothing to review."})
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            item = ReviewItem.objects.create(
+                review_set=review_set, case=case, reasons=reasons, added_by=by, added_at=now
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {"cases": f"Case {case.reference} is already in {review_set.name}."}, code="twice"
+        ) from None
+    said = "; ".join(reason["text"] for reason in reasons) or "Not drifting by the rules when added"
+    ReviewItemEvent.objects.create(
+        item=item, summary=f"Added to {review_set.name}"[:300], detail=said, at=now, by=by
+    )
+    _review_wait(item)
+    return item
+
+
+@transaction.atomic
+def review_set_create(*, by: User, name: str, cases) -> ReviewSet:
+    """A new review set holding `cases` (each once), every one waiting for an outcome."""
+    errors = {}
+    if not (name or "").strip():
+        errors["name"] = "Name the review set, for example the team and the month."
+    cases = _current(cases)
+    if not cases:
+        errors["cases"] = "Choose at least one case to review."
+    if errors:
+        raise ValidationError(errors)
+    review_set = ReviewSet.objects.create(name=name.strip()[:200], created_by=by, created_at=timezone.now())
+    reasons = _reasons_now(cases)
+    for case in cases:
+        _item_add(review_set, case, by, reasons.get(case.pk, []))
+    return review_set
+
+
+@transaction.atomic
+def review_item_add(*, review_set: ReviewSet, case: Case, by: User) -> ReviewItem:
+    """Put one more case in an open set (its drift reasons as they stand now)."""
+    review_set = ReviewSet.objects.select_for_update().get(pk=review_set.pk)
+    if review_set.closed_at is not None:
+        raise ValidationError({"review_set": f"{review_set.name} is closed: start a new set."}, code="closed")
+    if review_set.created_by_id != by.pk:
+        raise ValidationError({"review_set": "Only the manager who made the set adds cases to it."})
+    (case,) = _current([case])
+    return _item_add(review_set, case, by, _reasons_now([case]).get(case.pk, []))
+
+
+@transaction.atomic
+def review_cases_add(*, review_set: ReviewSet, cases, by: User) -> list[ReviewItem]:
+    """Several cases into an open set at once (the drift page's "put in a review set")."""
+    cases = _current(cases)
+    if not cases:
+        raise ValidationError({"cases": "Choose at least one case to review."})
+    return [review_item_add(review_set=review_set, case=case, by=by) for case in cases]
+
+
+@dataclass(frozen=True)
+class StepDownChoice:
+    """What a "step down" outcome proposes: the route and needs, and what the route asks for."""
+
+    route: str = ""
+    needs: str = ""
+    receiving_team: Team | None = None
+    receiving_agency: Agency | None = None
+    lead_professional: User | None = None
+    cin_meeting_on: date | None = None
+    agreement: str = ""
+
+
+def _renamed(exc: ValidationError, names: dict[str, str]) -> ValidationError:
+    if not hasattr(exc, "error_dict"):
+        return exc
+    return ValidationError({names.get(field, field): errors for field, errors in exc.error_dict.items()})
+
+
+def _step_down_outcome(item: ReviewItem, by: User, reason: str, choice: StepDownChoice) -> StepDown:
+    """Through the step-down service: proposed by the reviewer, with no consent yet, so it waits for
+    the family's consent (and then a manager's approval) like any other step-down."""
+    if not choice.route:
+        raise ValidationError({"route": "Choose the step-down route."})
+    try:
+        return stepdown_propose(
+            case=item.case,
+            by=by,
+            details=StepDownDetails(
+                route=choice.route,
+                rationale=reason,
+                needs=choice.needs,
+                receiving_team=choice.receiving_team,
+                receiving_agency=choice.receiving_agency,
+                lead_professional=choice.lead_professional,
+                cin_meeting_on=choice.cin_meeting_on,
+                agreement=choice.agreement,
+            ),
+        )
+    except ValidationError as exc:
+        raise _renamed(exc, {"rationale": "reason"}) from None
+
+
+def _close_outcome(item: ReviewItem, by: User, reason: str, closure_reason: str) -> None:
+    case = item.case
+    if not may_close_for_review(by, case):
+        raise ValidationError({"outcome": f"Only a manager of {case.team} who may close cases can close it."})
+    if not closure_reason:
+        raise ValidationError({"closure_reason": "Choose the reason the case is closing."})
+    try:
+        case_close(case=case, reason=closure_reason, by=by, note=reason)
+    except ValidationError as exc:
+        raise _renamed(exc, {"reason": "closure_reason"}) from None
+
+
+def _escalate_outcome(item: ReviewItem, by: User) -> None:
+    """The case needs a pathway decision: a task in its key worker's tray (the team's, when nobody
+    holds the case), closed by pathways' services when a decision is proposed or recorded or the
+    case closes. The manager is taken to the decision page."""
+    case = item.case
+    task_open(
+        kind=TaskKind.DECISION_ASKED,
+        target=case,
+        summary=f"Make a pathway decision on case {case.reference}: a drift review escalated it",
+        why=f"Escalated at review set {item.review_set.name}"[:300],
+        url=reverse("pathways:decision", args=[case.pk]),
+        users=[case.key_worker] if case.key_worker_id else (),
+        team=None if case.key_worker_id else case.team,
+        family=case.family,
+        exclude=by,
+    )
+
+
+@transaction.atomic
+def review_outcome_record(
+    *,
+    item: ReviewItem,
+    by: User,
+    outcome: str,
+    reason: str,
+    step_down: StepDownChoice | None = None,
+    closure_reason: str = "",
+    expected_version: int | None = None,
+) -> ReviewItem:
+    """Record what happens to a case in a review set. Final once recorded."""
+    item = lock_current(item, expected_version, what="this review item")
+    if item.outcome:
+        raise ValidationError(
+            f"An outcome is already recorded for this case: {item.get_outcome_display().lower()}.",
+            code="twice",
+        )
+    case = Case.objects.select_related("family", "team", "key_worker").get(pk=item.case_id)
+    item.case = case
+    refusal = review_refusal(by, case)
+    if refusal:
+        raise ValidationError(refusal, code="not_reviewer")
+    errors = {}
+    if outcome not in ReviewOutcome.values:
+        errors["outcome"] = "Choose an outcome: continue, step down, close or escalate."
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = {
+            ReviewOutcome.CONTINUE: "Say why the case continues: what the work is still doing for the child.",
+            ReviewOutcome.STEP_DOWN: "Explain why early help, not social care, is right for the family now.",
+            ReviewOutcome.CLOSE: "Say why the case is closing.",
+            ReviewOutcome.ESCALATE: "Say why the case needs a pathway decision.",
+        }.get(outcome, "Give the reason for the outcome.")
+    if errors:
+        raise ValidationError(errors)
+    if not case.is_open:
+        raise ValidationError(f"Case {case.reference} has closed since it was put in the set.", code="closed")
+    proposed = None
+    if outcome == ReviewOutcome.STEP_DOWN:
+        proposed = _step_down_outcome(item, by, reason, step_down or StepDownChoice())
+    elif outcome == ReviewOutcome.CLOSE:
+        _close_outcome(item, by, reason, closure_reason)
+    elif outcome == ReviewOutcome.ESCALATE:
+        _escalate_outcome(item, by)
+    now = timezone.now()
+    item.outcome = outcome
+    item.outcome_reason = reason
+    item.step_down = proposed
+    item.decided_by = by
+    item.decided_at = now
+    item.version += 1
+    item.save(update_fields=["outcome", "outcome_reason", "step_down", "decided_by", "decided_at", "version"])
+    label = ReviewOutcome(outcome).label
+    detail = (
+        reason
+        if proposed is None
+        else f"{reason}\n\nStep-down {proposed.reference} proposed: {Route(proposed.route).label}"
+    )
+    ReviewItemEvent.objects.create(
+        item=item, outcome=outcome, summary=f"Outcome: {label}", detail=detail, at=now, by=by
+    )
+    chronology_write(
+        family=case.family,
+        case=case,
+        kind=ChronologyKind.CASE_REVIEWED,
+        summary=f"Case reviewed: {OUTCOME_CHRONOLOGY[outcome]}",
+        detail=detail,
+        author=by,
+    )
+    tasks_close(target=item, kind=TaskKind.REVIEW_OUTCOME, by=by)
+    review_set = ReviewSet.objects.select_for_update().get(pk=item.review_set_id)
+    if review_set.closed_at is None and not review_set.items.filter(outcome="").exists():
+        review_set.closed_at = now
+        review_set.save(update_fields=["closed_at"])
+    return item

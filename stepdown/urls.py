@@ -17,4 +17,9 @@ urlpatterns = [
     path("cases/<int:case_pk>/step-down/<str:route>/", views.stepdown_new, name="new"),
     path("families/<int:family_pk>/consents/", views.consent_list, name="consents"),
     path("consents/<int:pk>/withdraw/", views.consent_withdraw, name="consent-withdraw"),
+    path("drift/", views.drift_review, name="drift"),
+    path("drift/review-sets/", views.review_set_add, name="review-set-add"),
+    path("review-sets/", views.review_set_list, name="review-sets"),
+    path("review-sets/<int:pk>/", views.review_set_detail, name="review-set"),
+    path("review-sets/<int:pk>/cases/<int:case_pk>/outcome/", views.review_outcome, name="review-outcome"),
 ]

@@ -3,7 +3,7 @@ audit. Every rule is a service's; permissions come from stepdown/permissions.py.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,18 +11,29 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from cases.access_log import record_read
+from cases.choices import RecordType
+from cases.models import Case
 from config.forms import form_add_service_errors
-from stepdown import forms, selectors, services
-from stepdown.choices import CASE_ROUTES, Route, StepDownState
+from stepdown import drift, forms, selectors, services
+from stepdown.choices import CASE_ROUTES, ReviewOutcome, Route, StepDownState
 from stepdown.permissions import (
     audit_item_for_user,
     case_for_stepdown,
     consent_for_user,
+    drift_teams_for,
     family_for_consent,
     may_audit,
     may_record_consent,
     require_audit_reader,
+    require_drift_reviewer,
     require_stepdown_lists,
+    review_controls,
+    review_item_for_user,
+    review_items_visible,
+    review_refusal,
+    review_set_for_user,
+    reviewable_cases_for,
     stepdown_controls,
     stepdown_for_user,
     stepdown_to_take_up,
@@ -50,6 +61,7 @@ def consent_list(request, family_pk: int):
                 early_help=data["early_help"],
                 share_with=list(data["share_with"]),
                 referral_agency=data["referral_agency"],
+                family_group_conference=data["family_group_conference"],
             )
         except ValidationError as exc:
             form_add_service_errors(form, exc)
@@ -308,3 +320,154 @@ def audit_finding(request, pk: int):
         "can_audit": True,
     }
     return render(request, "stepdown/audit.html", context, status=400)
+
+
+# --- drift review and review sets -------------------------------------------------------------------
+
+
+def _drift_page(request, *, put_form=None, status=200):
+    user = request.user
+    require_drift_reviewer(user)
+    filters = forms.DriftFilterForm(request.GET or None, teams=drift_teams_for(user))
+    team = reason = None
+    if filters.is_valid():
+        team, reason = filters.cleaned_data["team"], filters.cleaned_data["reason"] or None
+    elif request.GET:
+        status = 400
+    rows = drift.drifting_cases(user, team=team, reason=reason)
+    reviewable = set(
+        reviewable_cases_for(user).filter(pk__in=[row.case.pk for row in rows]).values_list("pk", flat=True)
+    )
+    open_sets = selectors.open_review_sets(user)
+    context = {
+        "rows": rows,
+        "filters": filters,
+        "reviewable": reviewable,
+        "put_form": put_form or forms.PutInSetForm(cases=Case.objects.none(), sets=open_sets),
+        "ticked": {int(pk) for pk in request.POST.getlist("cases") if pk.isdigit()} if put_form else set(),
+        "may_put": bool(reviewable),
+    }
+    return render(request, "stepdown/drift.html", context, status=status)
+
+
+@login_required
+@require_safe
+def drift_review(request):
+    return _drift_page(request)
+
+
+@login_required
+@require_POST
+def review_set_add(request):
+    """Put the ticked cases in a new review set or an open one."""
+    user = request.user
+    require_drift_reviewer(user)
+    form = forms.PutInSetForm(
+        request.POST, cases=reviewable_cases_for(user), sets=selectors.open_review_sets(user)
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["review_set"]:
+                review_set = data["review_set"]
+                services.review_cases_add(review_set=review_set, cases=list(data["cases"]), by=user)
+            else:
+                review_set = services.review_set_create(by=user, name=data["name"], cases=list(data["cases"]))
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            count = len(data["cases"])
+            messages.success(request, f"{count} case{'s' if count != 1 else ''} put in {review_set.name}.")
+            return redirect(review_set)
+    return _drift_page(request, put_form=form, status=400)
+
+
+@login_required
+@require_safe
+def review_set_list(request):
+    require_drift_reviewer(request.user)
+    sets = selectors.review_sets_listed(request.user)
+    return render(request, "stepdown/review_sets.html", {"sets": sets})
+
+
+def _review_set_page(request, review_set, *, bound=None, status=200):
+    user = request.user
+    items = list(
+        review_items_visible(user, review_set).select_related(
+            "case__family", "case__team", "case__key_worker", "step_down", "decided_by"
+        )
+    )
+    for item in items:
+        record_read(RecordType.CASE, item.case_id, item.case.family_id)
+    controls = review_controls(user, items)
+    choices = forms.review_outcome_choices() if any(controls.values()) else {}
+    for item in items:
+        item.may_record = controls[item.pk]
+        if bound and bound[0] == item.pk:
+            item.form = bound[1]
+        elif item.may_record:
+            item.form = forms.ReviewOutcomeForm(
+                prefix=f"item-{item.pk}", initial={"version": item.version}, choices=choices
+            )
+    context = {
+        "review_set": review_set,
+        "items": items,
+        "report": selectors.review_set_report(items),
+        "bound_item": bound[0] if bound else None,
+    }
+    return render(request, "stepdown/review_set.html", context, status=status)
+
+
+@login_required
+@require_safe
+def review_set_detail(request, pk: int):
+    return _review_set_page(request, review_set_for_user(request.user, pk))
+
+
+@login_required
+@require_POST
+def review_outcome(request, pk: int, case_pk: int):
+    user = request.user
+    review_set = review_set_for_user(user, pk)
+    item = review_item_for_user(user, review_set, case_pk)
+    refusal = review_refusal(user, item.case)
+    if refusal:
+        raise PermissionDenied(refusal)
+    form = forms.ReviewOutcomeForm(request.POST, prefix=f"item-{item.pk}")
+    if form.is_valid():
+        data = form.cleaned_data
+        choice = services.StepDownChoice(
+            route=data["route"],
+            needs=data["needs"],
+            receiving_team=data["receiving_team"],
+            receiving_agency=data["receiving_agency"],
+        )
+        try:
+            item = services.review_outcome_record(
+                item=item,
+                by=user,
+                outcome=data["outcome"],
+                reason=data["reason"],
+                step_down=choice,
+                closure_reason=data["closure_reason"],
+                expected_version=data["version"],
+            )
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            reference = item.case.reference
+            if item.outcome == ReviewOutcome.STEP_DOWN:
+                messages.success(
+                    request,
+                    f"Case {reference}: step-down {item.step_down.reference} proposed. "
+                    "It waits for the family's consent.",
+                )
+                return redirect(item.step_down)
+            if item.outcome == ReviewOutcome.ESCALATE:
+                messages.success(
+                    request, f"Case {reference} escalated: record or propose the pathway decision."
+                )
+                return redirect("pathways:decision", case_pk=item.case_id)
+            messages.success(request, f"Case {reference}: {ReviewOutcome(item.outcome).past_tense}.")
+            return redirect(f"{reverse('stepdown:review-set', args=[review_set.pk])}#item-{item.pk}")
+    return _review_set_page(request, review_set, bound=(item.pk, form), status=400)

@@ -185,6 +185,48 @@ def world(cast) -> World:
     return World(north_case, south_case, school_case, north_child, south_child)
 
 
+@dataclass
+class SouthFamily:
+    case: Any  # world.south_case: pathway 3, Family Help Team South
+    family: Any
+    child: Any
+    parent: Any  # holds parental responsibility
+
+
+@pytest.fixture
+def south_family(cast, world) -> SouthFamily:
+    """The world's South family ready for work that needs the family's consent: the mother holds
+    parental responsibility, and the decision into pathway 3 (which opened the child's episode and
+    assessment) was some weeks ago."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases.choices import RelationshipKind
+    from cases.models import FamilyMember
+    from cases.services import relationship_record
+    from pathways.models import ChildAssessment, CinEpisode
+
+    case = world.south_case
+    members = FamilyMember.objects.filter(family=case.family).select_related("person")
+    child = next(m.person for m in members if m.role == "child")
+    parent = next(m.person for m in members if m.role == "parent_carer")
+    relationship_record(
+        family=case.family,
+        person=parent,
+        relative=child,
+        kind=RelationshipKind.MOTHER,
+        by=cast.social_worker,
+        has_parental_responsibility=True,
+    )
+    episode = CinEpisode.objects.get(child=child, case=case, closure_date__isnull=True)
+    CinEpisode.objects.filter(pk=episode.pk).update(referral_date=timezone.localdate() - timedelta(days=30))
+    ChildAssessment.objects.filter(episode=episode).update(
+        started_on=timezone.localdate() - timedelta(days=29)
+    )
+    return SouthFamily(case=case, family=case.family, child=child, parent=parent)
+
+
 @pytest.fixture
 def client_for(client):
     """client_for(user): the Django test client signed in as that user."""

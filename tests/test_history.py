@@ -15,14 +15,16 @@ HISTORIES = sorted(
 )
 
 
-def test_the_seven_histories_share_the_base():
+def test_the_histories_share_the_base():
     assert [model._meta.label for model in HISTORIES] == [
         "cases.FeedbackInvitationEvent",
         "disagreements.DisagreementEvent",
         "escalation.ClockEvent",
         "escalation.TaskEvent",
+        "fgc.FgcEvent",
         "pathways.PlanChange",
         "referrals.ContactEvent",
+        "stepdown.ReviewItemEvent",
         "stepdown.StepDownEvent",
     ]
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_by_pathway, env_int, env_list, env_str
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,6 +75,17 @@ def test_env_helpers(monkeypatch):
     assert env_list("HOSTS", []) == ["a.example", "b.example"]
     monkeypatch.delenv("NOT_SET", raising=False)
     assert env_str("NOT_SET", "default") == "default"
+
+
+def test_env_by_pathway(monkeypatch):
+    monkeypatch.delenv("WEEKS", raising=False)
+    assert env_by_pathway("WEEKS", "2:8,3:4") == {2: 8, 3: 4}
+    monkeypatch.setenv("WEEKS", " 4:2 , 3:6 ")
+    assert env_by_pathway("WEEKS", "2:8") == {4: 2, 3: 6}
+    for bad in ("4", "5:2", "3:0", "three:4"):
+        monkeypatch.setenv("WEEKS", bad)
+        with pytest.raises(ImproperlyConfigured, match="WEEKS"):
+            env_by_pathway("WEEKS", "2:8")
 
 
 def _deploy_check(**changes) -> subprocess.CompletedProcess:

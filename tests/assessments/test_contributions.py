@@ -170,10 +170,20 @@ def test_who_may_contribute(cast, world, api_for):
 def test_api_corrections_and_bad_ids(cast, world, thresholds, api_for):
     api = api_for(cast.fh_worker)
     url = f"/api/v1/families/{world.north_case.family_id}/assessment/contributions/"
-    first = api.post(url, {"section": "how_worried", "text": "Worried", "scale": 4}, format="json").json()
+    first = api.post(
+        url,
+        {"section": "how_worried", "text": "Worried", "scale": 4, "scaled_by": "practitioner"},
+        format="json",
+    ).json()
     again = api.post(
         url,
-        {"section": "how_worried", "text": "Less", "scale": 6, "supersedes_id": first["id"]},
+        {
+            "section": "how_worried",
+            "text": "Less",
+            "scale": 6,
+            "scaled_by": "practitioner",
+            "supersedes_id": first["id"],
+        },
         format="json",
     )
     assert again.status_code == 201 and again.json()["supersedes"] == first["id"]

@@ -32,7 +32,10 @@ def test_a_visit_is_in_the_chronology_carries_contributions_and_dates_who_was_se
         children_seen_alone=[world.north_child],
         contributions=[
             ContributionDraft(
-                section="voice_of_child", text="Nia wants breakfast at home", child=world.north_child
+                section="voice_of_child",
+                text="Nia wants breakfast at home",
+                child=world.north_child,
+                gathered_by="direct_conversation",
             )
         ],
     )

@@ -46,7 +46,12 @@ def duplicate(cast, world):
         occurred_at=timezone.now() - timedelta(days=1),
     )
     contribution_add(
-        family=family, by=by, section="voice_of_child", text="Nia says she likes her dad's flat", child=dup
+        family=family,
+        by=by,
+        section="voice_of_child",
+        text="Nia says she likes her dad's flat",
+        child=dup,
+        gathered_by="direct_conversation",
     )
     conversation_record(
         family=family,

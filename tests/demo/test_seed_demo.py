@@ -74,6 +74,25 @@ def test_seed_demo_builds_a_demo_authority_and_is_idempotent(settings):
     assert waiting.receiving_team.manager.username == "ehh.manager"
     # The front door passed one request to the Early Help Hub, which has yet to review it.
     assert StepDown.objects.get(state="with_hub", route="contact").receiving_team == waiting.receiving_team
+    # Management oversight and the family's own voice, on the first run (issue 18).
+    from assessments.models import Contribution
+    from fgc.models import FgcReferral
+    from pathways.models import PlanAction, Supervision
+    from pathways.selectors import cases_overdue_for_supervision
+    from stepdown.models import ReviewSet
+
+    manager = User.objects.get(username="team.manager")
+    assert Supervision.objects.filter(manager=manager).count() >= 2
+    assert cases_overdue_for_supervision(manager).exists()
+    assert set(FgcReferral.objects.values_list("state", flat=True)) == {"plan_agreed", "referred"}
+    assert PlanAction.objects.filter(source="family_plan").count() == 3
+    review_set = ReviewSet.objects.get(created_by=manager)
+    outcomes = sorted(review_set.items.values_list("outcome", flat=True))
+    assert outcomes == ["", "continue", "step_down"]
+    assert review_set.items.get(outcome="step_down").step_down.state == "awaiting_consent"
+    scaled_by = set(Contribution.objects.filter(section="how_worried").values_list("scaled_by", flat=True))
+    assert {"practitioner", "family", "child"} <= scaled_by
+    assert Contribution.objects.filter(section="voice_of_child", gathered_by="three_houses").exists()
     counts = (
         Family.objects.count(),
         Case.objects.count(),

@@ -46,41 +46,10 @@ def hub(cast) -> Hub:
     )
 
 
-@dataclass
-class Family:
-    case: Any  # world.south_case: pathway 3, Family Help Team South
-    family: Any
-    child: Any
-    parent: Any  # holds parental responsibility
-
-
 @pytest.fixture
-def south(cast, world, hub) -> Family:
-    from cases.choices import RelationshipKind
-    from cases.models import FamilyMember
-    from cases.services import relationship_record
-    from pathways.models import ChildAssessment, CinEpisode
-
-    case = world.south_case
-    members = FamilyMember.objects.filter(family=case.family).select_related("person")
-    child = next(m.person for m in members if m.role == "child")
-    parent = next(m.person for m in members if m.role == "parent_carer")
-    relationship_record(
-        family=case.family,
-        person=parent,
-        relative=child,
-        kind=RelationshipKind.MOTHER,
-        by=cast.social_worker,
-        has_parental_responsibility=True,
-    )
-    # The decision into pathway 3 (the world's) opened the child's episode, the one the assessment
-    # is authorised on; here that referral was some weeks ago.
-    episode = CinEpisode.objects.get(child=child, case=case, closure_date__isnull=True)
-    CinEpisode.objects.filter(pk=episode.pk).update(referral_date=timezone.localdate() - timedelta(days=30))
-    ChildAssessment.objects.filter(episode=episode).update(
-        started_on=timezone.localdate() - timedelta(days=29)
-    )
-    return Family(case=case, family=case.family, child=child, parent=parent)
+def south(south_family, hub):
+    """The South family (tests/fixtures.py south_family), with an Early Help Hub to step down to."""
+    return south_family
 
 
 @pytest.fixture

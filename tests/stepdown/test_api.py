@@ -287,3 +287,10 @@ def test_a_re_referral_within_12_months_is_flagged(cast, stepped_down, on_cin_pl
     contact.save()
     report = selectors.audit_report(cast.auditor, timezone.localdate())
     assert report.step_downs[0].rereferred is True
+
+
+def test_consent_to_a_family_group_conference_through_the_api(cast, south, api_for):
+    consent = _consent(api_for(cast.social_worker), south.family, south.parent, family_group_conference=True)
+    assert consent["family_group_conference"] is True
+    assert consent["early_help"] is False
+    assert consent["purposes"] == ["a family group conference"]

@@ -278,3 +278,36 @@ def test_route_e_needs_the_cin_meetings_date_and_agreement(cast, on_cin_plan):
     assert services.cin_plan_errors(case, _cin(cast, agreement="  ")) == {
         "agreement": "Record the agreement as written in the CIN meeting notes."
     }
+
+
+# --- consent to a family group conference -------------------------------------------------------
+
+
+def test_consent_to_a_family_group_conference_alone_is_a_purpose_and_names_it(cast, south):
+    consent = services.consent_record(
+        family=south.family,
+        by=cast.social_worker,
+        given_by=south.parent,
+        method="verbal",
+        recorded_where="Notes of the home visit",
+        given_on=timezone.localdate(),
+        family_group_conference=True,
+    )
+    assert consent.family_group_conference is True
+    assert consent.early_help is False
+    assert consent.purposes() == ["a family group conference"]
+    entry = south.family.chronology.filter(kind="consent_recorded").latest("pk")
+    assert "a family group conference" in entry.detail
+
+
+def test_consent_to_nothing_says_a_family_group_conference_is_one_of_the_purposes(cast, south):
+    with pytest.raises(ValidationError) as raised:
+        services.consent_record(
+            family=south.family,
+            by=cast.social_worker,
+            given_by=south.parent,
+            method="verbal",
+            recorded_where="Notes of the home visit",
+            given_on=timezone.localdate(),
+        )
+    assert "family group conference" in raised.value.message_dict["early_help"][0]

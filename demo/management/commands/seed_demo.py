@@ -2,6 +2,7 @@
 across the four pathways. Everything is invented. Safe to run again: it tops up, never doubles."""
 
 import contextlib
+import itertools
 import random
 from datetime import date, datetime, timedelta
 
@@ -19,7 +20,7 @@ from faker import Faker
 from accounts.choices import AgencyKind, Role, TeamKind
 from accounts.models import Agency, Team, User
 from accounts.services import user_create
-from assessments.choices import Section
+from assessments.choices import ScaledBy, Section
 from assessments.models import ThresholdIndicator
 from assessments.services import contribution_add, conversation_record
 from audit.services import restriction_mark
@@ -38,12 +39,16 @@ from cases.choices import (
 )
 from cases.models import Case, Family, FamilyMember, FeedbackInvitation, Person, Relationship, Restriction
 from cases.validators import upn_check_letter
+from demo.drift import seed_drift
+from demo.fgc import fgc_seeded, seed_fgc
 from demo.management.commands._census_history import History
+from demo.signs_of_safety import seed_signs_of_safety, signs_of_safety_seeded
+from demo.supervision import seed_supervisions
 from disagreements.models import Disagreement, LadderContact
 from disagreements.services import disagreement_escalate, disagreement_raise_on_contact
 from pathways.choices import Outcome
 from pathways.codes import ReferralSource
-from pathways.models import CinEpisode
+from pathways.models import CinEpisode, Supervision
 from pathways.services import (
     DecisionDetails,
     assessment_authorise,
@@ -64,7 +69,7 @@ from referrals.services import (
     contact_subject_link,
     contact_triage,
 )
-from stepdown.models import AuditSampleItem, StepDown
+from stepdown.models import AuditSampleItem, ReviewSet, StepDown
 from stepdown.services import (
     StepDownDetails,
     audit_finding_record,
@@ -196,6 +201,15 @@ DEMO_USERS = [
     ("service.manager", "Sunil", "Mehta", Role.TEAM_MANAGER, LA, "MASH", "Service manager"),
     ("head.of.service", "Helen", "Osei", Role.HEAD_OF_SERVICE, LA, "Quality Assurance", "Head of service"),
     ("director", "David", "Carr", Role.TEAM_MANAGER, LA, "MASH", "Director of children's services"),
+    (
+        "fgc.coordinator",
+        "Farah",
+        "Gill",
+        Role.FGC_COORDINATOR,
+        LA,
+        "Family Group Conference Service",
+        "Family group conference coordinator",
+    ),
     # More social workers, so that each holds a caseload a practitioner would believe.
     ("social.worker.3", "Tomasz", "Nowak", Role.SOCIAL_WORKER, LA, "Family Help Team North", "Social worker"),
     ("social.worker.4", "Grace", "Mensah", Role.SOCIAL_WORKER, LA, "Family Help Team North", "Social worker"),
@@ -252,6 +266,7 @@ TEAMS = [
     ("Early Help Hub", LA, TeamKind.EARLY_HELP_HUB),
     ("Expert Child Protection Practitioners", LA, TeamKind.CHILD_PROTECTION),
     ("Quality Assurance", LA, TeamKind.QUALITY_ASSURANCE),
+    ("Family Group Conference Service", LA, TeamKind.FAMILY_GROUP_CONFERENCE),
     ("Systems", LA, TeamKind.ADMINISTRATION),
     ("Riverside Primary safeguarding", "Riverside Primary School", TeamKind.PARTNER),
     ("Health visiting", "City Health Visiting Service", TeamKind.PARTNER),
@@ -391,6 +406,14 @@ class Command(BaseCommand):
                 )
             if not FeedbackInvitation.objects.exists():
                 self._feedback(users)
+            if not Supervision.objects.exists():
+                seed_supervisions(users, teams)
+            if not signs_of_safety_seeded():
+                seed_signs_of_safety(users, teams)
+            if not fgc_seeded():
+                seed_fgc(users, teams)
+            if not ReviewSet.objects.exists():
+                seed_drift(users, teams)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo logins (password from DEMO_PASSWORD): {', '.join(u[0] for u in DEMO_USERS[:9])}"
@@ -837,6 +860,7 @@ class Command(BaseCommand):
 
     def _families(self, count, users, teams, *, seed: int) -> None:
         rng = random.Random(2026 + seed)
+        self._social_workers = {side: itertools.cycle(names) for side, names in SOCIAL_WORKERS.items()}
         fake = Faker("en_GB")
         fake.seed_instance(2026 + seed)
         plan = [pathway for pathway, n in PATHWAY_MIX for _ in range(n)] + [None] * CLOSED
@@ -923,7 +947,11 @@ class Command(BaseCommand):
         if pathway in (Pathway.ADVICE, Pathway.FAMILY_HELP):
             key_worker = users["fh.worker" if north else "fh.worker.south"]
         else:
-            key_worker = users[rng.choice(SOCIAL_WORKERS["north" if north else "south"])]
+            # Each team's social workers take the cases in turn, so each holds a caseload of their own.
+            # The random draw that once chose the worker is still made: the rest of the demo, whose
+            # history is checked against the DfE's rules, stays as it was.
+            rng.choice(SOCIAL_WORKERS["north" if north else "south"])
+            key_worker = users[next(self._social_workers["north" if north else "south"])]
         today = timezone.localdate()
         low, high = (300, 1000) if closed else CASE_AGE_DAYS[pathway]
         opened_on = _weekday(today - timedelta(days=rng.randint(low, high)))
@@ -1079,6 +1107,7 @@ class Command(BaseCommand):
                 section=Section.HOW_WORRIED,
                 text="Agreed at the family meeting.",
                 scale={1: 8, 2: 6, 3: 4, 4: 2}[pathway],
+                scaled_by=ScaledBy.PRACTITIONER,
             )
             school_child = next((kid for kid in children if _years(kid) >= 5), None)
             if school_child and family.involvements.filter(user=users["school.dsl"]).exists():
