@@ -233,20 +233,17 @@ def drift_reasons(case: Case, *, now: datetime | None = None) -> list[Reason]:
         )
     if case.drift_supervision:
         late_days = max((now - case.supervision_due).days, 0)
-        reasons.append(
-            Reason(
-                DriftReason.SUPERVISION,
-                f"Supervision overdue by {late_days} day{'s' if late_days != 1 else ''} "
-                f"(due {timezone.localtime(case.supervision_due):%d %B %Y})",
-            )
-        )
+        due = f"{timezone.localtime(case.supervision_due):%-d %B %Y}"
+        late = f"overdue by {late_days} day{'s' if late_days != 1 else ''}" if late_days else "overdue today"
+        reasons.append(Reason(DriftReason.SUPERVISION, f"Supervision {late} (due {due})"))
     if case.drift_actions_overdue:
         count = case.open_actions
         reasons.append(
             Reason(
                 DriftReason.ACTIONS_OVERDUE,
-                f"All {count} open action{'s' if count != 1 else ''} on the plan "
-                f"{'are' if count != 1 else 'is'} overdue",
+                f"All {count} open actions on the plan are overdue"
+                if count != 1
+                else "The plan's only open action is overdue",
             )
         )
     if case.drift_cp_plan_long:

@@ -203,6 +203,8 @@ def test_a_supervision_clock_past_due_or_breached_drifts(cast, world):
         started_at=now - timedelta(days=30), due_at=now - timedelta(days=3)
     )
     assert reasons(case)["supervision"].startswith("Supervision overdue by 3 days (due ")
+    Clock.objects.filter(pk=clock.pk).update(due_at=now - timedelta(hours=1))
+    assert reasons(case)["supervision"].startswith("Supervision overdue today (due ")
     Clock.objects.filter(pk=clock.pk).update(state=ClockState.BREACHED, breached_at=now)
     assert "supervision" in codes(case)
     Clock.objects.filter(pk=clock.pk).update(state=ClockState.MET, ended_at=now)
@@ -225,7 +227,7 @@ def test_a_plan_whose_open_actions_are_all_overdue_drifts(cast, world):
         later = plan_action_add(plan=plan, by=cast.social_worker, what="B", who="Pat", by_when=today)
     assert "actions_overdue" not in codes(case)  # one is due today, not overdue
     plan_action_status_set(action=later, by=cast.social_worker, status="done")
-    assert reasons(case)["actions_overdue"] == "All 1 open action on the plan is overdue"
+    assert reasons(case)["actions_overdue"] == "The plan's only open action is overdue"
     plan_action_status_set(action=late, by=cast.social_worker, status="not_done")
     assert "actions_overdue" not in codes(case)  # no open action at all
 
