@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from assessments.choices import SECTION_GROUPS, ScaledBy, Section, SectionGroup
 from assessments.models import Assessment, Contribution, ThresholdIndicator, ThresholdLevel
 from assessments.permissions import restrict_to_viewer
+from cases.permissions import behind_restriction
 
 
 def contributions_of(assessment: Assessment, viewer=None) -> QuerySet[Contribution]:
@@ -151,7 +152,10 @@ def scaling_series(assessment: Assessment | None, viewer=None) -> list[ScaleSeri
         return list(series.values())
     queryset = Contribution.objects.filter(assessment=assessment, section=Section.HOW_WORRIED)
     if viewer is not None:
-        queryset = restrict_to_viewer(viewer, queryset)
+        # Who gave a scale is named only to those who may open that person's record.
+        queryset = restrict_to_viewer(viewer, queryset).annotate(
+            person_hidden=behind_restriction(viewer, "scaled_by_person_id")
+        )
     scales = {
         contribution.pk: contribution
         for contribution in queryset.select_related("author", "conversation", "scaled_by_person")
@@ -163,12 +167,13 @@ def scaling_series(assessment: Assessment | None, viewer=None) -> list[ScaleSeri
         first = contribution
         while first.supersedes_id in scales:
             first = scales[first.supersedes_id]
+        hidden = getattr(contribution, "person_hidden", False)
         series[contribution.scaled_by].points.append(
             ScalePoint(
                 contribution_id=contribution.pk,
                 at=_given_at(first),
                 scale=contribution.scale,
-                person=contribution.scaled_by_person,
+                person=None if hidden else contribution.scaled_by_person,
                 author=str(contribution.author),
             )
         )

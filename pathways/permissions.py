@@ -198,7 +198,7 @@ def _manages_team_of(user, case: Case, in_team: bool | None = None) -> bool:
     return user.teams.filter(pk=case.team_id).exists() if in_team is None else in_team
 
 
-def _holds(user, case: Case, allocated: bool | None = None) -> bool:
+def holds_case(user, case: Case, allocated: bool | None = None) -> bool:
     """The case's key worker, or anyone allocated to it now (`allocated`, when the caller has
     already asked): they are supervised, never supervise."""
     if case.key_worker_id == user.pk or case.ecpp_id == user.pk:
@@ -216,7 +216,7 @@ def supervision_refusal(
         return "Only a team manager can record case supervision."
     if not _manages_team_of(user, case, in_team):
         return f"Only a manager of {case.team} can record supervision of this case."
-    if _holds(user, case, allocated):
+    if holds_case(user, case, allocated):
         return "You hold this case yourself: another manager must supervise it."
     return None
 

@@ -85,6 +85,7 @@ from pathways.permissions import (
     confirm_refusal,
     decider_refusal,
     decision_level,
+    may_mark_done,
     may_return,
     require_cp_decider,
     supervision_refusal,
@@ -342,6 +343,8 @@ def decision_confirm(*, decision: Decision, by: User, expected_version: int | No
     decision.decided_at = timezone.now()
     decision.save(update_fields=["state", "decided_by", "decided_at"])
     tasks_close(target=decision, kind=TaskKind.DECISION_CONFIRM, by=by)
+    # A drift review's request for a decision is answered by a waiting proposal confirmed, too.
+    tasks_close(target=case, kind=TaskKind.DECISION_ASKED, by=by)
     _apply(decision, case, by)
     decision_settled.send(sender=Decision, decision=decision, by=by)
     return decision
@@ -1530,6 +1533,7 @@ def _supervision_clock_start(case: Case, by: User | None, *, since: date | None)
     return clock
 
 
+@transaction.atomic
 def supervision_clock_follow(*, case: Case, by: User | None):
     """Keep the case's SUPERVISION clock in step with its pathway: start one when the case is (or
     comes) into a timed pathway, re-time it when the pathway's interval changes, stop it when the
@@ -1719,6 +1723,10 @@ def supervision_action_done(
 ) -> SupervisionAction:
     """The action's owner (or a manager of the case) says it is done: it leaves the owner's tray."""
     action = lock_current(action, expected_version, what="this action")
+    if not may_mark_done(by, action):
+        raise ValidationError(
+            "Only the action's owner or a manager of the case can mark it done.", code="not_entitled"
+        )
     if action.done_at is not None:
         raise ValidationError(
             f"This action was marked done on {_long_date(timezone.localdate(action.done_at))}.", code="done"

@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Q
 
-from cases.permissions import sees_whole_record
+from cases.permissions import cases_visible_to, sees_whole_record
 from stepdown.models import ReviewSet
 from stepdown.permissions import may_step_down, stepdowns_to_take_up
 from stepdown.selectors import current_stepdown
@@ -27,7 +27,7 @@ def drift_home_panel(*, user) -> dict | None:
         return None
     waiting = list(
         ReviewSet.objects.filter(created_by=user, closed_at__isnull=True)
-        .annotate(waiting=Count("items", filter=Q(items__outcome="")))
+        .annotate(waiting=Count("items", filter=Q(items__outcome="", items__case__in=cases_visible_to(user))))
         .order_by("-created_at")[:5]
     )
     return {"review_sets": waiting}

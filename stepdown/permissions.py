@@ -17,7 +17,7 @@ from accounts.choices import AgencyKind, Role, TeamKind
 from accounts.models import Team, User
 from cases.access_log import record_read
 from cases.choices import RecordType
-from cases.models import Case, Family
+from cases.models import Allocation, Case, Family
 from cases.permissions import (
     RecordRestricted,
     can,
@@ -28,6 +28,7 @@ from cases.permissions import (
     sees_whole_record,
 )
 from config.visibility import visibility_rule
+from pathways.permissions import holds_case
 from stepdown.choices import Route, StepDownState
 from stepdown.models import AuditSampleItem, Consent, ReviewItem, ReviewSet, StepDown
 
@@ -335,7 +336,7 @@ def drift_cases_for(user) -> QuerySet[Case]:
 def reviewable_cases_for(user) -> QuerySet[Case]:
     """The cases the user may put in a review set and record outcomes on: their own teams' (for a
     team manager; a head of service reads, and leaves outcomes to the teams' managers)."""
-    if not may_review_drift(user):
+    if not may_review_drift(user) or Role.TEAM_MANAGER not in user.roles:
         return Case.objects.none()
     return cases_visible_to(user).filter(team__in=_own_teams(user).values("pk"))
 
@@ -344,7 +345,7 @@ def review_refusal(user, case: Case) -> str | None:
     """Why the user may not record an outcome on this case (None if they may)."""
     if not reviewable_cases_for(user).filter(pk=case.pk).exists():
         return f"Only a manager of {case.team} can review this case."
-    if case.key_worker_id == user.pk:
+    if holds_case(user, case):
         return "You hold this case: another manager must review it."
     return None
 
@@ -398,7 +399,14 @@ def review_controls(user, items) -> dict[int, bool]:
         .filter(pk__in=[item.case_id for item in items])
         .values_list("pk", flat=True)
     )
+    held = set(
+        Allocation.objects.filter(
+            case_id__in=[item.case_id for item in items], user=user, ended_at__isnull=True
+        ).values_list("case_id", flat=True)
+    )
     return {
-        item.pk: item.is_waiting and item.case_id in reviewable and item.case.key_worker_id != user.pk
+        item.pk: item.is_waiting
+        and item.case_id in reviewable
+        and not holds_case(user, item.case, allocated=item.case_id in held)
         for item in items
     }

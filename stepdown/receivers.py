@@ -6,3 +6,4 @@ from stepdown import services
 
 def case_closed(sender, case, reason: str, by, **kwargs) -> None:
     services.stepdowns_withdraw_with_case(case=case, by=by, reason=ClosureReason(reason).label)
+    services.review_items_end_with_case(case=case, by=by, reason=ClosureReason(reason).label)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from cases.choices import Pathway
 from cases.models import Case
-from cases.permissions import families_visible_to
+from cases.permissions import cases_visible_to, families_visible_to
 from pathways.models import PathwayTransition
 from referrals.models import Contact
 from stepdown.choices import OPEN_STATES, ReviewOutcome, StepDownState
@@ -215,10 +215,14 @@ def open_review_sets(user) -> QuerySet[ReviewSet]:
 
 
 def review_sets_listed(user) -> QuerySet[ReviewSet]:
-    """The sets the user may read, with how many cases each holds and how many wait."""
+    """The sets the user may read, with how many of the cases they may see each holds and how many
+    of those wait (a restricted family's case is not counted, as the set's report leaves it out)."""
+    seen = Q(items__case__in=cases_visible_to(user))
     return (
         review_sets_visible_to(user)
         .select_related("created_by")
-        .annotate(audited=Count("items"), waiting=Count("items", filter=Q(items__outcome="")))
+        .annotate(
+            audited=Count("items", filter=seen), waiting=Count("items", filter=seen & Q(items__outcome=""))
+        )
         .order_by("-created_at", "-pk")
     )

@@ -1597,8 +1597,6 @@ def review_outcome_record(
     proposed = None
     if outcome == ReviewOutcome.STEP_DOWN:
         proposed = _step_down_outcome(item, by, reason, step_down or StepDownChoice())
-    elif outcome == ReviewOutcome.CLOSE:
-        _close_outcome(item, by, reason, closure_reason)
     elif outcome == ReviewOutcome.ESCALATE:
         _escalate_outcome(item, by)
     now = timezone.now()
@@ -1609,6 +1607,10 @@ def review_outcome_record(
     item.decided_at = now
     item.version += 1
     item.save(update_fields=["outcome", "outcome_reason", "step_down", "decided_by", "decided_at", "version"])
+    if outcome == ReviewOutcome.CLOSE:
+        # Once this item is decided: closing the case ends only the case's items waiting in other
+        # sets (review_items_end_with_case, on the case_closed signal).
+        _close_outcome(item, by, reason, closure_reason)
     label = ReviewOutcome(outcome).label
     detail = (
         reason
@@ -1627,8 +1629,40 @@ def review_outcome_record(
         author=by,
     )
     tasks_close(target=item, kind=TaskKind.REVIEW_OUTCOME, by=by)
-    review_set = ReviewSet.objects.select_for_update().get(pk=item.review_set_id)
+    _review_set_close_when_done(item.review_set_id, now)
+    return item
+
+
+def _review_set_close_when_done(review_set_id: int, now) -> None:
+    review_set = ReviewSet.objects.select_for_update().get(pk=review_set_id)
     if review_set.closed_at is None and not review_set.items.filter(outcome="").exists():
         review_set.closed_at = now
         review_set.save(update_fields=["closed_at"])
-    return item
+
+
+@transaction.atomic
+def review_items_end_with_case(*, case: Case, by: User, reason: str) -> int:
+    """The case closed another way while it waited in a review set (Stockton's tables counted
+    these: "closed naturally during the auditing process"). Its item counts as closed, its task
+    leaves the set creator's tray, and a set with nothing left waiting closes (stepdown/receivers.py)."""
+    ended = 0
+    for item in ReviewItem.objects.select_for_update().filter(case=case, outcome=""):
+        now = timezone.now()
+        item.outcome = ReviewOutcome.CLOSE
+        item.outcome_reason = f"The case closed while it waited for review: {reason}"
+        item.decided_by = by
+        item.decided_at = now
+        item.version += 1
+        item.save(update_fields=["outcome", "outcome_reason", "decided_by", "decided_at", "version"])
+        ReviewItemEvent.objects.create(
+            item=item,
+            outcome=item.outcome,
+            summary="Outcome: closed while waiting for review",
+            detail=item.outcome_reason,
+            at=now,
+            by=by,
+        )
+        tasks_close(target=item, kind=TaskKind.REVIEW_OUTCOME, by=by, state=TaskState.CANCELLED)
+        _review_set_close_when_done(item.review_set_id, now)
+        ended += 1
+    return ended

@@ -297,6 +297,9 @@ def test_actions_go_in_their_owners_trays_until_done(oversight, cast):
     assert visit.done_by == cast.social_worker and visit.version == 2
     with pytest.raises(ValidationError, match="marked done"):
         services.supervision_action_done(action=visit, by=cast.social_worker)
+    # Nobody else may, whichever way they reach the service.
+    with pytest.raises(ValidationError, match="Only the action's owner or a manager"):
+        services.supervision_action_done(action=school, by=cast.fh_worker)
     # The manager may mark the co-worker's action done too.
     services.supervision_action_done(action=school, by=cast.team_manager)
     assert not Task.objects.filter(kind=TaskKind.SUPERVISION_ACTION, state=TaskState.OPEN).exists()

@@ -481,3 +481,98 @@ def test_the_reviewers_home_page_leads_to_the_drift_review_and_their_sets_waitin
     assert review_set.name in home and "2 cases waiting for an outcome" in home
     for user in (cast.social_worker, cast.fh_worker, cast.school_dsl, cast.auditor):
         assert reverse("stepdown:drift") not in client_for(user).get(reverse("home")).content.decode()
+
+
+def test_a_case_closed_while_it_waits_counts_as_closed_and_leaves_no_task(cast, review_set, drifting):
+    from cases.services import case_close
+
+    other = services.review_set_create(by=cast.team_manager, name="Second look", cases=[drifting.north_case])
+    # Closed through one set's outcome: its item in the other set ends too, and that set closes.
+    services.review_outcome_record(
+        item=item_for(review_set, drifting.north_case),
+        by=cast.team_manager,
+        outcome="close",
+        reason="Needs met",
+        closure_reason="RC8",
+    )
+    decided = item_for(review_set, drifting.north_case)
+    assert decided.outcome == "close"
+    assert not decided.events.filter(summary="Outcome: closed while waiting for review").exists()
+    ended = item_for(other, drifting.north_case)
+    assert ended.outcome == "close" and ended.outcome_reason.startswith("The case closed while it waited")
+    other.refresh_from_db()
+    assert other.closed_at is not None
+    assert not Task.objects.filter(
+        kind=TaskKind.REVIEW_OUTCOME, state=TaskState.OPEN, object_id=ended.pk
+    ).exists()
+    # Closed outside any review: the same.
+    case_close(case=drifting.south_case, by=cast.team_manager, reason="RC8")
+    review_set.refresh_from_db()
+    assert item_for(review_set, drifting.south_case).outcome == "close" and review_set.closed_at is not None
+    assert not Task.objects.filter(kind=TaskKind.REVIEW_OUTCOME, state=TaskState.OPEN).exists()
+
+
+def test_a_manager_who_works_on_the_case_as_its_ecpp_or_co_worker_does_not_review_it(
+    cast, review_set, drifting
+):
+    from cases.choices import AllocationRole
+    from cases.services import case_allocate
+
+    case = drifting.north_case
+    case_allocate(case=case, user=cast.team_manager, role=AllocationRole.CO_WORKER, by=cast.team_manager)
+    case.refresh_from_db()
+    from stepdown.permissions import review_refusal
+
+    assert review_refusal(cast.team_manager, case) == "You hold this case: another manager must review it."
+    with pytest.raises(ValidationError, match="You hold this case"):
+        services.review_outcome_record(
+            item=item_for(review_set, case), by=cast.team_manager, outcome="continue", reason="Fine"
+        )
+
+
+def test_a_head_of_service_reads_the_drift_but_records_no_outcome(
+    cast, review_set, drifting, head_of_service
+):
+    from cases.models import Case
+    from stepdown.permissions import review_refusal, reviewable_cases_for
+
+    head_of_service.teams.add(drifting.north_case.team)  # even a member of the case's team
+    assert not reviewable_cases_for(head_of_service).exists()
+    assert review_refusal(head_of_service, Case.objects.get(pk=drifting.north_case.pk))
+
+
+def test_confirming_a_waiting_proposal_answers_an_escalation(cast, review_set, drifting):
+    from pathways.choices import Outcome
+    from pathways.services import DecisionDetails, decision_confirm, decision_propose
+
+    case = drifting.north_case
+    proposal = decision_propose(
+        case=case,
+        by=cast.fh_worker,
+        details=DecisionDetails(
+            outcome=Outcome.PATHWAY_3, rationale="Worries grow", referral_source="1A", primary_need="N1"
+        ),
+    )
+    services.review_outcome_record(
+        item=item_for(review_set, case), by=cast.team_manager, outcome="escalate", reason="Needs a decision"
+    )
+    task = Task.objects.get(kind=TaskKind.DECISION_ASKED, state=TaskState.OPEN)
+    decision_confirm(decision=proposal, by=cast.social_worker)
+    task.refresh_from_db()
+    assert task.state == TaskState.DONE
+
+
+def test_the_set_lists_count_only_the_cases_the_reader_may_see(cast, review_set, drifting, head_of_service):
+    from audit.services import restriction_mark
+    from stepdown.selectors import review_sets_listed
+
+    (listed,) = review_sets_listed(head_of_service)
+    assert (listed.audited, listed.waiting) == (2, 2)
+    restriction_mark(
+        by=cast.team_manager,
+        family=drifting.north_case.family,
+        category="high_profile",
+        reason="In the news.",
+    )
+    (listed,) = review_sets_listed(head_of_service)
+    assert (listed.audited, listed.waiting) == (1, 1)
