@@ -227,7 +227,9 @@ def _overdue_clock(now) -> Q:
     return Q(state=ClockState.BREACHED) | Q(state=ClockState.RUNNING, due_at__lt=now)
 
 
-def _overdue_supervision_clocks(now):
+def overdue_supervision_clocks(now):
+    """The case's (OuterRef "pk") SUPERVISION clock, when it is overdue: one rule for the overdue
+    lists, the dashboards and the drift review (stepdown/drift.py)."""
     return Clock.objects.filter(
         _overdue_clock(now),
         kind=ClockKind.SUPERVISION,
@@ -268,7 +270,7 @@ def cases_overdue_for_supervision(user, *, teams=None, now=None) -> QuerySet[Cas
     return (
         cases_visible_to(user)
         .filter(state=CaseState.OPEN, team_id__in=team_ids)
-        .filter(Exists(_overdue_supervision_clocks(now)))
+        .filter(Exists(overdue_supervision_clocks(now)))
         .annotate(supervision_due_at=due)
         .select_related("family", "team", "key_worker", "ecpp")
         .order_by("supervision_due_at", "pk")
@@ -281,7 +283,7 @@ def supervision_overdue_by_team(team_ids, now=None) -> dict[int, int]:
     now = now or timezone.now()
     rows = (
         Case.objects.filter(state=CaseState.OPEN, team_id__in=list(team_ids))
-        .filter(Exists(_overdue_supervision_clocks(now)))
+        .filter(Exists(overdue_supervision_clocks(now)))
         .values("team")
         .annotate(n=Count("pk"))
         .order_by()

@@ -20,7 +20,6 @@ from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     BooleanField,
     Exists,
@@ -41,10 +40,9 @@ from assessments.choices import ConversationKind
 from assessments.models import Conversation
 from cases.choices import CaseState, FamilyRole, Pathway, PersonKind
 from cases.models import Case, Person
-from escalation.choices import ClockKind, ClockState
-from escalation.models import Clock
 from pathways.choices import ActionStatus
 from pathways.models import CpPlan, PlanAction, PlanChange, PlanReview
+from pathways.selectors import overdue_supervision_clocks
 from stepdown.choices import DriftReason
 from stepdown.permissions import drift_cases_for
 
@@ -124,7 +122,6 @@ def drift_annotate(cases: QuerySet[Case], *, now: datetime | None = None) -> Que
     now = now or timezone.now()
     today = timezone.localdate(now)
     rules = Thresholds.from_settings()
-    case_type = ContentType.objects.get_for_model(Case)
 
     # 1. At pathway 3 long, with a plan that has not moved.
     open_before = now - relativedelta(months=rules.open_months)
@@ -150,12 +147,8 @@ def drift_annotate(cases: QuerySet[Case], *, now: datetime | None = None) -> Que
             Q(last_visit__isnull=True) | Q(last_visit__lt=due_since)
         )
 
-    # 3. Supervision not on time (the clock helper 1's supervision service starts on the case).
-    supervision = Clock.objects.filter(
-        content_type=case_type, object_id=OuterRef("pk"), kind=ClockKind.SUPERVISION
-    )
-    late = Q(state=ClockState.BREACHED) | Q(state=ClockState.RUNNING, due_at__lt=now)
-    supervision_late = supervision.filter(late)
+    # 3. Supervision not on time: the case's supervision clock overdue (pathways' one rule for it).
+    supervision_late = overdue_supervision_clocks(now)
 
     # 4. Every open action on the open plan overdue.
     open_actions = PlanAction.objects.filter(
